@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= .demo-data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format install bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/support-server demo --data-dir $(DEMO_DIR) --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check support_sdk server tests benchmarks examples
+	$(BIN)/ruff format --check support_sdk server tests benchmarks examples
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format support_sdk server tests benchmarks examples
+	$(BIN)/ruff check --fix support_sdk server tests benchmarks examples
+
+test: install lint
+	$(BIN)/python -W error -c "import support_sdk, support_server"
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/search_bench.py
+	$(BIN)/python benchmarks/tickets_bench.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) *.egg-info .pytest_cache .mypy_cache .ruff_cache

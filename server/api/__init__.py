@@ -1,0 +1,18 @@
+"""The JSON API under /api/v1: blueprints, schemas at the edge, one error envelope."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from . import articles, cors, handlers, help, meta, tickets
+
+PREFIX = "/api/v1"
+
+
+def register(app: Flask) -> None:
+    api = Blueprint("api", __name__, url_prefix=PREFIX)
+    for module in (meta, help, articles, tickets):
+        api.register_blueprint(module.bp)
+    app.register_blueprint(api)
+    handlers.register(app)
+    cors.register(app)

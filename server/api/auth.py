@@ -1,0 +1,129 @@
+"""Who is calling: every API request is authenticated here, on every endpoint.
+
+``Authorization: Bearer`` carries an end-user token (``ut_``), a visitor token (``vt_``) or a
+staff API key (``sk_``). With no credential the request is an anonymous visitor of the app
+named by ``X-Support-App`` (or ``?app_id=``), who may read published help and file a ticket.
+A credential for one app is refused when the request names another. Failures are 401s that say
+what is wrong with the credential, never whether another app or user exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request
+
+from support_sdk import tokens
+
+from ..errors import Forbidden, RateLimited, Unauthorized
+from ..principal import Principal
+from ..services import apps
+from ..store import apps as app_store
+from .handlers import runtime
+
+_INVALID = "the credential is not valid for this server"
+
+
+def _app(app_id: str) -> dict[str, Any] | None:
+    with runtime().db.read() as conn:
+        return app_store.get_app(conn, app_id)
+
+
+def _named_app() -> str | None:
+    return request.headers.get("X-Support-App") or request.args.get("app_id") or None
+
+
+def principal() -> Principal:
+    """The authenticated caller of this request (resolved once, then cached on ``g``)."""
+    cached: Principal | None = g.get("principal")
+    if cached is not None:
+        return cached
+    resolved = _resolve()
+    named = _named_app()
+    if named is not None and named != resolved.app_id:
+        raise Unauthorized("the credential belongs to another app", code="invalid_token")
+    g.principal = resolved
+    return resolved
+
+
+def _resolve() -> Principal:
+    rt = runtime()
+    header = request.headers.get("Authorization", "")
+    if not header:
+        app_id = _named_app()
+        if not app_id:
+            raise Unauthorized("name the app with the X-Support-App header, or send a token")
+        g.app = _app(app_id)
+        if g.app is None:
+            raise Unauthorized("unknown app", code="invalid_app")
+        return Principal(app_id=app_id, kind="visitor", id="")
+    scheme, _, credential = header.partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise Unauthorized("use the header Authorization: Bearer <token>")
+    if credential.startswith(apps.KEY_PREFIX):
+        key = apps.authenticate_key(rt.db, credential)
+        if key is None:
+            raise Unauthorized("the API key is not valid", code="invalid_api_key")
+        g.app = _app(key.app_id)
+        return Principal(
+            app_id=key.app_id, kind="staff", id=key.id, name=key.name or None, role=key.role
+        )
+    app_id = tokens.peek_app_id(credential)
+    app = _app(app_id) if app_id else None
+    g.app = app  # lets a 401 (e.g. token_expired) reach the app's own pages through CORS
+    try:
+        if app is None:
+            raise tokens.BadSignature(_INVALID)
+        if credential.startswith(tokens.USER_TOKEN_PREFIX):
+            claims = tokens.verify_user_token(
+                credential, app["id"], app["secrets"], rt.config["SUPPORT_MAX_TOKEN_AGE"]
+            )
+            return Principal(
+                app_id=claims.app, kind="user", id=claims.sub, email=claims.email, name=claims.name
+            )
+        visitor = tokens.verify_visitor_token(
+            credential, app["id"], rt.server_secrets, rt.config["SUPPORT_VISITOR_TOKEN_AGE"]
+        )
+        return Principal(
+            app_id=visitor.app,
+            kind="visitor",
+            id=visitor.vid,
+            email=visitor.email,
+            name=visitor.name,
+        )
+    except tokens.TokenExpired:
+        raise Unauthorized(
+            "the token has expired; mint a fresh one", code="token_expired"
+        ) from None
+    except tokens.TokenError:
+        raise Unauthorized("the token is not valid", code="invalid_token") from None
+
+
+def require_writer() -> Principal:
+    who = principal()
+    if who.kind != "staff":
+        raise Unauthorized("this endpoint needs a staff API key", code="unauthorized")
+    if not who.is_writer:
+        raise Forbidden("this key's role cannot manage articles")
+    return who
+
+
+def client_address() -> str:
+    hops = runtime().config["SUPPORT_TRUSTED_PROXIES"]
+    if hops:
+        forwarded = [
+            a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()
+        ]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.remote_addr or "unknown"
+
+
+def rate_limit(bucket: str, who: Principal) -> None:
+    """Count this request against ``bucket``; 429 with Retry-After when over the limit."""
+    rt = runtime()
+    subject = f"ip:{client_address()}" if who.anonymous else who.key
+    wait = rt.limiter.hit(f"{bucket}:{who.app_id}:{subject}", rt.rates[bucket])
+    if wait:
+        raise RateLimited(wait)

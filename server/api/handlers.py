@@ -1,0 +1,157 @@
+"""Request plumbing shared by the API blueprints: loading input, dumping output, errors.
+
+Every error, including Flask's own 404/405/413 and any unexpected exception, leaves as the one
+JSON envelope of :mod:`support_server.errors`, with the request id to quote in a bug report.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, current_app, g, jsonify, request
+from marshmallow import EXCLUDE, Schema, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import ApiError, BadRequest, UnsupportedMediaType, ValidationFailed
+from ..runtime import Runtime
+
+log = logging.getLogger("support_server.api")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def runtime() -> Runtime:
+    rt: Runtime = current_app.extensions["support"]
+    return rt
+
+
+def load_body(schema: Schema) -> dict[str, Any]:
+    """The JSON body validated by ``schema``: 415 if not JSON, 400 if malformed, 422 if invalid."""
+    if not request.is_json:
+        raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
+    raw = request.get_data(cache=True)
+    payload = request.get_json(silent=True)
+    if payload is None and raw.strip() != b"null":
+        raise BadRequest("the body is not valid JSON")
+    if not isinstance(payload, dict):
+        raise ValidationFailed(
+            "the body must be a JSON object", details={"_schema": ["not an object"]}
+        )
+    try:
+        loaded: dict[str, Any] = schema.load(payload)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "the request has invalid fields", details=_flat(exc.messages)
+        ) from None
+    return loaded
+
+
+def load_args(schema: Schema) -> dict[str, Any]:
+    try:
+        loaded: dict[str, Any] = schema.load(request.args.to_dict(), unknown=EXCLUDE)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "the query has invalid parameters", details=_flat(exc.messages)
+        ) from None
+    return loaded
+
+
+def _flat(messages: Any) -> dict[str, Any]:
+    if isinstance(messages, Mapping):
+        return {str(k): v for k, v in messages.items()}
+    return {"_schema": messages}
+
+
+def dump(
+    schema: Schema, obj: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    response = jsonify(schema.dump(obj))
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def encode_cursor(value: int | None) -> str | None:
+    if value is None:
+        return None
+    return base64.urlsafe_b64encode(f"v1:{value}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, _, number = text.partition(":")
+        if version != "v1":
+            raise ValueError(version)
+        return int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed(
+            "cursor is not one this API returned", details={"cursor": ["invalid"]}
+        ) from None
+
+
+def error_response(error: ApiError) -> Response:
+    response = jsonify(error.envelope())
+    response.status_code = error.status
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def _request_id() -> None:
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = (
+            incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else uuid.uuid4().hex
+        )
+
+    @app.after_request
+    def _stamp(response: Response) -> Response:
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError) -> Response:
+        return error_response(error)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        api_error = ApiError(error.description or error.name, code=_HTTP_CODES.get(status, "error"))
+        api_error.status = status
+        response = error_response(api_error)
+        allowed = getattr(error, "valid_methods", None)
+        if status == 405 and allowed:
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unhandled error in request %s", g.get("request_id"))
+        return error_response(
+            ApiError(
+                f"unexpected server error; quote request id {g.get('request_id')} when reporting it"
+            )
+        )

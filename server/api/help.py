@@ -1,0 +1,100 @@
+"""Public help endpoints the widget calls: suggestions, search, articles, feedback, categories."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from . import schemas
+from .auth import principal, rate_limit
+from .handlers import dump, load_args, load_body, runtime
+from .openapi import documented
+
+bp = Blueprint("help", __name__)
+
+
+@bp.get("/help/suggestions")
+@documented(
+    "Articles for where the user is: context key, then URL, then popular",
+    query=schemas.SuggestionArgs,
+    response=schemas.SuggestionsOutSchema,
+)
+def suggestions() -> Response:
+    who = principal()
+    rate_limit("search", who)
+    args = load_args(schemas.SuggestionArgs())
+    articles = runtime().articles.suggestions(
+        who.app_id,
+        context=args.get("context"),
+        url=args.get("url"),
+        locale=args.get("locale"),
+        limit=args["limit"],
+    )
+    return dump(schemas.SuggestionsOutSchema(), {"articles": articles})
+
+
+@bp.get("/help/search")
+@documented(
+    "Ranked published articles with highlighted snippets and 'did you mean'",
+    query=schemas.SearchArgs,
+    response=schemas.SearchOutSchema,
+)
+def search() -> Response:
+    who = principal()
+    rate_limit("search", who)
+    args = load_args(schemas.SearchArgs())
+    result = runtime().search.search(
+        who.app_id,
+        args["q"],
+        locale=args.get("locale"),
+        category=args.get("category"),
+        page=args["page"],
+        limit=args["limit"],
+    )
+    return dump(schemas.SearchOutSchema(), result)
+
+
+@bp.get("/help/articles/<slug>")
+@documented(
+    "One published article, as sanitized HTML and as Markdown",
+    query=schemas.LocaleArgs,
+    response=schemas.PublicArticleSchema,
+    errors=(404,),
+)
+def article(slug: str) -> Response:
+    who = principal()
+    args = load_args(schemas.LocaleArgs())
+    return dump(
+        schemas.PublicArticleSchema(),
+        runtime().articles.published(who.app_id, slug, args.get("locale")),
+    )
+
+
+@bp.post("/help/articles/<slug>/feedback")
+@documented(
+    "Was this article helpful?",
+    body=schemas.FeedbackInSchema,
+    response=schemas.OkSchema,
+    status=201,
+    errors=(404,),
+)
+def feedback(slug: str) -> Response:
+    who = principal()
+    rate_limit("search", who)
+    data = load_body(schemas.FeedbackInSchema())
+    runtime().articles.feedback(
+        who.app_id, slug, None, data["helpful"], data.get("comment", ""), who.key
+    )
+    return dump(schemas.OkSchema(), {"ok": True}, 201)
+
+
+@bp.get("/help/categories")
+@documented(
+    "Categories of published articles with their counts",
+    query=schemas.LocaleArgs,
+    response=schemas.CategoriesOutSchema,
+)
+def categories() -> Response:
+    who = principal()
+    args = load_args(schemas.LocaleArgs())
+    items = runtime().articles.categories(who.app_id, args.get("locale"))
+    return dump(schemas.CategoriesOutSchema(), {"items": items, "next": None})

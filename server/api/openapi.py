@@ -1,0 +1,117 @@
+"""The OpenAPI 3 document, generated from the marshmallow schemas the views really use.
+
+Each view declares its contract with :func:`documented`; :func:`build_spec` walks the URL map,
+so an endpoint cannot exist undocumented and a schema cannot drift from its documentation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask
+from marshmallow import Schema
+
+from .._version import __version__
+from .schemas import ErrorSchema
+
+F = TypeVar("F", bound=Callable[..., Any])
+_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+_AUTH_DOC = {
+    "public": "No credential needed: name the app with X-Support-App, or send any token.",
+    "user": "An end-user token, a visitor token, or a staff key.",
+    "writer": "A staff API key with role writer or admin.",
+    "agent": "A staff API key with role agent or admin.",
+}
+
+
+def documented(
+    summary: str,
+    *,
+    auth: str = "public",
+    query: type[Schema] | None = None,
+    body: type[Schema] | None = None,
+    response: type[Schema] | None = None,
+    status: int = 200,
+    many: bool = False,
+    errors: tuple[int, ...] = (),
+) -> Callable[[F], F]:
+    def attach(view: F) -> F:
+        view.__dict__["_openapi"] = {
+            "summary": summary,
+            "auth": auth,
+            "query": query,
+            "body": body,
+            "response": response,
+            "status": status,
+            "many": many,
+            "errors": errors,
+        }
+        return view
+
+    return attach
+
+
+def build_spec(app: Flask) -> dict[str, Any]:
+    spec = APISpec(
+        title="Support SDK API",
+        version=__version__,
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Help articles, search, and tickets for in-product support."},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=ErrorSchema)
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        view = app.view_functions.get(rule.endpoint)
+        meta = getattr(view, "_openapi", None)
+        if meta is None:
+            continue
+        path = _PARAM.sub(r"{\1}", rule.rule)
+        operations: dict[str, Any] = {}
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            operations[method.lower()] = _operation(meta, rule)
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def _operation(meta: dict[str, Any], rule: Any) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": meta["summary"], "description": _AUTH_DOC[meta["auth"]]}
+    parameters: list[dict[str, Any]] = [
+        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        for name in rule.arguments
+    ]
+    if meta["query"] is not None:
+        parameters.append({"in": "query", "schema": meta["query"]})
+    if parameters:
+        op["parameters"] = parameters
+    if meta["auth"] != "public":
+        op["security"] = [{"bearer": []}]
+    if meta["body"] is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": meta["body"]}},
+        }
+    ok: dict[str, Any] = {"description": "Success"}
+    if meta["response"] is not None:
+        schema: Any = meta["response"]
+        if meta["many"]:
+            schema = {
+                "type": "object",
+                "properties": {
+                    "items": {"type": "array", "items": meta["response"]},
+                    "next": {"type": "string", "nullable": True},
+                },
+            }
+        ok["content"] = {"application/json": {"schema": schema}}
+    responses: dict[str, Any] = {str(meta["status"]): ok}
+    for status in sorted({400, 401, 422, 429, *meta["errors"]}):
+        responses[str(status)] = {
+            "description": "Error",
+            "content": {"application/json": {"schema": "Error"}},
+        }
+    op["responses"] = responses
+    return op

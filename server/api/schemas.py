@@ -1,0 +1,349 @@
+"""Marshmallow schemas: what the HTTP API accepts and returns, and the OpenAPI document's source.
+
+Input schemas reject unknown fields (a typo is a 422 naming the field, not silently dropped);
+output schemas list the contract fields, with everything server-set ``dump_only``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CONTEXT_KEY = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$")
+LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
+MAX_CUSTOM_BYTES = 8192
+
+_locale = fields.Str(validate=validate.Regexp(LOCALE, error="not a locale such as en or fr-CA"))
+
+
+def _context_entry(value: str) -> None:
+    if value.startswith("/"):
+        if len(value) > 300 or any(c.isspace() for c in value):
+            raise ValidationError("a URL path pattern must be one path without spaces")
+    elif not CONTEXT_KEY.match(value) or len(value) > 120:
+        raise ValidationError(
+            f"{value!r} is neither a context key (billing.invoices) nor a path (/settings)"
+        )
+
+
+# -- articles ------------------------------------------------------------------------------
+class ArticleInSchema(Schema):
+    title = fields.Str(required=True, validate=validate.Length(1, 200))
+    body = fields.Str(required=True, validate=validate.Length(0, 200_000))
+    slug = fields.Str(
+        validate=[
+            validate.Length(1, 80),
+            validate.Regexp(SLUG, error="use a-z, 0-9 and single hyphens"),
+        ]
+    )
+    summary = fields.Str(validate=validate.Length(0, 300))
+    category = fields.Str(validate=validate.Length(0, 80))
+    tags = fields.List(fields.Str(validate=validate.Length(1, 40)), validate=validate.Length(0, 20))
+    contexts = fields.List(fields.Str(validate=_context_entry), validate=validate.Length(0, 30))
+    locale = fields.Str(validate=validate.Regexp(LOCALE, error="not a locale such as en or fr-CA"))
+    status = fields.Str(validate=validate.OneOf(["draft", "published"]))
+
+    @validates("title")
+    def _title_not_blank(self, value: str, **_: Any) -> None:
+        if not value.strip():
+            raise ValidationError("must not be blank")
+
+
+class ArticlePatchSchema(ArticleInSchema):
+    title = fields.Str(validate=validate.Length(1, 200))
+    body = fields.Str(validate=validate.Length(0, 200_000))
+    revision = fields.Int(
+        validate=validate.Range(min=1),
+        metadata={"description": "Optimistic lock: 409 if the article moved on"},
+    )
+
+
+class ArticleOutSchema(Schema):
+    id = fields.Str(dump_only=True)
+    slug = fields.Str(dump_only=True)
+    title = fields.Str(dump_only=True)
+    body = fields.Str(dump_only=True, metadata={"description": "Markdown"})
+    html = fields.Str(dump_only=True, metadata={"description": "Sanitized HTML"})
+    summary = fields.Str(dump_only=True)
+    category = fields.Str(dump_only=True)
+    tags = fields.List(fields.Str(), dump_only=True)
+    contexts = fields.List(fields.Str(), dump_only=True)
+    locale = fields.Str(dump_only=True)
+    status = fields.Str(dump_only=True)
+    revision = fields.Int(dump_only=True)
+    author = fields.Str(dump_only=True)
+    views = fields.Int(dump_only=True)
+    helpful_yes = fields.Int(dump_only=True)
+    helpful_no = fields.Int(dump_only=True)
+    created_at = fields.Str(dump_only=True)
+    updated_at = fields.Str(dump_only=True)
+    published_at = fields.Str(dump_only=True, allow_none=True)
+
+
+class PublicArticleSchema(Schema):
+    slug = fields.Str(dump_only=True)
+    title = fields.Str(dump_only=True)
+    summary = fields.Str(dump_only=True)
+    category = fields.Str(dump_only=True)
+    tags = fields.List(fields.Str(), dump_only=True)
+    contexts = fields.List(fields.Str(), dump_only=True)
+    locale = fields.Str(dump_only=True)
+    body = fields.Str(dump_only=True)
+    html = fields.Str(dump_only=True)
+    updated_at = fields.Str(dump_only=True)
+    published_at = fields.Str(dump_only=True, allow_none=True)
+
+
+class RevisionSchema(Schema):
+    revision = fields.Int(dump_only=True)
+    title = fields.Str(dump_only=True)
+    body = fields.Str(dump_only=True)
+    summary = fields.Str(dump_only=True)
+    category = fields.Str(dump_only=True)
+    tags = fields.List(fields.Str(), dump_only=True)
+    contexts = fields.List(fields.Str(), dump_only=True)
+    status = fields.Str(dump_only=True)
+    author = fields.Str(dump_only=True)
+    created_at = fields.Str(dump_only=True)
+
+
+class ArticleListArgs(Schema):
+    status = fields.Str(validate=validate.OneOf(["draft", "published", "archived"]))
+    locale = _locale
+    category = fields.Str(validate=validate.Length(1, 80))
+    cursor = fields.Str(validate=validate.Length(1, 100))
+    limit = fields.Int(load_default=50, validate=validate.Range(1, 200))
+
+
+class PageArgs(Schema):
+    cursor = fields.Str(validate=validate.Length(1, 100))
+    limit = fields.Int(load_default=50, validate=validate.Range(1, 200))
+
+
+# -- help center ---------------------------------------------------------------------------
+class SearchArgs(Schema):
+    q = fields.Str(load_default="", metadata={"description": "What the person typed; any text"})
+    locale = _locale
+    category = fields.Str(validate=validate.Length(1, 80))
+    limit = fields.Int(load_default=10, validate=validate.Range(1, 50))
+    page = fields.Int(load_default=1, validate=validate.Range(1, 100))
+    app_id = fields.Str(metadata={"description": "The app, when no token or header names it"})
+
+
+class SearchResultSchema(Schema):
+    slug = fields.Str(dump_only=True)
+    title = fields.Str(dump_only=True)
+    snippet = fields.Str(dump_only=True, metadata={"description": "Escaped HTML with <mark>"})
+    category = fields.Str(dump_only=True)
+    score = fields.Float(dump_only=True)
+
+
+class SearchOutSchema(Schema):
+    results = fields.List(fields.Nested(SearchResultSchema), dump_only=True)
+    total = fields.Int(dump_only=True)
+    page = fields.Int(dump_only=True)
+    suggestion = fields.Str(dump_only=True, allow_none=True)
+    degraded = fields.Bool(dump_only=True)
+
+
+class SuggestionArgs(Schema):
+    context = fields.Str(validate=validate.Length(0, 200))
+    url = fields.Str(validate=validate.Length(0, 2000))
+    locale = _locale
+    limit = fields.Int(load_default=5, validate=validate.Range(1, 20))
+    app_id = fields.Str()
+
+
+class ArticleSummarySchema(Schema):
+    slug = fields.Str(dump_only=True)
+    title = fields.Str(dump_only=True)
+    summary = fields.Str(dump_only=True)
+    category = fields.Str(dump_only=True)
+    locale = fields.Str(dump_only=True)
+
+
+class SuggestionsOutSchema(Schema):
+    articles = fields.List(fields.Nested(ArticleSummarySchema), dump_only=True)
+
+
+class LocaleArgs(Schema):
+    locale = _locale
+    app_id = fields.Str()
+
+
+class CategorySchema(Schema):
+    name = fields.Str(dump_only=True)
+    slug = fields.Str(dump_only=True)
+    count = fields.Int(dump_only=True)
+
+
+class CategoriesOutSchema(Schema):
+    items = fields.List(fields.Nested(CategorySchema), dump_only=True)
+    next = fields.Str(dump_only=True, allow_none=True)
+
+
+class FeedbackInSchema(Schema):
+    helpful = fields.Bool(required=True)
+    comment = fields.Str(validate=validate.Length(0, 2000))
+
+
+# -- tickets -------------------------------------------------------------------------------
+class ClientErrorSchema(Schema):
+    message = fields.Str(validate=validate.Length(0, 1000))
+    source = fields.Str(validate=validate.Length(0, 500))
+    line = fields.Int(allow_none=True)
+    column = fields.Int(allow_none=True)
+    stack = fields.Str(validate=validate.Length(0, 4000))
+    at = fields.Str(validate=validate.Length(0, 40))
+
+
+class ViewportSchema(Schema):
+    width = fields.Int(validate=validate.Range(0, 100_000))
+    height = fields.Int(validate=validate.Range(0, 100_000))
+
+
+class TicketContextSchema(Schema):
+    """What the widget (or the host app) knew when the ticket was filed."""
+
+    url = fields.Str(validate=validate.Length(0, 2000))
+    title = fields.Str(validate=validate.Length(0, 300))
+    context_key = fields.Str(validate=validate.Length(0, 200))
+    app_version = fields.Str(validate=validate.Length(0, 64))
+    locale = fields.Str(validate=validate.Length(0, 35))
+    time_zone = fields.Str(validate=validate.Length(0, 64))
+    user_agent = fields.Str(validate=validate.Length(0, 500))
+    viewport = fields.Nested(ViewportSchema)
+    errors = fields.List(fields.Nested(ClientErrorSchema), validate=validate.Length(0, 20))
+    custom = fields.Dict(keys=fields.Str(validate=validate.Length(1, 100)))
+    articles_shown = fields.List(
+        fields.Str(validate=validate.Length(1, 200)), validate=validate.Length(0, 50)
+    )
+    exception = fields.Dict(keys=fields.Str())
+
+    @validates("custom")
+    def _custom_small(self, value: dict[str, Any], **_: Any) -> None:
+        if len(json.dumps(value)) > MAX_CUSTOM_BYTES:
+            raise ValidationError(f"custom data is limited to {MAX_CUSTOM_BYTES} bytes of JSON")
+
+
+class TicketInSchema(Schema):
+    subject = fields.Str(validate=validate.Length(0, 200))
+    body = fields.Str(required=True, validate=validate.Length(1, 20_000))
+    email = fields.Email(validate=validate.Length(0, 254))
+    name = fields.Str(validate=validate.Length(0, 120))
+    priority = fields.Str(validate=validate.OneOf(["low", "normal", "high", "urgent"]))
+    context = fields.Nested(TicketContextSchema)
+
+    @validates("body")
+    def _body_not_blank(self, value: str, **_: Any) -> None:
+        if not value.strip():
+            raise ValidationError("must not be blank")
+
+
+class RequesterSchema(Schema):
+    id = fields.Str(dump_only=True)
+    kind = fields.Str(dump_only=True)
+    email = fields.Str(dump_only=True, allow_none=True)
+    name = fields.Str(dump_only=True, allow_none=True)
+
+
+class AuthorSchema(Schema):
+    kind = fields.Str(dump_only=True)
+    name = fields.Str(dump_only=True, allow_none=True)
+
+
+class MessageOutSchema(Schema):
+    id = fields.Str(dump_only=True)
+    body = fields.Str(dump_only=True)
+    author = fields.Nested(AuthorSchema, dump_only=True)
+    internal = fields.Bool(dump_only=True)
+    created_at = fields.Str(dump_only=True)
+
+
+class RatingSchema(Schema):
+    score = fields.Int(required=True, validate=validate.Range(1, 5))
+    comment = fields.Str(validate=validate.Length(0, 2000))
+
+
+class TicketOutSchema(Schema):
+    id = fields.Str(dump_only=True)
+    status = fields.Str(dump_only=True)
+    subject = fields.Str(dump_only=True)
+    body = fields.Str(dump_only=True)
+    priority = fields.Str(dump_only=True)
+    source = fields.Str(dump_only=True)
+    requester = fields.Nested(RequesterSchema, dump_only=True)
+    context = fields.Dict(dump_only=True)
+    created_at = fields.Str(dump_only=True)
+    updated_at = fields.Str(dump_only=True)
+    messages = fields.List(fields.Nested(MessageOutSchema), dump_only=True)
+    rating = fields.Nested(RatingSchema, dump_only=True, allow_none=True)
+    assignee = fields.Str(dump_only=True, allow_none=True)
+    tags = fields.List(fields.Str(), dump_only=True)
+    visitor_token = fields.Str(
+        dump_only=True,
+        metadata={"description": "Anonymous filers only: lets them read the tickets they filed"},
+    )
+
+
+class TicketListArgs(PageArgs):
+    status = fields.Str(validate=validate.OneOf(["new", "open", "pending", "solved", "closed"]))
+
+
+class MessageInSchema(Schema):
+    body = fields.Str(required=True, validate=validate.Length(1, 20_000))
+    internal = fields.Bool(load_default=False)
+
+    @validates("body")
+    def _body_not_blank(self, value: str, **_: Any) -> None:
+        if not value.strip():
+            raise ValidationError("must not be blank")
+
+
+class TicketPatchSchema(Schema):
+    status = fields.Str(validate=validate.OneOf(["new", "open", "pending", "solved", "closed"]))
+    priority = fields.Str(validate=validate.OneOf(["low", "normal", "high", "urgent"]))
+    assignee = fields.Str(allow_none=True, validate=validate.Length(0, 120))
+    tags = fields.List(fields.Str(validate=validate.Length(1, 40)), validate=validate.Length(0, 20))
+
+
+# -- meta ----------------------------------------------------------------------------------
+class ErrorBodySchema(Schema):
+    code = fields.Str(dump_only=True)
+    message = fields.Str(dump_only=True)
+    details = fields.Dict(dump_only=True)
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, dump_only=True)
+
+
+class HealthSchema(Schema):
+    status = fields.Str(dump_only=True)
+    version = fields.Str(dump_only=True)
+    database = fields.Dict(dump_only=True)
+    index = fields.Dict(dump_only=True)
+
+
+class OkSchema(Schema):
+    ok = fields.Bool(dump_only=True)
+
+
+# -- pages ---------------------------------------------------------------------------------
+class TicketPageSchema(Schema):
+    items = fields.List(fields.Nested(TicketOutSchema), dump_only=True)
+    next = fields.Str(dump_only=True, allow_none=True)
+
+
+class ArticlePageSchema(Schema):
+    items = fields.List(fields.Nested(ArticleOutSchema), dump_only=True)
+    next = fields.Str(dump_only=True, allow_none=True)
+
+
+class RevisionPageSchema(Schema):
+    items = fields.List(fields.Nested(RevisionSchema), dump_only=True)
+    next = fields.Str(dump_only=True, allow_none=True)

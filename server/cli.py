@@ -1,0 +1,371 @@
+"""``support-server``: set up a data dir, manage apps and keys, serve, reindex, import/export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import datadir
+from ._version import __version__
+from .config import ConfigError, load_config
+from .errors import ApiError
+from .runtime import Runtime
+from .services import apps as app_service
+from .store import Database, StoreError
+
+_data_dir = click.option(
+    "--data-dir",
+    envvar="SUPPORT_DATA_DIR",
+    default="./support-data",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the server keeps its data.",
+)
+_json = click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts).")
+
+
+def _runtime(data_dir: Path) -> Runtime:
+    try:
+        rt = Runtime.build(load_config(data_dir))
+        rt.db.migrate()
+    except (ConfigError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    return rt
+
+
+def _out(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    else:
+        width = max(len(k) for k in data)
+        for key, value in data.items():
+            shown = ", ".join(value) if isinstance(value, list) else value
+            click.echo(f"{key.ljust(width)}  {shown}")
+
+
+def _fail_api(exc: ApiError) -> None:
+    raise click.ClickException(exc.message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="support-server")
+def main() -> None:
+    """Support SDK server: help center, search and tickets for your product."""
+
+
+# -- setup ---------------------------------------------------------------------------------
+def initialise(
+    data_dir: Path, origins: Sequence[str] = (), name: str = "Default app"
+) -> dict[str, Any]:
+    """Create the data directory, its database and first app; returns the credentials."""
+    if (data_dir / datadir.DATABASE).exists():
+        raise click.ClickException(f"{data_dir} is already initialised (remove it to start over)")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    datadir.write_server_secret(data_dir)
+    db = Database(data_dir / datadir.DATABASE)
+    db.migrate()
+    try:
+        app = app_service.create_app(db, name, origins)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    raw_key, _ = app_service.create_key(db, app["id"], "admin", "initial admin key")
+    rt = _runtime(data_dir)
+    rt.indexer.rebuild()
+    return {
+        "app_id": app["id"],
+        "app_secret": app["secrets"][-1],
+        "admin_api_key": raw_key,
+        "origins": app["origins"],
+        "data_dir": str(data_dir),
+    }
+
+
+@main.command()
+@_data_dir
+@click.option("--origin", "origins", multiple=True, help="A site allowed to embed the widget.")
+@click.option("--name", default="Default app", show_default=True, help="Name of the first app.")
+@_json
+def init(data_dir: Path, origins: tuple[str, ...], name: str, as_json: bool) -> None:
+    """Create a data directory with its first app; prints the app secret and an admin key once."""
+    creds = initialise(data_dir, origins, name)
+    _out(creds, as_json)
+    if not as_json:
+        click.echo("\nKeep the app secret and the admin key: they are not shown again.", err=True)
+
+
+# -- apps ----------------------------------------------------------------------------------
+@main.group()
+def apps() -> None:
+    """Apps (one per product that embeds the widget)."""
+
+
+@apps.command("create")
+@click.argument("name")
+@_data_dir
+@click.option("--origin", "origins", multiple=True, help="A site allowed to embed the widget.")
+@_json
+def apps_create(name: str, data_dir: Path, origins: tuple[str, ...], as_json: bool) -> None:
+    """Create another app; prints its id, secret and an admin key once."""
+    rt = _runtime(data_dir)
+    try:
+        app = app_service.create_app(rt.db, name, origins)
+        raw_key, _ = app_service.create_key(rt.db, app["id"], "admin", "initial admin key")
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    _out(
+        {
+            "app_id": app["id"],
+            "app_secret": app["secrets"][-1],
+            "admin_api_key": raw_key,
+            "origins": app["origins"],
+        },
+        as_json,
+    )
+
+
+@apps.command("update")
+@click.argument("app")
+@_data_dir
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    required=True,
+    help="The full list of allowed origins (replaces the old list).",
+)
+@_json
+def apps_update(app: str, data_dir: Path, origins: tuple[str, ...], as_json: bool) -> None:
+    """Replace an app's allowed origins."""
+    rt = _runtime(data_dir)
+    try:
+        updated = app_service.set_origins(rt.db, app, origins)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    _out({"app_id": updated["id"], "name": updated["name"], "origins": updated["origins"]}, as_json)
+
+
+@apps.command("list")
+@_data_dir
+@_json
+def apps_list(data_dir: Path, as_json: bool) -> None:
+    """List apps (never their secrets)."""
+    rows = [
+        {
+            "app_id": a["id"],
+            "name": a["name"],
+            "origins": a["origins"],
+            "secrets": len(a["secrets"]),
+            "created_at": a["created_at"],
+        }
+        for a in app_service.list_apps(_runtime(data_dir).db)
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(
+            f"{row['app_id']}  {row['name']}  secrets={row['secrets']}  "
+            f"origins={','.join(row['origins']) or '-'}"
+        )
+
+
+@apps.command("rotate-secret")
+@click.argument("app")
+@_data_dir
+@click.option(
+    "--retire-old",
+    is_flag=True,
+    help="Instead of adding a secret, retire every secret but the newest.",
+)
+@_json
+def apps_rotate_secret(app: str, data_dir: Path, retire_old: bool, as_json: bool) -> None:
+    """Add a new signing secret (old tokens keep working), or retire the old ones.
+
+    Rotate without downtime: add a secret, deploy it to your app, then --retire-old.
+    """
+    rt = _runtime(data_dir)
+    try:
+        if retire_old:
+            retired = app_service.retire_secrets(rt.db, app)
+            _out({"retired": str(retired)}, as_json)
+        else:
+            _out({"app_secret": app_service.rotate_secret(rt.db, app)}, as_json)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+# -- keys ----------------------------------------------------------------------------------
+@main.group()
+def keys() -> None:
+    """Staff API keys (roles: admin, writer, agent)."""
+
+
+@keys.command("create")
+@_data_dir
+@click.option("--app", "app", default=None, help="App id or name (default: the only app).")
+@click.option("--role", type=click.Choice(app_service.ROLES), required=True)
+@click.option("--name", default="", help="Who or what the key is for.")
+@_json
+def keys_create(data_dir: Path, app: str | None, role: str, name: str, as_json: bool) -> None:
+    """Create a staff key; the key is printed once and stored only as a hash."""
+    rt = _runtime(data_dir)
+    try:
+        raw, key = app_service.create_key(rt.db, app or _only_app(rt), role, name)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    _out({"api_key": raw, "key_id": key.id, "app_id": key.app_id, "role": key.role}, as_json)
+
+
+@keys.command("list")
+@_data_dir
+@click.option("--app", "app", default=None, help="App id or name (default: the only app).")
+def keys_list(data_dir: Path, app: str | None) -> None:
+    """List an app's keys (ids and roles, never the keys)."""
+    rt = _runtime(data_dir)
+    for key in app_service.list_keys(rt.db, app or _only_app(rt)):
+        state = "revoked" if key["revoked_at"] else "active"
+        click.echo(f"{key['id']}  {key['role']:6}  {state:7}  {key['name']}")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@_data_dir
+def keys_revoke(key_id: str, data_dir: Path) -> None:
+    """Revoke a key by its id; requests with it fail from now on."""
+    if not app_service.revoke_key(_runtime(data_dir).db, key_id):
+        raise click.ClickException(f"no active key {key_id!r}")
+    click.echo(f"revoked {key_id}")
+
+
+def _only_app(rt: Runtime) -> str:
+    found = app_service.list_apps(rt.db)
+    if len(found) != 1:
+        raise click.ClickException("several apps exist: name one with --app")
+    return str(found[0]["id"])
+
+
+# -- serving -------------------------------------------------------------------------------
+@main.command()
+@_data_dir
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+def run(data_dir: Path, host: str, port: int) -> None:
+    """Serve with the development server (one process, threads)."""
+    from .app import create_app
+
+    app = _create(data_dir, create_app)
+    click.echo(f"Serving on http://{host}:{port}/api/v1/health", err=True)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command()
+@_data_dir
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--timeout", default=30, show_default=True, type=click.IntRange(1, 3600))
+def serve(data_dir: Path, host: str, port: int, workers: int, timeout: int) -> None:
+    """Serve with gunicorn and several worker processes (production)."""
+    from .serving import serve_gunicorn
+
+    _runtime(data_dir)  # fail fast, in the parent, on a bad data dir or config
+    serve_gunicorn(data_dir, host, port, workers, timeout)
+
+
+def _create(data_dir: Path, factory: Any) -> Any:
+    try:
+        return factory(data_dir=data_dir)
+    except (ConfigError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+# -- index ---------------------------------------------------------------------------------
+@main.command()
+@_data_dir
+def reindex(data_dir: Path) -> None:
+    """Rebuild the search index from the database (the live index keeps serving meanwhile)."""
+    rt = _runtime(data_dir)
+    with rt.db.read() as conn:
+        total = int(
+            conn.execute("SELECT count(*) FROM articles WHERE status = 'published'").fetchone()[0]
+        )
+    with click.progressbar(length=total, label="Indexing articles", file=sys.stderr) as bar:
+        done = 0
+
+        def progress(count: int, _total: int) -> None:
+            nonlocal done
+            bar.update(count - done)
+            done = count
+
+        indexed = rt.indexer.rebuild(progress)
+    click.echo(f"Indexed {indexed} published articles.")
+
+
+# -- docs folders --------------------------------------------------------------------------
+@main.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_data_dir
+@click.option("--app", "app", default=None, help="App id or name (default: the only app).")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+def import_(folder: Path, data_dir: Path, app: str | None, dry_run: bool) -> None:
+    """Import a folder of Markdown files with front matter (all or nothing)."""
+    from .transfer import apply_import, plan_import
+
+    rt = _runtime(data_dir)
+    app_id = app_service.get_app(rt.db, app)["id"] if app else _only_app(rt)
+    plan = plan_import(rt.articles, app_id, folder)
+    if plan.problems:
+        for problem in plan.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{len(plan.problems)} problem(s); nothing was imported")
+    click.echo(
+        f"{len(plan.create)} to create, {len(plan.update)} to update, {plan.unchanged} unchanged"
+    )
+    if dry_run or not (plan.create or plan.update):
+        return
+    with click.progressbar(
+        length=len(plan.create) + len(plan.update), label="Importing", file=sys.stderr
+    ) as bar:
+        apply_import(rt.articles, app_id, plan, "import", lambda: bar.update(1))
+    click.echo("Done.")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@_data_dir
+@click.option("--app", "app", default=None, help="App id or name (default: the only app).")
+def export(folder: Path, data_dir: Path, app: str | None) -> None:
+    """Write every article (any status) as Markdown files with front matter."""
+    from .transfer import export_folder
+
+    rt = _runtime(data_dir)
+    app_id = app_service.get_app(rt.db, app)["id"] if app else _only_app(rt)
+    count = export_folder(rt.articles, app_id, folder)
+    click.echo(f"Wrote {count} articles to {folder}")
+
+
+# -- demo ----------------------------------------------------------------------------------
+@main.command()
+@_data_dir
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--content",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Help-center folder (default: examples/help_center).",
+)
+def demo(data_dir: Path, host: str, port: int, content: Path | None) -> None:
+    """Set up (once) and serve a demo: sample help center plus a host page with the widget."""
+    from .demo import run_demo
+
+    run_demo(data_dir, host, port, content)

@@ -1,0 +1,184 @@
+"""Settings as data: every ``SUPPORT_*`` setting with its default and help, in one list.
+
+Values come from, in increasing precedence: the defaults below, ``config.json`` in the data
+directory, and the environment. A bad value stops start-up with one line naming the setting.
+The README's configuration table is checked against :data:`SETTINGS` by a test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE = "config.json"
+
+
+class ConfigError(Exception):
+    """Bad configuration; the message is one line naming the setting."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be zero or a positive integer")
+    return value
+
+
+def _rate(raw: str) -> str:
+    from .ratelimit import parse_rate
+
+    parse_rate(raw)
+    return raw
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "SUPPORT_DATA_DIR",
+        "./support-data",
+        "Directory holding the SQLite database, the "
+        "search index, the server secret and config.json.",
+    ),
+    Setting(
+        "SUPPORT_MAX_TOKEN_AGE",
+        86400,
+        "Server-side cap, in seconds, on the age of an "
+        "end-user token, applied whatever `exp` the host app chose.",
+        _positive_int,
+    ),
+    Setting(
+        "SUPPORT_VISITOR_TOKEN_AGE",
+        90 * 86400,
+        "Lifetime, in seconds, of the visitor tokens given to anonymous people who file a ticket.",
+        _positive_int,
+    ),
+    Setting(
+        "SUPPORT_MAX_BODY_BYTES",
+        1_048_576,
+        "Largest accepted request body; larger ones get 413.",
+        _positive_int,
+    ),
+    Setting(
+        "SUPPORT_RATE_SEARCH",
+        "120/minute",
+        "Search and suggestion requests per visitor (user, visitor token or IP).",
+        _rate,
+    ),
+    Setting(
+        "SUPPORT_RATE_ANON_TICKETS",
+        "5/hour",
+        "Tickets an anonymous visitor (by IP) may file.",
+        _rate,
+    ),
+    Setting(
+        "SUPPORT_RATE_TICKETS", "60/hour", "Tickets and replies an identified user may post.", _rate
+    ),
+    Setting(
+        "SUPPORT_RATE_LIMITS_ENABLED", True, "Turn rate limiting off (tests, benchmarks).", _bool
+    ),
+    Setting(
+        "SUPPORT_TRUSTED_PROXIES",
+        0,
+        "How many reverse proxies in front of the server "
+        "set X-Forwarded-For (0: use the socket address).",
+        _non_negative_int,
+    ),
+    Setting(
+        "SUPPORT_SEARCH_CACHE_SIZE",
+        1024,
+        "Search results cached per process and index generation.",
+        _non_negative_int,
+    ),
+    Setting("SUPPORT_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR.", _log_level),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings; attribute names are the setting names without ``SUPPORT_``."""
+
+    values: Mapping[str, Any]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.values["SUPPORT_DATA_DIR"])
+
+
+def _parse(setting: Setting, raw: Any, source: str) -> Any:
+    if not isinstance(raw, str):
+        raw = json.dumps(raw) if isinstance(raw, bool) else str(raw)
+    try:
+        return setting.parse(raw)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{setting.name} ({source}): {raw!r} is invalid: {exc}") from None
+
+
+def load_config(
+    data_dir: str | os.PathLike[str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Resolve every setting. ``overrides`` (e.g. from command-line flags) win over all."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    directory = data_dir or env.get("SUPPORT_DATA_DIR") or values["SUPPORT_DATA_DIR"]
+    values["SUPPORT_DATA_DIR"] = str(directory)
+    config_path = Path(directory) / CONFIG_FILE
+    if config_path.exists():
+        try:
+            from_file = json.loads(config_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"{config_path}: not readable JSON: {exc}") from None
+        if not isinstance(from_file, dict):
+            raise ConfigError(f"{config_path}: must hold a JSON object of settings")
+        for name, raw in from_file.items():
+            if name not in _BY_NAME:
+                raise ConfigError(f"{name} ({config_path}): unknown setting")
+            values[name] = _parse(_BY_NAME[name], raw, str(config_path))
+    for name, raw in env.items():
+        if name.startswith("SUPPORT_") and name in _BY_NAME and name != "SUPPORT_DATA_DIR":
+            values[name] = _parse(_BY_NAME[name], raw, "environment")
+    for name, raw in (overrides or {}).items():
+        if name not in _BY_NAME:
+            raise ConfigError(f"{name}: unknown setting")
+        values[name] = _parse(_BY_NAME[name], raw, "override")
+    return Config(values)

@@ -1,0 +1,83 @@
+"""``support-server demo``: a ready-to-click demo (sample help center, demo host page)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, Response, render_template
+
+from support_sdk.tokens import mint_user_token
+
+from . import datadir
+from .services import apps as app_service
+
+CREDENTIALS = "demo-credentials.json"
+DEMO_USER = {"user_id": "demo-user-1", "email": "ada@example.com", "name": "Ada Lovelace"}
+
+
+def _default_content() -> Path:
+    return Path(__file__).resolve().parent.parent / "examples" / "help_center"
+
+
+def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]:
+    """Initialise the demo data directory once; later runs reuse it."""
+    from .cli import _runtime, initialise
+    from .transfer import apply_import, plan_import
+
+    creds_path = data_dir / CREDENTIALS
+    if creds_path.exists():
+        creds: dict[str, Any] = json.loads(creds_path.read_text(encoding="utf-8"))
+        return creds
+    creds = initialise(data_dir, [origin], "Ledgerly (demo)")
+    folder = content or _default_content()
+    rt = _runtime(data_dir)
+    plan = plan_import(rt.articles, creds["app_id"], folder)
+    if plan.problems:
+        raise click.ClickException("; ".join(str(p) for p in plan.problems))
+    with click.progressbar(length=len(plan.create), label="Loading sample help center") as bar:
+        apply_import(rt.articles, creds["app_id"], plan, "demo", lambda: bar.update(1))
+    raw_writer, _ = app_service.create_key(rt.db, creds["app_id"], "writer", "demo writer")
+    raw_agent, _ = app_service.create_key(rt.db, creds["app_id"], "agent", "demo agent")
+    creds.update(writer_api_key=raw_writer, agent_api_key=raw_agent)
+    creds_path.write_text(json.dumps(creds, indent=2), encoding="utf-8")
+    creds_path.chmod(0o600)
+    return creds
+
+
+def add_demo_pages(app: Flask, creds: dict[str, Any]) -> None:
+    app.template_folder = "templates"
+
+    @app.get("/")
+    def demo_page() -> str:
+        token = mint_user_token(creds["app_id"], creds["app_secret"], **DEMO_USER)
+        return render_template(
+            "demo.html", app_id=creds["app_id"], user_token=token, user=DEMO_USER
+        )
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status=204)
+
+
+def run_demo(data_dir: Path, host: str, port: int, content: Path | None) -> None:
+    from .app import create_app
+
+    base = f"http://{host}:{port}"
+    creds = prepare(data_dir, base, content)
+    app = create_app(data_dir=data_dir)
+    add_demo_pages(app, creds)
+    click.echo(f"""
+Support SDK demo
+  Demo host page : {base}/
+  API            : {base}/api/v1/health   (OpenAPI: {base}/api/v1/openapi.json)
+  App id         : {creds["app_id"]}
+  Admin API key  : {creds["admin_api_key"]}
+  Writer API key : {creds["writer_api_key"]}
+  Agent API key  : {creds["agent_api_key"]}
+  (credentials kept in {data_dir / CREDENTIALS}; data in {data_dir / datadir.DATABASE})
+Press Ctrl+C to stop.
+""")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -1,0 +1,56 @@
+"""Turn whatever a person typed into words and phrases; no engine syntax ever reaches Whoosh.
+
+``title:(`` is just the word "title", ``AND OR`` are just two words, and ``"exact phrase"`` is
+a phrase. So no input can make the query parser fail.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_QUERY_CHARS = 500
+MAX_TERMS = 12
+_WORD = re.compile(r"\w+", re.UNICODE)
+_PHRASE = re.compile(r'"([^"]*)"')
+
+
+class QueryTooLong(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    words: list[str]
+    phrases: list[list[str]]
+    # True when the text ends mid-word: the last word is probably being typed, so it also
+    # matches as a prefix (search as you type).
+    partial_last: bool
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.phrases
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def parse(text: str) -> ParsedQuery:
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryTooLong(f"queries are limited to {MAX_QUERY_CHARS} characters")
+    text = normalise(text)
+    phrases = []
+    for match in _PHRASE.finditer(text):
+        words = _WORD.findall(match.group(1))
+        if len(words) > 1:
+            phrases.append(words[:MAX_TERMS])
+    rest = _PHRASE.sub(" ", text)
+    words = [w for w in _WORD.findall(rest) if w.strip("_")]
+    for phrase in phrases:
+        words.extend(phrase)
+    seen: set[str] = set()
+    unique = [w for w in words if not (w in seen or seen.add(w))][:MAX_TERMS]
+    partial = bool(unique) and bool(rest.strip()) and not text[-1:].isspace() and not phrases
+    return ParsedQuery(words=unique, phrases=phrases, partial_last=partial)

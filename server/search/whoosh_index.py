@@ -1,0 +1,416 @@
+"""The Whoosh engine: one index directory per generation, swapped atomically on rebuild.
+
+Layout under ``root``::
+
+    CURRENT            name of the live generation directory (replaced atomically)
+    gen-<n>-<rand>/    a Whoosh index
+
+Writers (``apply`` and ``rebuild``) are only ever called by the indexer, which holds the
+indexer file lock, so Whoosh never sees two writers. Readers keep one searcher per process
+(opened lazily, so after a fork), refresh it when a writer committed new segments, and cache
+results per index generation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from whoosh import fields, highlight, index, query, scoring
+from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis.filters import LowercaseFilter
+from whoosh.index import EmptyIndexError
+from whoosh.searching import Searcher
+
+from .base import IndexDocument, IndexUnavailable, SearchHit, SearchPage
+from .query import ParsedQuery, QueryTooLong, parse
+from .spelling import Speller
+
+__all__ = ["QueryTooLong", "WhooshIndex"]
+
+_CURRENT = "CURRENT"
+_SPELL_SEP = "\x1f"  # app id and word in one term: each app's vocabulary stays its own
+_FIELDS = ("title", "summary", "tags", "content")
+_BOOSTS = {"title": 3.0, "summary": 1.5, "tags": 2.0, "content": 1.0}
+_KEEP_OLD_GENERATIONS = 1
+
+
+def _schema() -> fields.Schema:
+    stem = StemmingAnalyzer()
+    return fields.Schema(
+        doc_id=fields.ID(stored=True, unique=True),
+        revision=fields.STORED(),
+        app_id=fields.ID(stored=True),
+        locale=fields.ID(stored=True),
+        category=fields.ID(stored=True),
+        category_key=fields.ID(),
+        slug=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=stem, stored=True, field_boost=_BOOSTS["title"]),
+        summary=fields.TEXT(analyzer=stem, stored=True, field_boost=_BOOSTS["summary"]),
+        tags=fields.KEYWORD(
+            lowercase=True, commas=True, scorable=True, field_boost=_BOOSTS["tags"]
+        ),
+        # chars=True stores character offsets, which makes snippets about twice as cheap.
+        content=fields.TEXT(analyzer=stem, stored=True, chars=True),
+        spell=fields.KEYWORD(lowercase=False),
+    )
+
+
+class _MarkFormatter(highlight.Formatter):
+    """Escaped text with <mark> around the matched words (HtmlFormatter escapes, we wrap)."""
+
+    between = " … "
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return (
+            "<mark>"
+            + highlight.htmlescape(highlight.get_text(text, token, replace), quote=False)
+            + "</mark>"
+        )
+
+    def _text(self, text: str) -> str:
+        return highlight.htmlescape(text, quote=False)
+
+
+def category_key(name: str) -> str:
+    return "-".join(name.casefold().split())
+
+
+class WhooshIndex:
+    def __init__(self, root: str | os.PathLike[str], cache_size: int = 1024) -> None:
+        self.root = Path(root)
+        self.cache_size = cache_size
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._generation_dir: str | None = None
+        self._ix: index.Index | None = None
+        self._searcher: Searcher | None = None
+        self._cache: OrderedDict[tuple[Any, ...], SearchPage] = OrderedDict()
+        self._spellers: dict[tuple[Any, ...], Speller] = {}
+        self._analyzer = StemmingAnalyzer()
+
+    # -- locating the live generation --------------------------------------------------------
+    def _current_name(self) -> str | None:
+        try:
+            return (self.root / _CURRENT).read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def _open(self) -> Searcher:
+        """The process's searcher, reopened after a fork, a swap or new commits."""
+        pid = os.getpid()
+        name = self._current_name()
+        if name is None:
+            raise IndexUnavailable("the search index has not been built yet")
+        if self._pid != pid or self._generation_dir != name or self._ix is None:
+            self._close()
+            try:
+                self._ix = index.open_dir(str(self.root / name))
+                self._searcher = self._ix.searcher(weighting=scoring.BM25F())
+            except (EmptyIndexError, OSError, ValueError, EOFError, KeyError) as exc:
+                self._close()
+                raise IndexUnavailable(f"the search index cannot be opened: {exc}") from exc
+            self._pid, self._generation_dir = pid, name
+        assert self._searcher is not None and self._ix is not None
+        if self._ix.latest_generation() != self._searcher.reader().generation():
+            self._searcher = self._searcher.refresh()  # an indexer committed new segments
+        return self._searcher
+
+    def _close(self) -> None:
+        if self._searcher is not None:
+            with contextlib.suppress(Exception):  # a stale searcher may already be gone
+                self._searcher.close()
+        self._searcher, self._ix, self._generation_dir = None, None, None
+        self._cache.clear()
+        self._spellers.clear()
+
+    def _generation(self, searcher: Searcher) -> tuple[str | None, int]:
+        return (self._generation_dir, searcher.reader().generation())
+
+    # -- reading ------------------------------------------------------------------------------
+    def search(
+        self,
+        app_id: str,
+        text: str,
+        *,
+        locale: str,
+        category: str | None = None,
+        page: int = 1,
+        limit: int = 10,
+    ) -> SearchPage:
+        parsed = parse(text)  # raises QueryTooLong before any engine work
+        with self._lock:
+            searcher = self._open()
+            generation = self._generation(searcher)
+            key = (generation, app_id, locale, category, text, page, limit)
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+            result = self._search(
+                searcher, generation, app_id, parsed, locale, category, page, limit
+            )
+            if self.cache_size:
+                self._cache[key] = result
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+            return result
+
+    def _speller(self, searcher: Searcher, generation: Any, app_id: str) -> Speller:
+        key = (generation, app_id)
+        speller = self._spellers.get(key)
+        if speller is None:
+            prefix = app_id + _SPELL_SEP
+            reader = searcher.reader()
+            vocabulary = {}
+            for term in reader.expand_prefix("spell", prefix):
+                word = term.decode("utf-8") if isinstance(term, bytes) else term
+                vocabulary[word[len(prefix) :]] = reader.doc_frequency("spell", term)
+            speller = Speller(vocabulary)
+            self._spellers = {k: v for k, v in self._spellers.items() if k[0] == generation}
+            self._spellers[key] = speller
+        return speller
+
+    def _stem(self, word: str) -> str | None:
+        tokens = [t.text for t in self._analyzer(word)]
+        return tokens[0] if tokens else None
+
+    def _word_query(self, word: str, prefix: bool, boost: float = 1.0) -> query.Query | None:
+        stem = self._stem(word)
+        parts: list[query.Query] = []
+        if stem is not None:
+            parts += [query.Term(f, stem, boost=boost) for f in ("title", "summary", "content")]
+        parts.append(query.Term("tags", word, boost=boost))
+        if prefix and len(word) >= 2:
+            parts += [query.Prefix(f, word, boost=boost * 0.8) for f in ("title", "content")]
+        if stem is None and not prefix:
+            return None  # a stop word: it neither helps nor hurts
+        return query.Or(parts)
+
+    def _build(
+        self, parsed: ParsedQuery, fixes: Mapping[str, str], conjunctive: bool
+    ) -> query.Query | None:
+        groups: list[query.Query] = []
+        last = len(parsed.words) - 1
+        for position, word in enumerate(parsed.words):
+            prefix = parsed.partial_last and position == last
+            alternatives = [q for q in [self._word_query(word, prefix)] if q is not None]
+            if word in fixes:
+                fixed = self._word_query(fixes[word], False, boost=0.9)
+                if fixed is not None:
+                    alternatives.append(fixed)
+            if alternatives:
+                groups.append(query.Or(alternatives) if len(alternatives) > 1 else alternatives[0])
+        for phrase in parsed.phrases:
+            stems = [s for s in (self._stem(w) for w in phrase) if s]
+            if len(stems) > 1:
+                groups.append(query.Phrase("content", stems, boost=2.0))
+        if not groups:
+            return None
+        if len(groups) == 1:
+            return groups[0]
+        return query.And(groups) if conjunctive else query.Or(groups)
+
+    def _search(
+        self,
+        searcher: Searcher,
+        generation: Any,
+        app_id: str,
+        parsed: ParsedQuery,
+        locale: str,
+        category: str | None,
+        page: int,
+        limit: int,
+    ) -> SearchPage:
+        if parsed.empty:
+            return SearchPage(hits=[], total=0, page=page)
+        speller = self._speller(searcher, generation, app_id)
+        typed = [w for w in parsed.words if not (parsed.partial_last and w == parsed.words[-1])]
+        fixes = speller.correct_all(typed)
+        if parsed.partial_last and parsed.words[-1] not in speller:
+            # A half-typed last word is no typo if some vocabulary word starts with it.
+            last = parsed.words[-1]
+            if not any(word.startswith(last) for word in speller.frequency):
+                fix = speller.correct(last)
+                if fix:
+                    fixes[last] = fix
+        filters: list[query.Query] = [query.Term("app_id", app_id), query.Term("locale", locale)]
+        if category:
+            filters.append(query.Term("category_key", category_key(category)))
+        scope = query.And(filters)
+        results = None
+        for conjunctive in (True, False):
+            built = self._build(parsed, fixes, conjunctive)
+            if built is None:
+                return SearchPage(hits=[], total=0, page=page)
+            results = searcher.search_page(built, page, pagelen=limit, filter=scope, terms=True)
+            if results.total:
+                break
+        assert results is not None
+        results.results.fragmenter = highlight.ContextFragmenter(maxchars=180, surround=50)
+        results.results.formatter = _MarkFormatter()
+        hits = []
+        for hit in results:
+            snippet = hit.highlights("content", top=2) or hit.highlights("summary")
+            if not snippet:
+                snippet = highlight.htmlescape(
+                    hit.get("summary") or hit["content"][:180], quote=False
+                )
+            hits.append(
+                SearchHit(
+                    article_id=int(hit["doc_id"]),
+                    slug=hit["slug"],
+                    title=hit["title"],
+                    category=hit.get("category") or "",
+                    snippet=snippet,
+                    score=round(float(hit.score or 0.0), 4),
+                )
+            )
+        suggestion = None
+        if fixes:
+            suggestion = " ".join(fixes.get(w, w) for w in parsed.words)
+        return SearchPage(
+            hits=hits, total=results.total, page=page, suggestion=suggestion, corrected=bool(fixes)
+        )
+
+    def stored_versions(self) -> dict[int, int]:
+        with self._lock:
+            searcher = self._open()
+            return {
+                int(stored["doc_id"]): int(stored.get("revision") or 0)
+                for stored in searcher.reader().all_stored_fields()
+            }
+
+    def check(self) -> str:
+        """'ok', 'missing' or 'corrupt' (cannot be opened or read)."""
+        if self._current_name() is None:
+            return "missing"
+        try:
+            with self._lock:
+                searcher = self._open()
+                searcher.search(query.Every(), limit=1)
+                for _ in searcher.reader().all_stored_fields():
+                    pass
+        except IndexUnavailable:
+            return "corrupt"
+        except Exception:  # noqa: BLE001 - any failure to read means the files are damaged
+            with self._lock:
+                self._close()
+            return "corrupt"
+        return "ok"
+
+    def state(self) -> Mapping[str, Any]:
+        name = self._current_name()
+        if name is None:
+            return {"status": "missing", "documents": 0}
+        try:
+            with self._lock:
+                searcher = self._open()
+                return {
+                    "status": "ok",
+                    "documents": searcher.doc_count(),
+                    "generation": f"{name}/{searcher.reader().generation()}",
+                }
+        except IndexUnavailable as exc:
+            return {"status": "unavailable", "documents": 0, "reason": str(exc)}
+
+    # -- writing (only under the indexer lock) ------------------------------------------------
+    @staticmethod
+    def _fields(doc: IndexDocument) -> dict[str, Any]:
+        words = {
+            w.text
+            for w in (RegexTokenizer() | LowercaseFilter())(
+                " ".join([doc.title, doc.summary, doc.text, " ".join(doc.tags)])
+            )
+        }
+        return {
+            "doc_id": str(doc.article_id),
+            "revision": doc.revision,
+            "app_id": doc.app_id,
+            "locale": doc.locale,
+            "category": doc.category,
+            "category_key": category_key(doc.category) if doc.category else "",
+            "slug": doc.slug,
+            "title": doc.title,
+            "summary": doc.summary,
+            "tags": ",".join(t.casefold() for t in doc.tags),
+            "content": doc.text,
+            "spell": " ".join(
+                doc.app_id + _SPELL_SEP + w for w in words if w.isalpha() and len(w) < 40
+            ),
+        }
+
+    def apply(self, upserts: Iterable[IndexDocument], deletes: Iterable[int]) -> None:
+        name = self._current_name()
+        if name is None:
+            raise IndexUnavailable("no index to update; rebuild first")
+        ix = index.open_dir(str(self.root / name))
+        writer = ix.writer()
+        try:
+            for article_id in deletes:
+                writer.delete_by_term("doc_id", str(article_id))
+            for doc in upserts:
+                writer.update_document(**self._fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        ix.close()
+
+    def rebuild(
+        self, documents: Iterable[IndexDocument], progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Build a new generation beside the live one and swap it in atomically."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{time.time_ns()}-{os.getpid()}"
+        directory = self.root / name
+        directory.mkdir()
+        ix = index.create_in(str(directory), _schema())
+        writer = ix.writer(limitmb=128)
+        try:
+            for count, doc in enumerate(documents, 1):
+                writer.add_document(**self._fields(doc))
+                if progress is not None:
+                    progress(count)
+        except BaseException:
+            writer.cancel()
+            ix.close()
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        writer.commit()
+        ix.close()
+        _fsync_dir(directory)
+        pointer = self.root / (_CURRENT + ".tmp")
+        with open(pointer, "w", encoding="utf-8") as handle:
+            handle.write(name)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(pointer, self.root / _CURRENT)
+        _fsync_dir(self.root)
+        self._remove_old_generations(keep=name)
+
+    def _remove_old_generations(self, keep: str) -> None:
+        # Other processes may still read the previous generation until their next request
+        # notices the swap, so it stays until the following rebuild.
+        generations = sorted(
+            (p for p in self.root.iterdir() if p.is_dir() and p.name.startswith("gen-")),
+            key=lambda p: p.stat().st_mtime,
+        )
+        old = [p for p in generations if p.name != keep]
+        for path in old[: max(0, len(old) - _KEEP_OLD_GENERATIONS)]:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,153 @@
+"""Apps (tenants), their signing secrets and allowed origins, and staff API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from .. import clock
+from ..errors import NotFound, ValidationFailed
+from ..ids import new_id
+from ..store import Database
+from ..store import apps as app_store
+
+ROLES = ("admin", "writer", "agent")
+KEY_PREFIX = "sk_"
+MAX_SECRETS = 5
+
+
+@dataclass(frozen=True)
+class StaffKey:
+    id: str
+    app_id: str
+    role: str
+    name: str
+
+
+def _origin(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path not in {"", "/"}:
+        raise ValidationFailed(
+            f"{value!r} is not an origin (scheme://host[:port])", details={"origin": [value]}
+        )
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def normalise_origins(origins: Sequence[str]) -> list[str]:
+    return sorted({_origin(o) for o in origins})
+
+
+def create_app(db: Database, name: str, origins: Sequence[str] = ()) -> dict[str, Any]:
+    if not name.strip():
+        raise ValidationFailed("an app needs a name", details={"name": ["must not be empty"]})
+    app = {
+        "id": new_id("app_"),
+        "name": name.strip(),
+        "secrets": [secrets.token_urlsafe(32)],
+        "origins": normalise_origins(origins),
+        "settings": {},
+        "created_at": clock.iso(),
+    }
+    with db.write() as conn:
+        app_store.insert_app(conn, app)
+    return app
+
+
+def get_app(db: Database, id_or_name: str) -> dict[str, Any]:
+    with db.read() as conn:
+        app = app_store.find_app(conn, id_or_name)
+    if app is None:
+        raise NotFound(f"no app {id_or_name!r}")
+    return app
+
+
+def list_apps(db: Database) -> list[dict[str, Any]]:
+    with db.read() as conn:
+        return app_store.list_apps(conn)
+
+
+def set_origins(db: Database, id_or_name: str, origins: Sequence[str]) -> dict[str, Any]:
+    app = get_app(db, id_or_name)
+    with db.write() as conn:
+        app_store.update_app(conn, app["id"], origins=normalise_origins(origins))
+    return get_app(db, app["id"])
+
+
+def rotate_secret(db: Database, id_or_name: str) -> str:
+    """Add a new signing secret; tokens signed with the older ones keep verifying."""
+    app = get_app(db, id_or_name)
+    new_secret = secrets.token_urlsafe(32)
+    kept = (app["secrets"] + [new_secret])[-MAX_SECRETS:]
+    with db.write() as conn:
+        app_store.update_app(conn, app["id"], secrets=kept)
+    return new_secret
+
+
+def retire_secrets(db: Database, id_or_name: str) -> int:
+    """Keep only the newest secret; returns how many were retired."""
+    app = get_app(db, id_or_name)
+    with db.write() as conn:
+        app_store.update_app(conn, app["id"], secrets=app["secrets"][-1:])
+    return len(app["secrets"]) - 1
+
+
+def _hash(raw_key: str) -> str:
+    # Keys carry 190 bits of randomness, so a fast hash is the right tool (as for GitHub's
+    # and Stripe's keys); a password KDF would only slow every request.
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def create_key(db: Database, id_or_name: str, role: str, name: str = "") -> tuple[str, StaffKey]:
+    """Create a staff key; the raw key is returned once and only its hash is stored."""
+    if role not in ROLES:
+        raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", details={"role": [role]})
+    app = get_app(db, id_or_name)
+    key_id = new_id("", 12)
+    raw = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(24)}"
+    with db.write() as conn:
+        app_store.insert_key(
+            conn,
+            {
+                "id": key_id,
+                "app_id": app["id"],
+                "role": role,
+                "name": name,
+                "secret_hash": _hash(raw),
+                "created_at": clock.iso(),
+            },
+        )
+    return raw, StaffKey(id=key_id, app_id=app["id"], role=role, name=name)
+
+
+def authenticate_key(db: Database, raw: str) -> StaffKey | None:
+    if not raw.startswith(KEY_PREFIX) or len(raw) > 200:
+        return None
+    key_id = raw[len(KEY_PREFIX) :].split("_", 1)[0]
+    with db.read() as conn:
+        row = app_store.get_key(conn, key_id)
+    if row is None or row["revoked_at"] is not None:
+        return None
+    if not hmac.compare_digest(row["secret_hash"], _hash(raw)):
+        return None
+    return StaffKey(id=row["id"], app_id=row["app_id"], role=row["role"], name=row["name"])
+
+
+def list_keys(db: Database, id_or_name: str) -> list[dict[str, Any]]:
+    app = get_app(db, id_or_name)
+    with db.read() as conn:
+        return app_store.list_keys(conn, app["id"])
+
+
+def revoke_key(db: Database, key_id: str) -> bool:
+    with db.write() as conn:
+        return app_store.revoke_key(conn, key_id, clock.iso())
+
+
+def all_origins(db: Database) -> set[str]:
+    with db.read() as conn:
+        return app_store.all_origins(conn)

@@ -1,0 +1,335 @@
+"""Articles: writing (with revisions and optimistic locking) and the public help-center reads.
+
+Every change bumps the revision, stores a revision row and queues the article for the search
+index in the same transaction (the outbox), then drains the outbox after the commit.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from .. import clock
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..ids import new_id
+from ..store import Database
+from ..store import articles as store
+from .indexing import Indexer
+from .rendering import Renderer
+
+STATUSES = ("draft", "published", "archived")
+DEFAULT_LOCALE = "en"
+_EDITABLE = ("title", "body", "summary", "category", "tags", "contexts", "slug", "locale")
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:80].strip("-") or "article"
+
+
+def locale_chain(locale: str | None) -> list[str]:
+    """'fr-CA' -> ['fr-ca', 'fr', 'en']: the translations to try, best first."""
+    chain: list[str] = []
+    if locale:
+        lowered = locale.strip().lower().replace("_", "-")
+        chain.append(lowered)
+        if "-" in lowered:
+            chain.append(lowered.split("-", 1)[0])
+    if DEFAULT_LOCALE not in chain:
+        chain.append(DEFAULT_LOCALE)
+    return chain
+
+
+def context_chain(key: str) -> list[str]:
+    """'billing.invoices.overdue' -> itself, then 'billing.invoices', then 'billing'."""
+    parts = [p for p in key.strip().split(".") if p]
+    return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+class ArticleService:
+    def __init__(self, db: Database, renderer: Renderer, indexer: Indexer) -> None:
+        self.db = db
+        self.renderer = renderer
+        self.indexer = indexer
+
+    # -- presentation -------------------------------------------------------------------------
+    def present(self, article: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(article)
+        out["html"] = self.renderer.html(article["body"])
+        out["internal_id"] = article["id"]
+        out["id"] = article["public_id"]
+        return out
+
+    # -- writers ------------------------------------------------------------------------------
+    def create(
+        self, app_id: str, data: Mapping[str, Any], author: str, *, index_now: bool = True
+    ) -> dict[str, Any]:
+        """Create an article; ``index_now=False`` leaves the outbox for a later drain (bulk)."""
+        now = clock.iso()
+        locale = (data.get("locale") or DEFAULT_LOCALE).lower()
+        status = data.get("status") or "draft"
+        article: dict[str, Any] = {
+            "public_id": new_id("art_"),
+            "app_id": app_id,
+            "locale": locale,
+            "title": data["title"],
+            "body": data["body"],
+            "summary": data.get("summary") or "",
+            "category": data.get("category") or "",
+            "tags": _unique(data.get("tags") or []),
+            "contexts": _unique(data.get("contexts") or []),
+            "status": status,
+            "revision": 1,
+            "author": author,
+            "created_at": now,
+            "updated_at": now,
+            "published_at": now if status == "published" else None,
+        }
+        with self.db.write() as conn:
+            if data.get("slug"):
+                article["slug"] = data["slug"]
+                if store.get_by_slug(conn, app_id, article["slug"], locale):
+                    raise Conflict(
+                        f"an article with slug {article['slug']!r} already exists in {locale!r}",
+                        code="slug_taken",
+                        details={"slug": ["already in use"]},
+                    )
+            else:
+                article["slug"] = self._free_slug(conn, app_id, slugify(data["title"]), locale)
+            article["id"] = store.insert_article(conn, article)
+            store.set_contexts(conn, article["id"], app_id, article["contexts"])
+            store.insert_revision(conn, article)
+            store.enqueue_index(conn, article["id"], now)
+        if index_now:
+            self.indexer.drain()
+        return self.present(article)
+
+    @staticmethod
+    def _free_slug(conn: Any, app_id: str, base: str, locale: str) -> str:
+        slug, n = base, 1
+        while store.get_by_slug(conn, app_id, slug, locale):
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
+
+    def get(self, app_id: str, public_id: str) -> dict[str, Any]:
+        with self.db.read() as conn:
+            article = store.get_by_public_id(conn, app_id, public_id)
+        if article is None:
+            raise NotFound("no such article")
+        return self.present(article)
+
+    def list(
+        self,
+        app_id: str,
+        *,
+        status: str | None,
+        locale: str | None,
+        category: str | None,
+        cursor: int | None,
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        with self.db.read() as conn:
+            rows = store.list_articles(
+                conn,
+                app_id,
+                status=status,
+                locale=locale,
+                category=category,
+                after_id=cursor,
+                limit=limit + 1,
+            )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [self.present(r) for r in rows], (rows[-1]["id"] if more else None)
+
+    def update(
+        self,
+        app_id: str,
+        public_id: str,
+        changes: Mapping[str, Any],
+        author: str,
+        expected_revision: int | None = None,
+        *,
+        index_now: bool = True,
+    ) -> dict[str, Any]:
+        return self._change(app_id, public_id, author, expected_revision, dict(changes), index_now)
+
+    def set_status(self, app_id: str, public_id: str, status: str, author: str) -> dict[str, Any]:
+        if status not in STATUSES:
+            raise ValidationFailed("unknown status", details={"status": [status]})
+        return self._change(app_id, public_id, author, None, {"status": status})
+
+    def _change(
+        self,
+        app_id: str,
+        public_id: str,
+        author: str,
+        expected_revision: int | None,
+        changes: dict[str, Any],
+        index_now: bool = True,
+    ) -> dict[str, Any]:
+        now = clock.iso()
+        with self.db.write() as conn:
+            article = store.get_by_public_id(conn, app_id, public_id)
+            if article is None:
+                raise NotFound("no such article")
+            if expected_revision is not None and expected_revision != article["revision"]:
+                raise Conflict(
+                    f"the article changed since revision {expected_revision} "
+                    f"(now {article['revision']}); reload and merge",
+                    code="revision_conflict",
+                    details={"revision": [f"current revision is {article['revision']}"]},
+                )
+            updated = dict(article)
+            for name in (*_EDITABLE, "status"):
+                if name in changes and changes[name] is not None:
+                    value = changes[name]
+                    if name in ("tags", "contexts"):
+                        value = _unique(value)
+                    if name == "locale":
+                        value = value.lower()
+                    updated[name] = value
+            if updated == article:
+                return self.present(article)  # nothing changed: no new revision
+            if (updated["slug"], updated["locale"]) != (article["slug"], article["locale"]):
+                clash = store.get_by_slug(conn, app_id, updated["slug"], updated["locale"])
+                if clash is not None and clash["id"] != article["id"]:
+                    raise Conflict(
+                        "slug already in use for that locale",
+                        code="slug_taken",
+                        details={"slug": ["already in use"]},
+                    )
+            if updated["status"] == "published" and article["status"] != "published":
+                updated["published_at"] = now
+            updated.update(revision=article["revision"] + 1, updated_at=now, author=author)
+            store.update_article(conn, article["id"], updated)
+            if updated["contexts"] != article["contexts"]:
+                store.set_contexts(conn, article["id"], app_id, updated["contexts"])
+            store.insert_revision(conn, updated)
+            store.enqueue_index(conn, article["id"], now)
+        if index_now:
+            self.indexer.drain()
+        return self.present(updated)
+
+    def revisions(
+        self, app_id: str, public_id: str, cursor: int | None, limit: int
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        with self.db.read() as conn:
+            article = store.get_by_public_id(conn, app_id, public_id)
+            if article is None:
+                raise NotFound("no such article")
+            rows = store.list_revisions(conn, article["id"], cursor, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, (rows[-1]["revision"] if more else None)
+
+    # -- public reads -------------------------------------------------------------------------
+    def published(self, app_id: str, slug: str, locale: str | None) -> dict[str, Any]:
+        with self.db.read() as conn:
+            article = store.get_published(conn, app_id, slug, locale_chain(locale))
+        if article is None:
+            raise NotFound("no published article with that slug")
+        with self.db.write() as conn:
+            store.record_view(conn, article["id"])
+        return self.present(article)
+
+    def feedback(
+        self,
+        app_id: str,
+        slug: str,
+        locale: str | None,
+        helpful: bool,
+        comment: str,
+        requester: str,
+    ) -> None:
+        with self.db.write() as conn:
+            article = store.get_published(conn, app_id, slug, locale_chain(locale))
+            if article is None:
+                raise NotFound("no published article with that slug")
+            store.insert_feedback(conn, article["id"], helpful, comment, requester, clock.iso())
+
+    def categories(self, app_id: str, locale: str | None) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            rows = store.categories(conn, app_id, locale_chain(locale)[0])
+        return [{"name": name, "slug": slugify(name), "count": count} for name, count in rows]
+
+    def suggestions(
+        self,
+        app_id: str,
+        *,
+        context: str | None,
+        url: str | None,
+        locale: str | None,
+        limit: int,
+    ) -> list[dict[str, Any]]:
+        """Context key first (exact, then its parents), then URL path patterns, then popular."""
+        locales = locale_chain(locale)
+        ranked: list[tuple[tuple[float, ...], dict[str, Any]]] = []
+        with self.db.read() as conn:
+            if context:
+                chain = context_chain(context)
+                for article in store.published_with_contexts(conn, app_id, chain, locales):
+                    depth = chain.index(article["matched"])
+                    ranked.append(((0, depth, *_popularity(article)), article))
+            path = _path_of(url)
+            if path:
+                ids = set()
+                for article_id, pattern in store.path_patterns(conn, app_id):
+                    if _path_matches(pattern, path):
+                        ids.add((article_id, len(pattern)))
+                by_id = {a["id"]: a for a in store.get_by_ids(conn, {i for i, _ in ids})}
+                for article_id, length in ids:
+                    article = by_id.get(article_id)
+                    if article and article["locale"] in locales:
+                        ranked.append(((1, -length, *_popularity(article)), article))
+            for article in store.popular(conn, app_id, locales, limit * 3):
+                ranked.append(((2, 0, *_popularity(article)), article))
+        ranked.sort(key=lambda pair: (pair[0], pair[1]["id"]))
+        chosen: dict[str, dict[str, Any]] = {}
+        for _, article in ranked:
+            slug = article["slug"]
+            current = chosen.get(slug)
+            if current is None:
+                if len(chosen) < limit:
+                    chosen[slug] = article
+            elif locales.index(article["locale"]) < locales.index(current["locale"]):
+                chosen[slug] = article  # same article, a better translation
+        return [
+            {
+                "slug": a["slug"],
+                "title": a["title"],
+                "summary": a["summary"],
+                "category": a["category"],
+                "locale": a["locale"],
+            }
+            for a in chosen.values()
+        ]
+
+
+def _popularity(article: Mapping[str, Any]) -> tuple[float]:
+    return (-(article["views"] + 3 * article["helpful_yes"] - 2 * article["helpful_no"]),)
+
+
+def _path_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    path = urlsplit(url).path or "/"
+    return "/" + path.strip("/") if path != "/" else "/"
+
+
+def _path_matches(pattern: str, path: str) -> bool:
+    if any(ch in pattern for ch in "*?["):
+        return fnmatch.fnmatchcase(path, pattern)
+    pattern = "/" + pattern.strip("/") if pattern != "/" else "/"
+    return path == pattern or (pattern != "/" and path.startswith(pattern + "/"))
+
+
+def _unique(values: Sequence[str]) -> list[str]:
+    seen: set[str] = set()
+    return [v for v in (s.strip() for s in values) if v and not (v in seen or seen.add(v))]

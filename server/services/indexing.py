@@ -1,0 +1,147 @@
+"""Keeping the search index in step with the database.
+
+An article change commits together with a row in ``search_outbox``. :meth:`Indexer.drain`
+then applies the pending rows as idempotent upserts and deletes. Only the process holding the
+indexer file lock writes to the index; one that finds the lock taken leaves its rows to the
+holder, which looks at the outbox again after releasing the lock (so no row is stranded).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from .. import clock
+from ..search.base import IndexDocument, SearchIndex
+from ..store import Database
+from ..store import articles as article_store
+from .rendering import Renderer
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+def to_document(article: dict[str, Any], renderer: Renderer) -> IndexDocument:
+    return IndexDocument(
+        article_id=article["id"],
+        revision=article["revision"],
+        app_id=article["app_id"],
+        slug=article["slug"],
+        locale=article["locale"],
+        title=article["title"],
+        summary=article["summary"],
+        category=article["category"],
+        tags=list(article["tags"]),
+        text=renderer.text(renderer.html(article["body"])),
+    )
+
+
+class Indexer:
+    def __init__(
+        self,
+        db: Database,
+        index: SearchIndex,
+        lock_path: str | os.PathLike[str],
+        renderer: Renderer,
+    ) -> None:
+        self.db = db
+        self.index = index
+        self.lock_path = Path(lock_path)
+        self.renderer = renderer
+
+    def _lock(self) -> FileLock:
+        return FileLock(str(self.lock_path), thread_local=False)
+
+    def drain(self) -> int:
+        """Apply pending outbox rows if no other process is; returns rows applied here."""
+        applied = 0
+        while True:
+            lock = self._lock()
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                return applied  # the holder re-checks the outbox after releasing
+            try:
+                applied += self._drain_locked()
+            finally:
+                lock.release()
+            with self.db.read() as conn:
+                if article_store.outbox_size(conn) == 0:
+                    return applied
+
+    def _drain_locked(self) -> int:
+        applied = 0
+        while True:
+            with self.db.read() as conn:
+                batch = article_store.outbox_batch(conn, BATCH)
+                if not batch:
+                    return applied
+                ids = {article_id for _, article_id in batch}
+                rows = {a["id"]: a for a in article_store.get_by_ids(conn, ids)}
+            upserts = [
+                to_document(rows[i], self.renderer)
+                for i in sorted(ids)
+                if i in rows and rows[i]["status"] == "published"
+            ]
+            deletes = [i for i in sorted(ids) if i not in rows or rows[i]["status"] != "published"]
+            self.index.apply(upserts, deletes)
+            with self.db.write() as conn:
+                article_store.outbox_delete_through(conn, batch[-1][0])
+            applied += len(batch)
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild the whole index from the database; waits for a running drain to finish."""
+        with self._lock():
+            count = self._rebuild_locked(progress)
+        self.drain()  # changes committed while we rebuilt
+        return count
+
+    def _rebuild_locked(self, progress: Callable[[int, int], None] | None) -> int:
+        with self.db.read() as conn:
+            total = article_store.count_published(conn)
+            through = article_store.outbox_max_id(conn)
+        count = 0
+
+        def documents() -> Iterator[IndexDocument]:
+            nonlocal count
+            with self.db.read() as conn:
+                for article in article_store.iter_published(conn):
+                    count += 1
+                    yield to_document(article, self.renderer)
+
+        self.index.rebuild(documents(), (lambda n: progress(n, total)) if progress else None)
+        with self.db.write() as conn:
+            article_store.outbox_delete_through(conn, through)
+        return count
+
+    def ensure_ready(self, progress: Callable[[int, int], None] | None = None) -> str:
+        """At start: rebuild a missing or corrupt index, queue stale documents, drain.
+
+        Several workers may start at once: the check runs under the indexer lock, so the
+        first rebuilds and the others find a good index. Returns what was found: 'ok',
+        'stale', 'missing' or 'corrupt'.
+        """
+        with self._lock():
+            found = self.index.check()
+            if found in {"missing", "corrupt"}:
+                log.warning("search index is %s; rebuilding from the database", found)
+                self._rebuild_locked(progress)
+            else:
+                indexed = self.index.stored_versions()
+                with self.db.read() as conn:
+                    wanted = article_store.published_versions(conn)
+                stale = {i for i, rev in wanted.items() if indexed.get(i) != rev}
+                stale |= set(indexed) - set(wanted)
+                if stale:
+                    log.warning("search index is stale for %d articles; updating", len(stale))
+                    with self.db.write() as conn:
+                        for article_id in sorted(stale):
+                            article_store.enqueue_index(conn, article_id, clock.iso())
+                    found = "stale"
+        self.drain()
+        return found

@@ -1,0 +1,237 @@
+"""Tickets: filing (idempotently), reading one's own, replies, agent changes and CSAT.
+
+Visibility: an end user or visitor sees only tickets they filed; agents and admins see all of
+their app's. A ticket someone may not see is "not found", never "forbidden", so ids reveal
+nothing. Internal notes never reach requesters.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from .. import clock
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..ids import new_id
+from ..principal import Principal
+from ..store import Database
+from ..store import tickets as store
+from . import idempotency
+
+STATUSES = ("new", "open", "pending", "solved", "closed")
+PRIORITIES = ("low", "normal", "high", "urgent")
+SOURCES = ("widget", "sdk", "api")
+
+
+def _subject_from(body: str) -> str:
+    first = body.strip().splitlines()[0] if body.strip() else "Support request"
+    return first[:80] + ("…" if len(first) > 80 else "")
+
+
+class TicketService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- presentation -------------------------------------------------------------------------
+    def _present(
+        self, conn: sqlite3.Connection, ticket: Mapping[str, Any], viewer: Principal
+    ) -> dict[str, Any]:
+        agent = viewer.is_agent
+        messages = store.list_messages(conn, ticket["id"], include_internal=agent)
+        rating = store.get_rating(conn, ticket["id"])
+        out: dict[str, Any] = {
+            "id": ticket["public_id"],
+            "status": ticket["status"],
+            "subject": ticket["subject"],
+            "body": ticket["body"],
+            "priority": ticket["priority"],
+            "source": ticket["source"],
+            "requester": {
+                "id": ticket["requester_id"],
+                "kind": ticket["requester_kind"],
+                "email": ticket["requester_email"],
+                "name": ticket["requester_name"],
+            },
+            "context": ticket["context"],
+            "created_at": ticket["created_at"],
+            "updated_at": ticket["updated_at"],
+            "messages": [self._message(m) for m in messages],
+            "rating": {"score": rating["score"], "comment": rating["comment"]} if rating else None,
+        }
+        if agent:
+            out["assignee"] = ticket["assignee"]
+            out["tags"] = ticket["tags"]
+        return out
+
+    @staticmethod
+    def _message(message: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "id": message["public_id"],
+            "body": message["body"],
+            "author": {"kind": message["author_kind"], "name": message["author_name"]},
+            "internal": bool(message["internal"]),
+            "created_at": message["created_at"],
+        }
+
+    def _visible(
+        self, conn: sqlite3.Connection, viewer: Principal, public_id: str
+    ) -> dict[str, Any]:
+        ticket = store.get_ticket(conn, viewer.app_id, public_id)
+        if ticket is None:
+            raise NotFound("no such ticket")
+        if viewer.is_agent:
+            return ticket
+        if viewer.kind == "staff":
+            raise Forbidden("this key's role cannot read tickets")
+        if viewer.anonymous or (ticket["requester_kind"], ticket["requester_id"]) != (
+            viewer.kind,
+            viewer.id,
+        ):
+            raise NotFound("no such ticket")
+        return ticket
+
+    # -- filing -------------------------------------------------------------------------------
+    def create(
+        self,
+        requester: Principal,
+        data: Mapping[str, Any],
+        *,
+        source: str,
+        idempotency_key: str | None,
+        fingerprint: str,
+        scope: str,
+        extra: Mapping[str, Any] | None = None,
+    ) -> tuple[int, dict[str, Any], bool]:
+        """File a ticket; returns (status, body, replayed).
+
+        ``scope`` names whose Idempotency-Keys these are (the caller, before a visitor id is
+        given out); ``extra`` is added to the stored response (an anonymous filer's token).
+        """
+        if requester.kind == "staff" and requester.role == "writer":
+            raise Forbidden("a writer key cannot file tickets")
+
+        def work(conn: sqlite3.Connection) -> tuple[int, dict[str, Any]]:
+            return 201, {**self._insert(conn, requester, data, source), **(extra or {})}
+
+        if idempotency_key is None:
+            with self.db.write() as conn:
+                status, body = work(conn)
+            return status, body, False
+        return idempotency.run_once(
+            self.db, requester.app_id, scope, idempotency_key, fingerprint, work
+        )
+
+    def _insert(
+        self, conn: sqlite3.Connection, requester: Principal, data: Mapping[str, Any], source: str
+    ) -> dict[str, Any]:
+        now = clock.iso()
+        if requester.kind == "user":
+            email, name = requester.email, requester.name
+        else:  # visitors and staff name the person in the body; a visitor token's email wins
+            email = requester.email or data.get("email")
+            name = data.get("name") or requester.name
+        ticket = {
+            "public_id": new_id("tkt_"),
+            "app_id": requester.app_id,
+            "requester_kind": requester.kind,
+            "requester_id": requester.id,
+            "requester_email": email,
+            "requester_name": name,
+            "subject": (data.get("subject") or "").strip() or _subject_from(data["body"]),
+            "body": data["body"],
+            "status": "new",
+            "priority": data.get("priority") or "normal",
+            "source": source,
+            "context": dict(data.get("context") or {}),
+            "created_at": now,
+            "updated_at": now,
+        }
+        ticket["id"] = store.insert_ticket(conn, ticket)
+        ticket.update(tags=[], assignee=None)
+        return self._present(conn, ticket, requester)
+
+    # -- reading ------------------------------------------------------------------------------
+    def list(
+        self, viewer: Principal, *, status: str | None, cursor: int | None, limit: int
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        if viewer.kind == "staff" and not viewer.is_agent:
+            raise Forbidden("this key's role cannot read tickets")
+        if viewer.anonymous:
+            return [], None
+        requester = None if viewer.is_agent else (viewer.kind, viewer.id)
+        with self.db.read() as conn:
+            rows = store.list_tickets(
+                conn,
+                viewer.app_id,
+                requester=requester,
+                status=status,
+                before_id=cursor,
+                limit=limit + 1,
+            )
+            more = len(rows) > limit
+            rows = rows[:limit]
+            items = [self._present(conn, t, viewer) for t in rows]
+        return items, (rows[-1]["id"] if more else None)
+
+    def get(self, viewer: Principal, public_id: str) -> dict[str, Any]:
+        with self.db.read() as conn:
+            return self._present(conn, self._visible(conn, viewer, public_id), viewer)
+
+    # -- conversation -------------------------------------------------------------------------
+    def reply(self, viewer: Principal, public_id: str, body: str, internal: bool) -> dict[str, Any]:
+        if internal and not viewer.is_agent:
+            raise Forbidden("only agents can add internal notes")
+        now = clock.iso()
+        with self.db.write() as conn:
+            ticket = self._visible(conn, viewer, public_id)
+            if ticket["status"] == "closed":
+                raise Conflict("this ticket is closed; file a new one", code="ticket_closed")
+            message = {
+                "public_id": new_id("msg_"),
+                "ticket_id": ticket["id"],
+                "author_kind": "agent" if viewer.is_agent else "requester",
+                "author_id": viewer.id,
+                "author_name": viewer.name or ("Support" if viewer.is_agent else None),
+                "body": body,
+                "internal": internal,
+                "created_at": now,
+            }
+            store.insert_message(conn, message)
+            changes: dict[str, Any] = {"updated_at": now}
+            if not viewer.is_agent and ticket["status"] in {"pending", "solved"}:
+                changes.update(status="open", solved_at=None)  # the requester answered
+            elif viewer.is_agent and not internal and ticket["status"] == "new":
+                changes["status"] = "open"
+            store.update_ticket(conn, ticket["id"], changes)
+        return self._message(message)
+
+    def update(
+        self, viewer: Principal, public_id: str, changes: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if not viewer.is_agent:
+            raise Forbidden("only agents can change tickets")
+        now = clock.iso()
+        with self.db.write() as conn:
+            ticket = self._visible(conn, viewer, public_id)
+            fields: dict[str, Any] = {
+                k: v for k, v in changes.items() if k in ("status", "priority", "assignee", "tags")
+            }
+            if "status" in fields and fields["status"] != ticket["status"]:
+                fields["solved_at"] = now if fields["status"] in {"solved", "closed"} else None
+            fields["updated_at"] = now
+            store.update_ticket(conn, ticket["id"], fields)
+            ticket.update(fields)
+            return self._present(conn, ticket, viewer)
+
+    def rate(self, viewer: Principal, public_id: str, score: int, comment: str) -> dict[str, Any]:
+        if viewer.kind == "staff":
+            raise Forbidden("only the requester can rate a ticket")
+        if not 1 <= score <= 5:
+            raise ValidationFailed("score must be 1 to 5", details={"score": [str(score)]})
+        with self.db.write() as conn:
+            ticket = self._visible(conn, viewer, public_id)
+            if ticket["status"] not in {"solved", "closed"}:
+                raise Conflict("a ticket can be rated once it is solved", code="ticket_not_solved")
+            store.upsert_rating(conn, ticket["id"], score, comment, clock.iso())
+        return {"score": score, "comment": comment}

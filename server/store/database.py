@@ -1,0 +1,137 @@
+"""The SQLite database: connections, transactions and schema migrations.
+
+This class is the store interface the rest of the server uses: ``read()`` for a consistent
+snapshot and ``write()`` for a transaction begun with ``BEGIN IMMEDIATE`` (so writers queue on
+the busy timeout instead of failing half-way). A PostgreSQL store would implement the same two
+context managers; the repository modules beside this one speak plain SQL over DB-API
+connections.
+
+Connections are per thread and per process: a connection opened before a fork is never used
+after it (gunicorn workers each open their own).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+class StoreError(Exception):
+    """The database could not be opened or migrated."""
+
+
+def _migrations() -> list[tuple[int, str]]:
+    found = []
+    for entry in resources.files("support_server").joinpath("migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+
+    # -- connections -----------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=True,
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: a ticket the user was told about survives a power cut, not only a crash.
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    def connection(self) -> sqlite3.Connection:
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is None or getattr(local, "pid", None) != os.getpid():
+            conn = self._connect()
+            local.conn = conn
+            local.pid = os.getpid()
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and getattr(self._local, "pid", None) == os.getpid():
+            conn.close()
+        self._local = threading.local()
+
+    # -- transactions ----------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, committed (durably) when the block ends without error."""
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query in the block sees one snapshot."""
+        conn = self.connection()
+        if conn.in_transaction:  # nested inside write(): share it
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    # -- schema ----------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        return int(self.connection().execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> int:
+        """Bring the schema up to date in place; returns the version reached."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self.connection()
+            for version, script in _migrations():
+                with self.write():
+                    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                    if version <= current:
+                        continue
+                    for statement in _statements(script):
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {version}")
+            return self.schema_version()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open or migrate {self.path}: {exc}") from exc
+
+
+def _statements(script: str) -> list[str]:
+    # Migrations hold plain DDL without triggers, so splitting on ';' at line ends is exact
+    # and keeps every statement inside the one transaction (executescript would commit).
+    parts, current = [], []
+    for line in script.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            parts.append("\n".join(current).strip())
+            current = []
+    tail = "\n".join(current).strip()
+    if tail:
+        parts.append(tail)
+    return [p for p in parts if p and p != ";"]

@@ -1,0 +1,137 @@
+"""SQL for tickets, their messages and ratings."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+_TICKET_UPDATABLE = ("status", "priority", "assignee", "tags", "updated_at", "solved_at")
+
+
+def _ticket(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    ticket = dict(row)
+    ticket["context"] = json.loads(ticket["context"])
+    ticket["tags"] = json.loads(ticket["tags"])
+    return ticket
+
+
+def insert_ticket(conn: sqlite3.Connection, ticket: dict[str, Any]) -> int:
+    cur = conn.execute(
+        "INSERT INTO tickets (public_id, app_id, requester_kind, requester_id, requester_email,"
+        " requester_name, subject, body, status, priority, source, context, tags, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            ticket["public_id"],
+            ticket["app_id"],
+            ticket["requester_kind"],
+            ticket["requester_id"],
+            ticket["requester_email"],
+            ticket["requester_name"],
+            ticket["subject"],
+            ticket["body"],
+            ticket["status"],
+            ticket["priority"],
+            ticket["source"],
+            json.dumps(ticket["context"]),
+            json.dumps(ticket.get("tags", [])),
+            ticket["created_at"],
+            ticket["updated_at"],
+        ),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def get_ticket(conn: sqlite3.Connection, app_id: str, public_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT * FROM tickets WHERE app_id = ? AND public_id = ?", (app_id, public_id)
+    ).fetchone()
+    return _ticket(row)
+
+
+def list_tickets(
+    conn: sqlite3.Connection,
+    app_id: str,
+    *,
+    requester: tuple[str, str] | None,
+    status: str | None,
+    before_id: int | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    clauses, params = ["app_id = ?"], [app_id]
+    if requester is not None:
+        clauses.append("requester_kind = ? AND requester_id = ?")
+        params.extend(requester)
+    if status is not None:
+        clauses.append("status = ?")
+        params.append(status)
+    if before_id is not None:
+        clauses.append("id < ?")
+        params.append(str(before_id))
+    rows = conn.execute(
+        f"SELECT * FROM tickets WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT ?",
+        (*params, limit),
+    ).fetchall()
+    return [t for t in map(_ticket, rows) if t is not None]
+
+
+def update_ticket(conn: sqlite3.Connection, ticket_id: int, fields: dict[str, Any]) -> None:
+    names = [n for n in fields if n in _TICKET_UPDATABLE]
+    if not names:
+        return
+    values = [json.dumps(fields[n]) if n == "tags" else fields[n] for n in names]
+    assignments = ", ".join(f"{n} = ?" for n in names)
+    conn.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", (*values, ticket_id))
+
+
+def insert_message(conn: sqlite3.Connection, message: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT INTO ticket_messages (public_id, ticket_id, author_kind, author_id, author_name,"
+        " body, internal, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            message["public_id"],
+            message["ticket_id"],
+            message["author_kind"],
+            message["author_id"],
+            message["author_name"],
+            message["body"],
+            int(message["internal"]),
+            message["created_at"],
+        ),
+    )
+
+
+def list_messages(
+    conn: sqlite3.Connection, ticket_id: int, include_internal: bool
+) -> list[dict[str, Any]]:
+    sql = "SELECT * FROM ticket_messages WHERE ticket_id = ?"
+    if not include_internal:
+        sql += " AND internal = 0"
+    rows = conn.execute(sql + " ORDER BY id", (ticket_id,)).fetchall()
+    return [dict(r) for r in rows]
+
+
+def get_rating(conn: sqlite3.Connection, ticket_id: int) -> dict[str, Any] | None:
+    row = conn.execute("SELECT * FROM ticket_ratings WHERE ticket_id = ?", (ticket_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def upsert_rating(
+    conn: sqlite3.Connection, ticket_id: int, score: int, comment: str, when: str
+) -> None:
+    conn.execute(
+        "INSERT INTO ticket_ratings (ticket_id, score, comment, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (ticket_id) DO UPDATE SET score = excluded.score,"
+        " comment = excluded.comment, created_at = excluded.created_at",
+        (ticket_id, score, comment, when),
+    )
+
+
+def count_tickets(conn: sqlite3.Connection, app_id: str | None = None) -> int:
+    if app_id is None:
+        return int(conn.execute("SELECT count(*) FROM tickets").fetchone()[0])
+    return int(
+        conn.execute("SELECT count(*) FROM tickets WHERE app_id = ?", (app_id,)).fetchone()[0]
+    )

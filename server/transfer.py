@@ -1,0 +1,117 @@
+"""Importing a docs folder into an app and exporting an app's articles to one.
+
+An import validates every file first (front matter through the same schema as the API) and
+writes nothing if any file is bad; then it creates new articles and updates changed ones by
+(slug, locale). Importing an unchanged folder changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from marshmallow import ValidationError
+
+from .api.schemas import ArticleInSchema
+from .services.articles import ArticleService
+from .services.docs_folder import DocFile, FileProblem, read_folder, write_folder
+from .store import articles as article_store
+
+_STATUSES = ("draft", "published", "archived")
+
+
+@dataclass
+class ImportPlan:
+    create: list[dict[str, Any]] = field(default_factory=list)
+    update: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[FileProblem] = field(default_factory=list)
+
+
+def _validate(doc: DocFile) -> dict[str, Any] | None:
+    meta = dict(doc.meta)
+    status = meta.pop("status", "draft")
+    if status not in _STATUSES:
+        doc.problems.append(
+            FileProblem(doc.path, 2, f"status must be one of {', '.join(_STATUSES)}")
+        )
+    try:
+        data: dict[str, Any] = ArticleInSchema().load({**meta, "body": doc.body})
+    except ValidationError as exc:
+        for name, messages in exc.messages.items():  # type: ignore[union-attr]
+            doc.problems.append(FileProblem(doc.path, 2, f"{name}: {messages}"))
+        return None
+    if doc.problems:
+        return None
+    data["status"] = status
+    data.setdefault("locale", "en")
+    return data
+
+
+def plan_import(service: ArticleService, app_id: str, folder: Path) -> ImportPlan:
+    plan = ImportPlan()
+    if not folder.is_dir():
+        plan.problems.append(FileProblem(folder, 0, "not a folder"))
+        return plan
+    seen: dict[tuple[str, str], Path] = {}
+    for doc in read_folder(folder):
+        data = _validate(doc) if not doc.problems else None
+        plan.problems.extend(doc.problems)
+        if data is None:
+            continue
+        if "slug" not in data:
+            plan.problems.append(FileProblem(doc.path, 2, "slug: Missing data for required field."))
+            continue
+        key = (data["slug"], data["locale"])
+        if key in seen:
+            plan.problems.append(
+                FileProblem(doc.path, 2, f"slug {key[0]!r} ({key[1]}) is also used by {seen[key]}")
+            )
+            continue
+        seen[key] = doc.path
+        with service.db.read() as conn:
+            existing = article_store.get_by_slug(conn, app_id, *key)
+        if existing is None:
+            plan.create.append(data)
+            continue
+        changes = {k: v for k, v in data.items() if existing.get(k) != v and k != "slug"}
+        if changes:
+            plan.update.append((existing, changes))
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def apply_import(
+    service: ArticleService,
+    app_id: str,
+    plan: ImportPlan,
+    author: str,
+    progress: Callable[[], None] | None = None,
+) -> None:
+    if plan.problems:
+        raise ValueError("a plan with problems cannot be applied")
+    for data in plan.create:
+        service.create(app_id, data, author, index_now=False)
+        if progress:
+            progress()
+    for existing, changes in plan.update:
+        service.update(app_id, existing["public_id"], changes, author, index_now=False)
+        if progress:
+            progress()
+    service.indexer.drain()
+
+
+def export_folder(service: ArticleService, app_id: str, folder: Path) -> int:
+    articles = []
+    cursor = None
+    while True:
+        page, cursor = service.list(
+            app_id, status=None, locale=None, category=None, cursor=cursor, limit=200
+        )
+        articles.extend(page)
+        if cursor is None:
+            break
+    return write_folder(folder, articles)

@@ -1,0 +1,299 @@
+"""The SDK's one request path: every call to the server goes through :meth:`Transport.request`.
+
+It joins the URL, always sets a timeout, adds the headers (User-Agent, ``X-Support-App``,
+``Authorization``, ``Idempotency-Key``), encodes and decodes JSON, turns every failure into a
+:class:`~support_sdk.errors.SupportError` and retries what is safe to retry:
+
+- connection errors and timeouts, 429 (honouring ``Retry-After``), 502, 503 and 504, and a 409
+  ``idempotency_key_in_flight`` (the first attempt of this very request is still running);
+- only for requests that cannot act twice: GET (and the other safe methods), or a POST/PATCH that
+  carries an ``Idempotency-Key``, which the server uses to replay the first response;
+- at most ``max_retries`` times, waiting :meth:`Transport._backoff` (exponential, full jitter), or
+  the server's ``Retry-After`` when it sent one. A ``Retry-After`` longer than
+  :data:`MAX_RETRY_AFTER` is not waited for: the error is raised at once with ``retry_after`` set,
+  so a web request of the host app is never held for minutes.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from enum import Enum
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from .errors import NetworkError, RateLimited, SupportError, error_for_status
+
+__all__ = [
+    "MAX_RETRY_AFTER",
+    "UNSET",
+    "VERSION",
+    "Transport",
+    "Unset",
+    "api_path",
+    "compact",
+    "string_list",
+]
+
+#: The SDK's version; tests/sdk/test_package.py keeps it equal to setup.cfg's.
+VERSION = "0.1.0"
+
+#: Longest ``Retry-After`` (seconds) the SDK waits for before retrying by itself.
+MAX_RETRY_AFTER = 30.0
+
+_API_PREFIX = "/api/v1"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_BACKOFF_BASE = 0.5
+_BACKOFF_CAP = 8.0
+_MAX_ERROR_BODY = 2000
+
+_DEFAULT_CODES: Mapping[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "unavailable",
+    504: "gateway_timeout",
+}
+
+
+class Unset(Enum):
+    """Type of :data:`UNSET`: "leave this field as it is" in a partial update, where None
+    means "clear it"."""
+
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = Unset.UNSET
+
+
+def compact(fields: Mapping[str, object], *, drop: object = None) -> dict[str, object]:
+    """``fields`` without those whose value is ``drop``: None for a create (absent means the
+    server's default), :data:`UNSET` for a partial update (None there means "clear it")."""
+    return {name: value for name, value in fields.items() if value is not drop}
+
+
+def string_list(name: str, values: Iterable[str]) -> list[str]:
+    """``values`` as a JSON list of strings; a lone string is refused rather than split into
+    its characters."""
+    if isinstance(values, str):
+        raise TypeError(f"{name} must be a list of strings, not a string")
+    return [str(value) for value in values]
+
+
+def api_path(template: str, *values: str | int) -> str:
+    """Fill the ``{}`` placeholders of a path with URL-quoted values, so an id or a slug can
+    never step out of its own segment.
+
+    >>> api_path("/tickets/{}/messages", "../admin")
+    '/tickets/..%2Fadmin/messages'
+    """
+    segments = [str(value) for value in values]
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            raise ValueError(f"{segment!r} is not a valid id or slug")
+    return template.format(*(quote(segment, safe="") for segment in segments))
+
+
+class Transport:
+    """Sends requests to one Support server and returns decoded JSON.
+
+    ``session`` is used as given and left open on :meth:`close`; without one the transport
+    creates its own and closes it. ``sleep`` is the function that waits between retries (tests
+    pass one that records the delays).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        app_id: str | None = None,
+        timeout: float = 10.0,
+        max_retries: int = 3,
+        session: requests.Session | None = None,
+        user_agent: str | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must start with http:// or https://, not {base_url!r}")
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        if max_retries < 0:
+            raise ValueError("max_retries must be zero or more")
+        root = base_url.rstrip("/")
+        if root.endswith(_API_PREFIX):  # a common slip: accept the API root as the base URL
+            root = root[: -len(_API_PREFIX)]
+        self.base_url = root
+        self.app_id = app_id
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._owns_session = session is None
+        self._session = session if session is not None else requests.Session()
+        ours = f"support-sdk-python/{VERSION}"
+        self.user_agent = f"{user_agent} {ours}" if user_agent else ours
+        self._sleep = sleep if sleep is not None else time.sleep
+
+    def close(self) -> None:
+        """Close the session if this transport created it."""
+        if self._owns_session:
+            self._session.close()
+
+    def request(
+        self,
+        method: str,
+        url_path: str,
+        *,
+        params: Mapping[str, str | int | None] | None = None,
+        json_body: object = None,
+        credential: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """Send one API call (``url_path`` relative to ``/api/v1``) and return its decoded JSON
+        (None for an empty body), retrying as the module docstring describes."""
+        method = method.upper()
+        url = self.base_url + _API_PREFIX + url_path
+        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        # allow_nan=False: NaN and Infinity are not JSON; refuse them here, not at the server.
+        data = None if json_body is None else json.dumps(json_body, allow_nan=False).encode()
+        headers = self._headers(credential, idempotency_key, has_body=data is not None)
+        retryable = method in _SAFE_METHODS or idempotency_key is not None
+        attempt = 0
+        while True:
+            cause: requests.RequestException | None = None
+            retry_after: float | None = None
+            try:
+                response = self._session.request(
+                    method, url, params=query, data=data, headers=headers, timeout=self.timeout
+                )
+            except requests.Timeout as e:
+                cause = e
+                error: SupportError = NetworkError(
+                    f"{method} {url_path} timed out after {self.timeout} s", code="timeout"
+                )
+            except requests.RequestException as e:
+                cause = e
+                error = NetworkError(
+                    f"{method} {url_path} failed: cannot reach {self.base_url} ({e})",
+                    code="connection_error",
+                )
+            else:
+                if response.status_code < 400:
+                    return _decode(response)
+                error = _error_from(response)
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+            delay = self._retry_delay(error, retry_after, attempt) if retryable else None
+            if delay is None:
+                raise error from cause
+            self._sleep(delay)
+            attempt += 1
+
+    def _headers(
+        self, credential: str | None, idempotency_key: str | None, *, has_body: bool
+    ) -> dict[str, str]:
+        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        if has_body:
+            headers["Content-Type"] = "application/json"
+        if self.app_id:
+            headers["X-Support-App"] = self.app_id
+        if credential:
+            headers["Authorization"] = f"Bearer {credential}"
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        return headers
+
+    def _retry_delay(
+        self, error: SupportError, retry_after: float | None, attempt: int
+    ) -> float | None:
+        """Seconds to wait before retrying after ``error``, or None to give up now."""
+        if attempt >= self.max_retries:
+            return None
+        if isinstance(error, NetworkError):
+            return self._backoff(attempt)
+        in_flight = error.status == 409 and error.code == "idempotency_key_in_flight"
+        if error.status not in _RETRY_STATUSES and not in_flight:
+            return None
+        if retry_after is None:
+            return self._backoff(attempt)
+        if retry_after > MAX_RETRY_AFTER:
+            return None
+        return retry_after
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+        return random.uniform(0.0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt))
+
+
+def _decode(response: requests.Response) -> Any:
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return json.loads(response.content)
+    except ValueError as e:
+        raise SupportError(
+            f"the server answered {response.status_code} with a body that is not JSON",
+            status=response.status_code,
+            code="invalid_response",
+            request_id=response.headers.get("X-Request-Id"),
+            body=response.text[:_MAX_ERROR_BODY],
+        ) from e
+
+
+def _error_from(response: requests.Response) -> SupportError:
+    """The typed error for an error response, whether or not it carries our JSON envelope
+    (a proxy's HTML 502 does not)."""
+    status = response.status_code
+    envelope: Mapping[str, Any] = {}
+    try:
+        decoded = json.loads(response.content)
+    except ValueError:
+        decoded = None
+    if isinstance(decoded, Mapping) and isinstance(decoded.get("error"), Mapping):
+        envelope = decoded["error"]
+    code = envelope.get("code")
+    message = envelope.get("message")
+    details = envelope.get("details")
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "code": code if isinstance(code, str) else _DEFAULT_CODES.get(status, f"http_{status}"),
+        "request_id": response.headers.get("X-Request-Id"),
+        "details": details if isinstance(details, Mapping) else None,
+        "body": response.text[:_MAX_ERROR_BODY],
+    }
+    text = message if isinstance(message, str) and message else f"HTTP {status} {response.reason}"
+    cls = error_for_status(status)
+    if cls is RateLimited:
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        return RateLimited(text, retry_after=retry_after, **kwargs)
+    return cls(text, **kwargs)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date; None if absent."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
