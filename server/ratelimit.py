@@ -10,6 +10,7 @@ generic cell rate algorithm): one "theoretical arrival time" per key, updated in
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -20,7 +21,13 @@ from pathlib import Path
 
 from . import clock
 
+log = logging.getLogger("support_server.ratelimit")
+
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+# Times are floats of ~1.7e9 s, and a burst adds ``interval`` to them ``count`` times: the
+# rounding error would refuse the last request of a full burst by a few nanoseconds. A request
+# a millisecond early is, for any rate this server has, simply on time.
+_TOLERANCE = 1e-3
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*$")
 
 
@@ -54,18 +61,41 @@ class RateLimiter:
         conn = getattr(self._local, "conn", None)
         if conn is None or getattr(self._local, "pid", None) != os.getpid():
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = OFF")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, tat REAL NOT NULL)"
-            )
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = OFF")
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, tat REAL NOT NULL)"
+                )
+            except sqlite3.Error:
+                conn.close()
+                raise
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
+    def _drop_conn(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and getattr(self._local, "pid", None) == os.getpid():
+            conn.close()
+        self._local.conn = None
+
     def hit(self, key: str, rate: Rate) -> int:
-        """Count one request; returns 0 if allowed, else the seconds to wait."""
+        """Count one request; returns 0 if allowed, else the seconds to wait.
+
+        The counters are a cache: if their file cannot be used (locked for longer than the
+        timeout, damaged), the request is allowed and the failure logged, so that filing a
+        ticket never fails because of a rate-limit counter.
+        """
         if not self.enabled:
             return 0
+        try:
+            return self._hit(key, rate)
+        except sqlite3.Error as exc:
+            log.error("rate limits unavailable (%s: %s); request allowed", self.path, exc)
+            self._drop_conn()  # reconnect next time
+            return 0
+
+    def _hit(self, key: str, rate: Rate) -> int:
         now = clock.now()
         burst = rate.period  # the whole allowance may be used at once, then it refills evenly
         conn = self._conn()
@@ -74,9 +104,9 @@ class RateLimiter:
             row = conn.execute("SELECT tat FROM buckets WHERE key = ?", (key,)).fetchone()
             tat = max(row[0] if row else now, now)
             allowed_at = tat + rate.interval - burst
-            if allowed_at > now:
+            if allowed_at - now > _TOLERANCE:
                 conn.execute("COMMIT")
-                return max(1, math.ceil(allowed_at - now))
+                return max(1, math.ceil(allowed_at - now - _TOLERANCE))
             conn.execute(
                 "INSERT INTO buckets (key, tat) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",

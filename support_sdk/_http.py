@@ -207,7 +207,12 @@ class Transport:
     def _headers(
         self, credential: str | None, idempotency_key: str | None, *, has_body: bool
     ) -> dict[str, str]:
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        # X-Support-Client lets the server record where a ticket came from (source "sdk").
+        headers = {
+            "User-Agent": self.user_agent,
+            "Accept": "application/json",
+            "X-Support-Client": "sdk",
+        }
         if has_body:
             headers["Content-Type"] = "application/json"
         if self.app_id:

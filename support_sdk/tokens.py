@@ -101,13 +101,33 @@ class VisitorClaims:
     name: str | None = None
 
 
-def _serializer(secrets: str | Sequence[str], salt: str) -> itsdangerous.URLSafeTimedSerializer:
+def _signer_at(now: float | None) -> type[itsdangerous.TimestampSigner]:
+    """The timestamp signer, its clock pinned to ``now`` when one is given.
+
+    itsdangerous stamps a signature with ``time.time()`` and measures ``max_age`` against it; a
+    pinned ``now`` must move that clock too, or a token "minted in the past" would be signed
+    as fresh and a verification "at" some moment would measure age from the real clock.
+    """
+    if now is None:
+        return itsdangerous.TimestampSigner
+    pinned = int(now)
+
+    class _PinnedSigner(itsdangerous.TimestampSigner):
+        def get_timestamp(self) -> int:
+            return pinned
+
+    return _PinnedSigner
+
+
+def _serializer(
+    secrets: str | Sequence[str], salt: str, now: float | None = None
+) -> itsdangerous.URLSafeTimedSerializer:
     # itsdangerous signs with the last secret of a list and verifies with any of them: this
     # is exactly what secret rotation needs (oldest first, newest last).
     keys: str | list[str] = secrets if isinstance(secrets, str) else list(secrets)
     if not keys:
         raise ValueError("at least one secret is required")
-    return itsdangerous.URLSafeTimedSerializer(keys, salt=salt)
+    return itsdangerous.URLSafeTimedSerializer(keys, salt=salt, signer=_signer_at(now))
 
 
 def _clean_traits(traits: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -140,7 +160,10 @@ def mint_user_token(
 ) -> str:
     """Mint an end-user token for the widget or the API.
 
-    Call this in your backend, never in the browser: it needs the app secret.
+    Call this in your backend, never in the browser: it needs the app secret. ``secret`` may be
+    a list (oldest first): the token is signed with the last one. ``now`` (unix seconds) pins
+    the moment of minting, for ``exp`` and for the signature's timestamp alike, which is what
+    the server's maximum token age is measured from.
 
     >>> token = mint_user_token("app_123", "s3cret", "42", email="ada@example.com")
     >>> token.startswith("ut_")
@@ -161,7 +184,14 @@ def mint_user_token(
     clean_traits = _clean_traits(traits)
     if clean_traits:
         claims["traits"] = clean_traits
-    return USER_TOKEN_PREFIX + str(_serializer(secret, _USER_SALT).dumps(claims))
+    token = USER_TOKEN_PREFIX + str(_serializer(secret, _USER_SALT, now).dumps(claims))
+    if len(token) > _MAX_TOKEN_LENGTH:
+        # The server refuses longer tokens; say so here, where the cause can be fixed.
+        raise ValueError(
+            f"the token would be {len(token)} characters, over {_MAX_TOKEN_LENGTH}: "
+            "send fewer or shorter traits"
+        )
+    return token
 
 
 def mint_visitor_token(
@@ -181,7 +211,7 @@ def mint_visitor_token(
         claims["email"] = email
     if name:
         claims["name"] = name
-    return VISITOR_TOKEN_PREFIX + str(_serializer(server_secret, _VISITOR_SALT).dumps(claims))
+    return VISITOR_TOKEN_PREFIX + str(_serializer(server_secret, _VISITOR_SALT, now).dumps(claims))
 
 
 def _split(token: str, prefix: str) -> str:
@@ -200,8 +230,10 @@ def peek_app_id(token: str) -> str | None:
     The server uses this only to find which app's secrets to verify the token with; nothing
     read here is trusted before :func:`verify_user_token` succeeds.
     """
+    if not isinstance(token, str) or len(token) > _MAX_TOKEN_LENGTH:
+        return None  # and never decompress an unverified, oversized payload
     for prefix, salt in ((USER_TOKEN_PREFIX, _USER_SALT), (VISITOR_TOKEN_PREFIX, _VISITOR_SALT)):
-        if isinstance(token, str) and token.startswith(prefix):
+        if token.startswith(prefix):
             try:
                 _ok, payload = _serializer("unused", salt).loads_unsafe(token[len(prefix) :])
             except Exception:  # noqa: BLE001 - any garbage simply has no app
@@ -212,9 +244,11 @@ def peek_app_id(token: str) -> str | None:
     return None
 
 
-def _loads(raw: str, secrets: str | Sequence[str], salt: str, max_age: int) -> dict[str, Any]:
+def _loads(
+    raw: str, secrets: str | Sequence[str], salt: str, max_age: int, now: float | None
+) -> dict[str, Any]:
     try:
-        payload = _serializer(secrets, salt).loads(raw, max_age=max_age)
+        payload = _serializer(secrets, salt, now).loads(raw, max_age=max_age)
     except itsdangerous.SignatureExpired as exc:
         raise TokenExpired("token is older than the maximum age") from exc
     except itsdangerous.BadSignature as exc:
@@ -261,7 +295,7 @@ def verify_user_token(
     ``max_age`` (seconds) is the server's own cap on a token's lifetime and is always applied,
     whatever ``exp`` the minter chose.
     """
-    payload = _loads(_split(token, USER_TOKEN_PREFIX), secrets, _USER_SALT, max_age)
+    payload = _loads(_split(token, USER_TOKEN_PREFIX), secrets, _USER_SALT, max_age, now)
     exp = _check_common(payload, app_id, now)
     sub = payload.get("sub")
     if not isinstance(sub, str) or not sub:
@@ -288,7 +322,9 @@ def verify_visitor_token(
     now: float | None = None,
 ) -> VisitorClaims:
     """Verify a visitor token minted by :func:`mint_visitor_token`."""
-    payload = _loads(_split(token, VISITOR_TOKEN_PREFIX), server_secrets, _VISITOR_SALT, max_age)
+    payload = _loads(
+        _split(token, VISITOR_TOKEN_PREFIX), server_secrets, _VISITOR_SALT, max_age, now
+    )
     exp = _check_common(payload, app_id, now)
     vid = payload.get("vid")
     if not isinstance(vid, str) or not vid:

@@ -120,7 +120,11 @@ class WhooshIndex:
             self._pid, self._generation_dir = pid, name
         assert self._searcher is not None and self._ix is not None
         if self._ix.latest_generation() != self._searcher.reader().generation():
-            self._searcher = self._searcher.refresh()  # an indexer committed new segments
+            # An indexer committed. Not Searcher.refresh(): it reuses segment readers whose
+            # segment id is unchanged, and so keeps serving documents deleted since.
+            old = self._searcher
+            self._searcher = self._ix.searcher(weighting=scoring.BM25F())
+            old.close()
         return self._searcher
 
     def _close(self) -> None:

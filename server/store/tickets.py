@@ -60,7 +60,8 @@ def list_tickets(
     before_id: int | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    clauses, params = ["app_id = ?"], [app_id]
+    clauses: list[str] = ["app_id = ?"]
+    params: list[Any] = [app_id]
     if requester is not None:
         clauses.append("requester_kind = ? AND requester_id = ?")
         params.extend(requester)
@@ -69,7 +70,7 @@ def list_tickets(
         params.append(status)
     if before_id is not None:
         clauses.append("id < ?")
-        params.append(str(before_id))
+        params.append(before_id)
     rows = conn.execute(
         f"SELECT * FROM tickets WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT ?",
         (*params, limit),

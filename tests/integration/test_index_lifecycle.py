@@ -1,0 +1,154 @@
+"""The index is derived data: rebuilt when missing, damaged or stale; never loses an update."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from support_sdk import SupportClient
+
+from ..servers import ServerProcess, cli, init_data_dir
+
+
+def search(url: str, app_id: str, q: str) -> dict[str, object]:
+    response = requests.get(
+        f"{url}/api/v1/help/search",
+        params={"q": q, "limit": 50},
+        headers={"X-Support-App": app_id},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+def slugs(body: dict[str, object]) -> set[str]:
+    return {r["slug"] for r in body["results"]}  # type: ignore[attr-defined, index]
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    data_dir = tmp_path / "data"
+    creds = init_data_dir(data_dir)
+    return data_dir, creds
+
+
+def publish(url: str, key: str, title: str, body: str = "text") -> str:
+    with SupportClient(url, api_key=key) as writer:
+        return writer.articles.create(title=title, body=body, status="published").slug
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("damage", ["delete", "corrupt", "empty-pointer"])
+def test_a_missing_or_damaged_index_is_rebuilt_at_start(
+    data: tuple[Path, dict[str, str]], damage: str
+) -> None:
+    data_dir, creds = data
+    with ServerProcess(data_dir) as server:
+        publish(server.url, creds["admin_api_key"], "Quarterly VAT return")
+    index = data_dir / "index"
+    if damage == "delete":
+        shutil.rmtree(index)
+    elif damage == "corrupt":
+        for path in index.rglob("*"):
+            if path.is_file() and path.name != "CURRENT":
+                path.write_bytes(b"\x00garbage")
+    else:
+        (index / "CURRENT").write_text("gen-that-does-not-exist")
+    with ServerProcess(data_dir) as server:
+        assert "quarterly-vat-return" in slugs(search(server.url, creds["app_id"], "vat"))
+        health = requests.get(server.url + "/api/v1/health", timeout=10).json()
+        assert health["index"]["status"] == "ok" and health["index"]["documents"] == 1
+
+
+def test_a_stale_index_is_brought_up_to_date_at_start(data: tuple[Path, dict[str, str]]) -> None:
+    data_dir, creds = data
+    with ServerProcess(data_dir) as server:
+        publish(server.url, creds["admin_api_key"], "First article")
+    snapshot = data_dir.parent / "old-index"
+    shutil.copytree(data_dir / "index", snapshot)
+    with ServerProcess(data_dir) as server:
+        publish(server.url, creds["admin_api_key"], "Second article about payroll")
+    shutil.rmtree(data_dir / "index")
+    shutil.copytree(snapshot, data_dir / "index")  # as if the index missed the last commit
+    with ServerProcess(data_dir) as server:
+        assert slugs(search(server.url, creds["app_id"], "payroll")) == {
+            "second-article-about-payroll"
+        }
+
+
+def test_search_degrades_to_the_database_while_the_index_is_gone(
+    data: tuple[Path, dict[str, str]],
+) -> None:
+    data_dir, creds = data
+    with ServerProcess(data_dir) as server:
+        publish(server.url, creds["admin_api_key"], "Bank feeds", "Connect your bank feed")
+        shutil.rmtree(data_dir / "index")
+        body = search(server.url, creds["app_id"], "bank")
+        assert body["degraded"] is True and slugs(body) == {"bank-feeds"}
+        with SupportClient(server.url, app_id=creds["app_id"], app_secret=creds["app_secret"]) as c:
+            token = c.user_token("u1")
+            assert c.create_ticket("still works", user_token=token).status == "new"
+        cli("reindex", "--data-dir", str(data_dir))
+        assert search(server.url, creds["app_id"], "bank")["degraded"] is False
+
+
+def test_reindex_shows_progress_and_serving_continues(data: tuple[Path, dict[str, str]]) -> None:
+    data_dir, creds = data
+    with ServerProcess(data_dir) as server:
+        for n in range(5):
+            publish(server.url, creds["admin_api_key"], f"Topic number {n}")
+        stop = threading.Event()
+        failures: list[int] = []
+
+        def keep_searching() -> None:
+            while not stop.is_set():
+                response = requests.get(
+                    f"{server.url}/api/v1/help/search",
+                    timeout=10,
+                    params={"q": "topic"},
+                    headers={"X-Support-App": creds["app_id"]},
+                )
+                if response.status_code != 200 or response.json()["total"] != 5:
+                    failures.append(response.status_code)
+
+        reader = threading.Thread(target=keep_searching)
+        reader.start()
+        try:
+            done = cli("reindex", "--data-dir", str(data_dir))
+        finally:
+            stop.set()
+            reader.join()
+        assert "Indexed 5 published articles" in done.stdout
+        assert "Indexing articles" in done.stderr
+        assert failures == []
+
+
+def test_concurrent_writers_on_several_workers_lose_no_update(
+    data: tuple[Path, dict[str, str]],
+) -> None:
+    data_dir, creds = data
+    key = creds["admin_api_key"]
+    with ServerProcess(data_dir, mode="serve", workers=3) as server:
+
+        def write(n: int) -> None:
+            with SupportClient(server.url, api_key=key, timeout=30) as writer:
+                article = writer.articles.create(title=f"Draft {n}", body="first draft zyxobsolete")
+                writer.articles.publish(article.id)
+                writer.articles.update(article.id, body=f"final version marker{n}x")
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(write, range(40)))
+        found = set()
+        for n in range(40):
+            found |= slugs(search(server.url, creds["app_id"], f"marker{n}x"))
+        assert len(found) == 40
+        assert search(server.url, creds["app_id"], "zyxobsolete")["total"] == 0
+        health = requests.get(server.url + "/api/v1/health", timeout=10).json()
+        assert health["database"]["index_backlog"] == 0
+        assert health["index"]["documents"] == 40
