@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import Any
 
 from corpus import APP_ID, Query, generated_help_center, make_queries, sample_help_center
-
 from support_server.search import WhooshIndex
 from support_server.search.base import IndexDocument
 from support_server.search.query import parse
@@ -81,9 +80,9 @@ class Fts5Index:
             self.db.executemany(
                 "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    (d.slug, d.app_id, d.locale, d.category, d.title, d.summary)
-                    + (", ".join(d.tags), d.text)
+                    (d.slug, d.app_id, d.locale, d.category, d.title, d.summary, tags, d.text)
                     for d in documents
+                    for tags in [", ".join(d.tags)]
                 ),
             )
             self.db.execute("INSERT INTO docs(docs) VALUES ('optimize')")

@@ -247,6 +247,8 @@ def peek_app_id(token: str) -> str | None:
 def _loads(
     raw: str, secrets: str | Sequence[str], salt: str, max_age: int, now: float | None
 ) -> dict[str, Any]:
+    if not secrets:
+        raise BadSignature("there is no secret to verify the token with")
     try:
         payload = _serializer(secrets, salt, now).loads(raw, max_age=max_age)
     except itsdangerous.SignatureExpired as exc:

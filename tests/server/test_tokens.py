@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import string
+
 import itsdangerous
 import pytest
 
@@ -31,9 +34,14 @@ def _user(**kwargs: object) -> str:
     return mint_user_token(APP, SECRET, "42", **kwargs)  # type: ignore[arg-type]
 
 
+class _SignedAtNow(itsdangerous.TimestampSigner):
+    def get_timestamp(self) -> int:
+        return NOW
+
+
 def _forge(claims: object, salt: str = "support-sdk.user-token.v1", prefix: str = "ut_") -> str:
     """A correctly signed token with arbitrary claims, as a buggy or hostile minter makes."""
-    signer = itsdangerous.URLSafeTimedSerializer(SECRET, salt=salt)
+    signer = itsdangerous.URLSafeTimedSerializer(SECRET, salt=salt, signer=_SignedAtNow)
     return prefix + str(signer.dumps(claims))
 
 
@@ -118,11 +126,10 @@ def test_traits_at_the_limits_are_accepted() -> None:
 
 
 def test_a_token_the_server_would_refuse_as_too_long_is_not_minted() -> None:
-    # Random-looking values do not compress: 20 traits of 200 characters exceed 4096.
-    traits = {
-        f"trait{i}": f"{i:03d}" + "".join(chr(33 + (i * 7 + j * 13) % 90) for j in range(197))
-        for i in range(tokens.MAX_TRAITS)
-    }
+    # Random values do not compress: 20 traits of 200 characters make a token over 4096.
+    rng = random.Random(0)
+    alphabet = string.ascii_letters + string.digits
+    traits = {f"t{i}": "".join(rng.choices(alphabet, k=200)) for i in range(tokens.MAX_TRAITS)}
     with pytest.raises(ValueError, match="fewer or shorter traits"):
         _user(traits=traits)
 
@@ -146,8 +153,8 @@ def test_retired_secret_no_longer_verifies() -> None:
     assert caught.value.code == "invalid_token"
 
 
-def test_verifying_with_no_secret_at_all_is_a_programming_error() -> None:
-    with pytest.raises(ValueError, match="secret"):
+def test_an_app_without_secrets_verifies_nothing() -> None:
+    with pytest.raises(BadSignature):
         verify_user_token(_user(), APP, [], DAY, now=NOW)
 
 
