@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from support_server.config import SETTINGS, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from support_server.search import IndexUnavailable, WhooshIndex
 from support_server.search.base import IndexDocument
 from support_server.search.query import QueryTooLong

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from support_server.search.spelling import Speller, osa_distance
 
 
