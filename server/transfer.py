@@ -1,7 +1,8 @@
 """Importing a docs folder into an app and exporting an app's articles to one.
 
-An import validates every file first (front matter through the same schema as the API) and
-writes nothing if any file is bad; then it creates new articles and updates changed ones by
+The folder format is :mod:`support_sdk.docs`, shared with ``support-sdk articles push/pull``.
+An import checks every file first (the format rules, then the API's own schema) and writes
+nothing if any file is bad; then it creates new articles and updates changed ones, matched by
 (slug, locale). Importing an unchanged folder changes nothing.
 """
 
@@ -14,12 +15,11 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from support_sdk.docs import DocFile, FileProblem, article_fields, read_folder, write_folder
+
 from .api.schemas import ArticleInSchema
 from .services.articles import ArticleService
-from .services.docs_folder import DocFile, FileProblem, read_folder, write_folder
 from .store import articles as article_store
-
-_STATUSES = ("draft", "published", "archived")
 
 
 @dataclass
@@ -31,22 +31,16 @@ class ImportPlan:
 
 
 def _validate(doc: DocFile) -> dict[str, Any] | None:
-    meta = dict(doc.meta)
-    status = meta.pop("status", "draft")
-    if status not in _STATUSES:
-        doc.problems.append(
-            FileProblem(doc.path, 2, f"status must be one of {', '.join(_STATUSES)}")
-        )
+    """The article of a file that passed the format checks, checked again by the API schema."""
+    fields = article_fields(doc)
+    status = fields.pop("status")
     try:
-        data: dict[str, Any] = ArticleInSchema().load({**meta, "body": doc.body})
+        data: dict[str, Any] = ArticleInSchema().load(fields)
     except ValidationError as exc:
-        for name, messages in exc.messages.items():  # type: ignore[union-attr]
-            doc.problems.append(FileProblem(doc.path, 2, f"{name}: {messages}"))
-        return None
-    if doc.problems:
+        for name, messages in exc.normalized_messages().items():
+            doc.problems.append(FileProblem(doc.path, doc.line_of(name), f"{name}: {messages}"))
         return None
     data["status"] = status
-    data.setdefault("locale", "en")
     return data
 
 
@@ -61,13 +55,14 @@ def plan_import(service: ArticleService, app_id: str, folder: Path) -> ImportPla
         plan.problems.extend(doc.problems)
         if data is None:
             continue
-        if "slug" not in data:
-            plan.problems.append(FileProblem(doc.path, 2, "slug: Missing data for required field."))
-            continue
         key = (data["slug"], data["locale"])
         if key in seen:
             plan.problems.append(
-                FileProblem(doc.path, 2, f"slug {key[0]!r} ({key[1]}) is also used by {seen[key]}")
+                FileProblem(
+                    doc.path,
+                    doc.line_of("slug"),
+                    f"slug {key[0]!r} ({key[1]}) is also used by {seen[key]}",
+                )
             )
             continue
         seen[key] = doc.path
@@ -114,4 +109,4 @@ def export_folder(service: ArticleService, app_id: str, folder: Path) -> int:
         articles.extend(page)
         if cursor is None:
             break
-    return write_folder(folder, articles)
+    return len(write_folder(folder, articles))
