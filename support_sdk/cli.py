@@ -4,6 +4,9 @@
 
     support-sdk token --app-id APP --app-secret SECRET --user-id 42 [--email E] [--name N]
                       [--trait KEY=VALUE]... [--expires-in SECONDS]
+    support-sdk articles push DIR [--dry-run] [--delete-missing] [--publish]
+    support-sdk articles pull DIR
+    support-sdk check [PATH]... [--contexts-file FILE] [--allow-unused]
     support-sdk version
 
 Options that name the server and the app default to the environment variables
@@ -20,11 +23,14 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._http import VERSION
 from .client import SupportClient
+from .context_check import check_contexts, collect_usages
 from .errors import SupportError
+from .sync import Change, apply_push, plan_push, pull
 
 __all__ = ["build_parser", "main"]
 
@@ -67,6 +73,8 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_token(subparsers, common)
+    _add_articles(subparsers, common)
+    _add_check(subparsers, common)
     _add_version(subparsers)
     return parser
 
@@ -87,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as e:
         print(f"support-sdk: {e}", file=sys.stderr)
         return _EXIT_USAGE
+    except (RuntimeError, OSError) as e:
+        print(f"support-sdk: {e}", file=sys.stderr)
+        return _EXIT_ERROR
     return status
 
 
@@ -142,6 +153,124 @@ def _run_token(args: argparse.Namespace) -> int:
         )
     print(token)
     return 0
+
+
+# -- articles push / pull -----------------------------------------------------------------------
+
+
+def _add_articles(subparsers: _Subparsers, common: argparse.ArgumentParser) -> None:
+    articles = subparsers.add_parser(
+        "articles", help="docs as code: sync a folder of Markdown files with the server"
+    )
+    verbs = articles.add_subparsers(dest="verb", metavar="VERB", required=True)
+    push = verbs.add_parser(
+        "push",
+        parents=[common],
+        help="create, update (and archive) articles to match a folder",
+        description="Sync a folder of Markdown files with front matter to the server. Every "
+        "file is checked first; if any is bad, nothing is sent.",
+    )
+    push.add_argument("folder", type=Path, metavar="DIR")
+    push.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    push.add_argument(
+        "--delete-missing",
+        action="store_true",
+        help="archive server articles that have no file in the folder",
+    )
+    push.add_argument("--publish", action="store_true", help="publish every pushed article")
+    push.set_defaults(run=_run_push)
+    pull_cmd = verbs.add_parser(
+        "pull",
+        parents=[common],
+        help="write the server's articles as Markdown files",
+        description="Write every article (any status) into DIR, one file per article, in a "
+        "folder per category. Pushing the result changes nothing.",
+    )
+    pull_cmd.add_argument("folder", type=Path, metavar="DIR")
+    pull_cmd.set_defaults(run=_run_pull)
+
+
+def _writer(args: argparse.Namespace) -> SupportClient:
+    if not args.api_key:
+        raise ValueError("this command needs a writer API key: --api-key or SUPPORT_API_KEY")
+    return SupportClient(args.url, app_id=args.app_id, api_key=args.api_key)
+
+
+def _run_push(args: argparse.Namespace) -> int:
+    with _writer(args) as client:
+        remote = list(client.articles.iter_all())
+        plan = plan_push(
+            args.folder, remote, publish=args.publish, delete_missing=args.delete_missing
+        )
+        if plan.problems:
+            for problem in plan.problems:
+                print(problem, file=sys.stderr)
+            print(
+                f"support-sdk: {len(plan.problems)} problem(s); nothing was sent", file=sys.stderr
+            )
+            return _EXIT_ERROR
+        for change in plan.changes:
+            print(change)
+        print(plan.summary() + (" (dry run: nothing sent)" if args.dry_run else ""))
+        if args.dry_run or not plan.changes:
+            return 0
+
+        def progress(number: int, total: int, change: Change) -> None:
+            print(
+                f"[{number}/{total}] {change.action}d {change.slug} ({change.locale})",
+                file=sys.stderr,
+            )
+
+        apply_push(client.articles, plan, progress)
+    print("Done.")
+    return 0
+
+
+def _run_pull(args: argparse.Namespace) -> int:
+    with _writer(args) as client:
+        written = pull(client.articles, args.folder)
+    print(f"Wrote {len(written)} articles to {args.folder}")
+    return 0
+
+
+# -- check ---------------------------------------------------------------------------------------
+
+
+def _add_check(subparsers: _Subparsers, common: argparse.ArgumentParser) -> None:
+    cmd = subparsers.add_parser(
+        "check",
+        parents=[common],
+        help="check the help contexts your app uses against published articles",
+        description="Collect the context keys your templates and code use (help_link, "
+        "support_widget, data-support-help, SupportWidget('setContext', ...)) and compare them "
+        "with the published articles. Exits 1 naming every context with no article and every "
+        "article context no page uses.",
+    )
+    cmd.add_argument("paths", nargs="*", type=Path, default=[Path()], metavar="PATH")
+    cmd.add_argument("--contexts-file", type=Path, help="more contexts, one per line")
+    cmd.add_argument(
+        "--allow-unused",
+        action="store_true",
+        help="do not fail on article contexts that no page uses",
+    )
+    cmd.set_defaults(run=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    usages = collect_usages(args.paths, args.contexts_file)
+    with _writer(args) as client:
+        published = list(client.articles.iter_all(status="published"))
+    report = check_contexts(usages, published)
+    for context, places in sorted(report.missing.items()):
+        where = ", ".join(str(p) for p in places[:3]) + (" …" if len(places) > 3 else "")
+        print(f"missing: {context} has no published article (used at {where})")
+    for context, slugs in sorted(report.unused.items()):
+        print(f"unused: {context} (articles: {', '.join(slugs)}) is used by no page")
+    print(
+        f"{len(report.covered)} covered, {len(report.missing)} missing, {len(report.unused)} unused"
+    )
+    failed = bool(report.missing) or (bool(report.unused) and not args.allow_unused)
+    return _EXIT_ERROR if failed else 0
 
 
 # -- version -----------------------------------------------------------------------------------

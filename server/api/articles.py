@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
+from ..services import idempotency
+from ..services.idempotency import fingerprint
 from . import schemas
 from .auth import require_writer
 from .handlers import decode_cursor, dump, encode_cursor, load_args, load_body, runtime
@@ -28,9 +30,23 @@ def _author() -> str:
 )
 def create() -> Response:
     who = require_writer()
+    rt = runtime()
     data = load_body(schemas.ArticleInSchema())
-    article = runtime().articles.create(who.app_id, data, _author())
-    return dump(schemas.ArticleOutSchema(), article, 201)
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        article = rt.articles.create(who.app_id, data, _author())
+        return dump(schemas.ArticleOutSchema(), article, 201)
+    status, body, replayed = idempotency.run_once(
+        rt.db,
+        who.app_id,
+        who.key,
+        key,
+        fingerprint("POST", request.path, request.get_json()),
+        lambda conn: (201, rt.articles.insert(conn, who.app_id, data, _author())),
+    )
+    rt.indexer.drain()
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return dump(schemas.ArticleOutSchema(), body, status, headers)
 
 
 @bp.get("/articles")

@@ -51,7 +51,7 @@ def create() -> Response:
             name=requester.name,
             expires_in=rt.config["SUPPORT_VISITOR_TOKEN_AGE"],
         )
-    elif who.kind == "staff" and not data.get("email"):
+    elif who.is_agent and not data.get("email"):  # (a writer key is refused by the service)
         raise ValidationFailed(
             "a ticket filed with a staff key must name the requester's email",
             details={"email": ["Missing data for required field."]},
@@ -102,7 +102,7 @@ def get(ticket_id: str) -> Response:
 
 @bp.post("/tickets/<ticket_id>/messages")
 @documented(
-    "Reply (agents may add internal notes)",
+    "Reply (agents may add internal notes); honours Idempotency-Key like filing a ticket",
     auth="user",
     body=schemas.MessageInSchema,
     response=schemas.MessageOutSchema,
@@ -116,8 +116,16 @@ def reply(ticket_id: str) -> Response:
     elif who.kind == "visitor":
         rate_limit("anon_tickets", who)
     data = load_body(schemas.MessageInSchema())
-    message = runtime().tickets.reply(who, ticket_id, data["body"], data["internal"])
-    return dump(schemas.MessageOutSchema(), message, 201)
+    status, message, replayed = runtime().tickets.reply(
+        who,
+        ticket_id,
+        data["body"],
+        data["internal"],
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        fingerprint=fingerprint("POST", request.path, request.get_json()),
+    )
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return dump(schemas.MessageOutSchema(), message, status, headers)
 
 
 @bp.patch("/tickets/<ticket_id>")

@@ -70,6 +70,16 @@ class ArticleService:
         self, app_id: str, data: Mapping[str, Any], author: str, *, index_now: bool = True
     ) -> dict[str, Any]:
         """Create an article; ``index_now=False`` leaves the outbox for a later drain (bulk)."""
+        with self.db.write() as conn:
+            article = self.insert(conn, app_id, data, author)
+        if index_now:
+            self.indexer.drain()
+        return article
+
+    def insert(
+        self, conn: Any, app_id: str, data: Mapping[str, Any], author: str
+    ) -> dict[str, Any]:
+        """Create an article inside the caller's transaction (then call ``indexer.drain``)."""
         now = clock.iso()
         locale = (data.get("locale") or DEFAULT_LOCALE).lower()
         status = data.get("status") or "draft"
@@ -90,23 +100,20 @@ class ArticleService:
             "updated_at": now,
             "published_at": now if status == "published" else None,
         }
-        with self.db.write() as conn:
-            if data.get("slug"):
-                article["slug"] = data["slug"]
-                if store.get_by_slug(conn, app_id, article["slug"], locale):
-                    raise Conflict(
-                        f"an article with slug {article['slug']!r} already exists in {locale!r}",
-                        code="slug_taken",
-                        details={"slug": ["already in use"]},
-                    )
-            else:
-                article["slug"] = self._free_slug(conn, app_id, slugify(data["title"]), locale)
-            article["id"] = store.insert_article(conn, article)
-            store.set_contexts(conn, article["id"], app_id, article["contexts"])
-            store.insert_revision(conn, article)
-            store.enqueue_index(conn, article["id"], now)
-        if index_now:
-            self.indexer.drain()
+        if data.get("slug"):
+            article["slug"] = data["slug"]
+            if store.get_by_slug(conn, app_id, article["slug"], locale):
+                raise Conflict(
+                    f"an article with slug {article['slug']!r} already exists in {locale!r}",
+                    code="slug_taken",
+                    details={"slug": ["already in use"]},
+                )
+        else:
+            article["slug"] = self._free_slug(conn, app_id, slugify(data["title"]), locale)
+        article["id"] = store.insert_article(conn, article)
+        store.set_contexts(conn, article["id"], app_id, article["contexts"])
+        store.insert_revision(conn, article)
+        store.enqueue_index(conn, article["id"], now)
         return self.present(article)
 
     @staticmethod

@@ -77,13 +77,14 @@ class TicketService:
     def _visible(
         self, conn: sqlite3.Connection, viewer: Principal, public_id: str
     ) -> dict[str, Any]:
+        if viewer.kind == "staff" and not viewer.is_agent:
+            # Before the lookup: a writer key learns nothing about which ids exist.
+            raise Forbidden("this key's role cannot read tickets")
         ticket = store.get_ticket(conn, viewer.app_id, public_id)
         if ticket is None:
             raise NotFound("no such ticket")
         if viewer.is_agent:
             return ticket
-        if viewer.kind == "staff":
-            raise Forbidden("this key's role cannot read tickets")
         if viewer.anonymous or (ticket["requester_kind"], ticket["requester_id"]) != (
             viewer.kind,
             viewer.id,
@@ -128,9 +129,9 @@ class TicketService:
         now = clock.iso()
         if requester.kind == "user":
             email, name = requester.email, requester.name
-        else:  # visitors and staff name the person in the body; a visitor token's email wins
+        else:  # visitors and staff name the person in the body; a visitor token's claims win
             email = requester.email or data.get("email")
-            name = data.get("name") or requester.name
+            name = requester.name or data.get("name")
         ticket = {
             "public_id": new_id("tkt_"),
             "app_id": requester.app_id,
@@ -179,31 +180,55 @@ class TicketService:
             return self._present(conn, self._visible(conn, viewer, public_id), viewer)
 
     # -- conversation -------------------------------------------------------------------------
-    def reply(self, viewer: Principal, public_id: str, body: str, internal: bool) -> dict[str, Any]:
+    def reply(
+        self,
+        viewer: Principal,
+        public_id: str,
+        body: str,
+        internal: bool,
+        *,
+        idempotency_key: str | None = None,
+        fingerprint: str = "",
+    ) -> tuple[int, dict[str, Any], bool]:
+        """Add a message; returns (status, message, replayed), once per Idempotency-Key."""
         if internal and not viewer.is_agent:
             raise Forbidden("only agents can add internal notes")
+
+        def work(conn: sqlite3.Connection) -> tuple[int, dict[str, Any]]:
+            return 201, self._add_message(conn, viewer, public_id, body, internal)
+
+        if idempotency_key is None:
+            with self.db.write() as conn:
+                status, message = work(conn)
+            return status, message, False
+        return idempotency.run_once(
+            self.db, viewer.app_id, viewer.key, idempotency_key, fingerprint, work
+        )
+
+    def _add_message(
+        self, conn: sqlite3.Connection, viewer: Principal, public_id: str, body: str, internal: bool
+    ) -> dict[str, Any]:
         now = clock.iso()
-        with self.db.write() as conn:
-            ticket = self._visible(conn, viewer, public_id)
-            if ticket["status"] == "closed":
-                raise Conflict("this ticket is closed; file a new one", code="ticket_closed")
-            message = {
-                "public_id": new_id("msg_"),
-                "ticket_id": ticket["id"],
-                "author_kind": "agent" if viewer.is_agent else "requester",
-                "author_id": viewer.id,
-                "author_name": viewer.name or ("Support" if viewer.is_agent else None),
-                "body": body,
-                "internal": internal,
-                "created_at": now,
-            }
-            store.insert_message(conn, message)
-            changes: dict[str, Any] = {"updated_at": now}
-            if not viewer.is_agent and ticket["status"] in {"pending", "solved"}:
-                changes.update(status="open", solved_at=None)  # the requester answered
-            elif viewer.is_agent and not internal and ticket["status"] == "new":
-                changes["status"] = "open"
-            store.update_ticket(conn, ticket["id"], changes)
+        ticket = self._visible(conn, viewer, public_id)
+        if ticket["status"] == "closed":
+            raise Conflict("this ticket is closed; file a new one", code="ticket_closed")
+        message = {
+            "public_id": new_id("msg_"),
+            "ticket_id": ticket["id"],
+            "author_kind": "agent" if viewer.is_agent else "requester",
+            "author_id": viewer.id,
+            "author_name": viewer.name or ("Support" if viewer.is_agent else None),
+            "body": body,
+            "internal": internal,
+            "created_at": now,
+        }
+        store.insert_message(conn, message)
+        changes: dict[str, Any] = {"updated_at": now}
+        if not viewer.is_agent and ticket["status"] in {"pending", "solved"}:
+            changes.update(status="open", solved_at=None)  # the requester answered
+        elif viewer.is_agent and not internal and ticket["status"] == "new":
+            changes["status"] = "open"
+        store.update_ticket(conn, ticket["id"], changes)
         return self._message(message)
 
     def update(
