@@ -22,6 +22,7 @@ import requests
 
 from ._http import UNSET, Transport, Unset, api_path, compact, string_list
 from .articles import ArticlesService
+from .error_reports import exception_context
 from .models import (
     Article,
     ArticleSummary,
@@ -300,6 +301,39 @@ class SupportClient:
             idempotency_key=idempotency_key or str(uuid4()),
         )
         return from_response(Ticket.from_dict, data)
+
+    def report_exception(
+        self,
+        exc: BaseException,
+        *,
+        user_token: str | None = None,
+        context: Mapping[str, Any] | None = None,
+        email: str | None = None,
+        name: str | None = None,
+        message: str | None = None,
+    ) -> Ticket:
+        """File a ticket about an exception your app caught, e.g. in an error handler.
+
+        The ticket's context carries the exception's type, message and a trimmed traceback
+        (no local variables; the client's own secrets and anything that looks like a Support
+        key or token are redacted), next to the ``context`` you pass.
+
+        >>> try:
+        ...     export_invoices()
+        ... except Exception as exc:                                 # doctest: +SKIP
+        ...     client.report_exception(exc, user_token=token, context={"url": "/exports"})
+        """
+        details = exception_context(exc, secrets=[self._app_secret or "", self._api_key or ""])
+        merged = {**dict(context or {}), "exception": details}
+        summary = f"{details['type']}: {details['message']}".strip()
+        return self.create_ticket(
+            message or f"The app hit an error: {summary}",
+            subject=f"Error: {details['type']}"[:200],
+            user_token=user_token,
+            context=merged,
+            email=email,
+            name=name,
+        )
 
     def tickets(
         self,

@@ -225,7 +225,7 @@ def test_re_prefixed_token_fails_on_its_salt() -> None:
 
 def test_tampered_payload_or_signature_fails() -> None:
     token = _user(email="ada@example.com")
-    payload, _, rest = token[3:].partition(".")
+    _, _, rest = token[3:].partition(".")
     forged_payload = mint_user_token(APP, "attacker", "1", now=NOW)[3:].partition(".")[0]
     for bad in (
         token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
