@@ -1,0 +1,1 @@
+"""Runnable example host apps (see each folder's README)."""

@@ -1,0 +1,1 @@
+"""A static HTML page with the one-tag embed, for anonymous visitors."""

@@ -1,0 +1,1 @@
+"""A framework-free WSGI app with the widget injected by SupportMiddleware."""
