@@ -2,8 +2,10 @@
 
 An article change commits together with a row in ``search_outbox``. :meth:`Indexer.drain`
 then applies the pending rows as idempotent upserts and deletes. Only the process holding the
-indexer file lock writes to the index; one that finds the lock taken leaves its rows to the
-holder, which looks at the outbox again after releasing the lock (so no row is stranded).
+indexer file lock writes to the index. A writer waits a little for the lock, so that when its
+response is sent its own change is searchable (read your writes); if it cannot get the lock in
+time, its row stays in the outbox for the holder, which looks at the outbox again after
+releasing the lock, so no row is ever stranded.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .rendering import Renderer
 
 log = logging.getLogger(__name__)
 BATCH = 500
+DRAIN_WAIT = 5.0
 
 
 def to_document(article: dict[str, Any], renderer: Renderer) -> IndexDocument:
@@ -57,13 +60,17 @@ class Indexer:
     def _lock(self) -> FileLock:
         return FileLock(str(self.lock_path), thread_local=False)
 
-    def drain(self) -> int:
-        """Apply pending outbox rows if no other process is; returns rows applied here."""
+    def drain(self, wait: float = DRAIN_WAIT) -> int:
+        """Apply pending outbox rows; returns how many this process applied.
+
+        Waits up to ``wait`` seconds for another process's drain to finish (``0``: give up at
+        once and leave the rows to that process).
+        """
         applied = 0
         while True:
             lock = self._lock()
             try:
-                lock.acquire(timeout=0)
+                lock.acquire(timeout=wait)
             except Timeout:
                 return applied  # the holder re-checks the outbox after releasing
             try:
