@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from support_server.search.base import IndexDocument
 from whoosh.lang.porter import stem
+
+from support_server.search.base import IndexDocument
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "examples" / "help_center"

@@ -14,7 +14,7 @@ weights as ours (title 3, summary 1.5, tags 2, content 1), ``snippet()`` highlig
 same ``<mark>`` HTML, all words required then any word if nothing matched (as ours does), and
 the last word as a prefix (``"word"*``) while it is still being typed.
 
-    .venv/bin/python benchmarks/search_bench.py [--docs 10000] [--rounds 3] [--profile]
+    .venv/bin/python benchmarks/search_bench.py [--docs 10000] [--rounds 3] [--profile] [--out F]
 
 Prints a table and writes ``benchmarks/results/search.json``.
 """
@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus import APP_ID, Query, generated_help_center, make_queries, sample_help_center
+
 from support_server.search import WhooshIndex
 from support_server.search.base import IndexDocument
 from support_server.search.query import parse
@@ -316,6 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=10_000, help="generated corpus size")
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the queries")
     parser.add_argument("--profile", action="store_true", help="cProfile our cold searches")
+    parser.add_argument("--out", type=Path, default=RESULTS / "search.json", help="JSON report")
     args = parser.parse_args(argv)
 
     report: dict[str, Any] = {"environment": environment(), "limit": LIMIT, "corpora": {}}
@@ -332,10 +334,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             label, generated, workdir, args.rounds, args.profile
         )
     print_table(report)
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "search.json"
+    out = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"\nwrote {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
+    print(f"\nwrote {out}")
     return 0
 
 
