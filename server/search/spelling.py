@@ -8,6 +8,7 @@ alignment distance, where a transposition is one edit.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 
 MIN_WORD = 4  # shorter words are too ambiguous to correct
@@ -40,6 +41,7 @@ class Speller:
 
     def __init__(self, vocabulary: Mapping[str, int]) -> None:
         self.frequency = dict(vocabulary)
+        self._sorted = sorted(self.frequency)
         self._table: dict[str, list[str]] = {}
         for word in self.frequency:
             if len(word) >= MIN_WORD - 1:
@@ -48,6 +50,11 @@ class Speller:
 
     def __contains__(self, word: str) -> bool:
         return word in self.frequency
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some vocabulary word starts with ``prefix`` (a word still being typed)."""
+        at = bisect.bisect_left(self._sorted, prefix)
+        return at < len(self._sorted) and self._sorted[at].startswith(prefix)
 
     def correct(self, word: str) -> str | None:
         """The likeliest vocabulary word for a word that is not in it, or None."""

@@ -94,6 +94,7 @@ class WhooshIndex:
         self._searcher: Searcher | None = None
         self._cache: OrderedDict[tuple[Any, ...], SearchPage] = OrderedDict()
         self._spellers: dict[tuple[Any, ...], Speller] = {}
+        self._scopes: dict[tuple[Any, ...], set[int]] = {}
         self._analyzer = StemmingAnalyzer()
 
     # -- locating the live generation --------------------------------------------------------
@@ -134,6 +135,7 @@ class WhooshIndex:
         self._searcher, self._ix, self._generation_dir = None, None, None
         self._cache.clear()
         self._spellers.clear()
+        self._scopes.clear()
 
     def _generation(self, searcher: Searcher) -> tuple[str | None, int]:
         return (self._generation_dir, searcher.reader().generation())
@@ -181,6 +183,26 @@ class WhooshIndex:
             self._spellers = {k: v for k, v in self._spellers.items() if k[0] == generation}
             self._spellers[key] = speller
         return speller
+
+    def _scope(
+        self, searcher: Searcher, generation: Any, app_id: str, locale: str, category: str | None
+    ) -> set[int]:
+        """The documents one search may return, as a set computed once per index generation."""
+        key = (generation, app_id, locale, category_key(category) if category else None)
+        scope = self._scopes.get(key)
+        if scope is None:
+            terms: list[query.Query] = [query.Term("app_id", app_id), query.Term("locale", locale)]
+            if category:
+                terms.append(query.Term("category_key", category_key(category)))
+            scope = set(
+                searcher.docs_for_query(query.And(terms))
+            )  # Whoosh takes set, not frozenset
+            if len(self._scopes) > 256 or any(k[0] != generation for k in self._scopes):
+                self._scopes = {k: v for k, v in self._scopes.items() if k[0] == generation}
+                if len(self._scopes) > 256:
+                    self._scopes.clear()
+            self._scopes[key] = scope
+        return scope
 
     def _stem(self, word: str) -> str | None:
         tokens = [t.text for t in self._analyzer(word)]
@@ -241,24 +263,30 @@ class WhooshIndex:
         if parsed.partial_last and parsed.words[-1] not in speller:
             # A half-typed last word is no typo if some vocabulary word starts with it.
             last = parsed.words[-1]
-            if not any(word.startswith(last) for word in speller.frequency):
+            if not speller.has_prefix(last):
                 fix = speller.correct(last)
                 if fix:
                     fixes[last] = fix
-        filters: list[query.Query] = [query.Term("app_id", app_id), query.Term("locale", locale)]
-        if category:
-            filters.append(query.Term("category_key", category_key(category)))
-        scope = query.And(filters)
+        scope = self._scope(searcher, generation, app_id, locale, category)
+        if not scope:  # Whoosh reads an empty filter as "no filter"
+            return SearchPage(hits=[], total=0, page=page)
         results = None
         for conjunctive in (True, False):
             built = self._build(parsed, fixes, conjunctive)
             if built is None:
                 return SearchPage(hits=[], total=0, page=page)
-            results = searcher.search_page(built, page, pagelen=limit, filter=scope, terms=True)
+            # optimize=False: Whoosh's optimised path counts the total in a second pass that
+            # ignores the filter, so it would count other apps' and locales' articles.
+            results = searcher.search_page(
+                built, page, pagelen=limit, filter=scope, terms=True, optimize=False
+            )
             if results.total:
                 break
         assert results is not None
-        results.results.fragmenter = highlight.ContextFragmenter(maxchars=180, surround=50)
+        # Builds snippets from the stored character offsets instead of re-analysing each body.
+        results.results.fragmenter = highlight.PinpointFragmenter(
+            maxchars=180, surround=50, autotrim=True
+        )
         results.results.formatter = _MarkFormatter()
         hits = []
         for hit in results:

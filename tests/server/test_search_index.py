@@ -190,3 +190,16 @@ def test_a_rebuild_swaps_generations_and_readers_follow(index: WhooshIndex, tmp_
     assert [h.slug for h in reader.search("app_a", "brand", locale="en").hits] == ["a9"]
     generations = [p for p in (tmp_path / "index").iterdir() if p.name.startswith("gen-")]
     assert len(generations) <= 2  # the live one and the previous one
+
+
+def test_totals_count_only_the_apps_own_articles(tmp_path: Path) -> None:
+    ix = WhooshIndex(tmp_path / "ix")
+    ix.rebuild(
+        [doc(i, f"Refund {i}", "refund text") for i in range(1, 4)]
+        + [doc(i, f"Refund {i}", "refund text", app_id="app_b") for i in range(4, 9)]
+        + [doc(9, "Remboursement", "refund", locale="fr")]
+    )
+    page = ix.search("app_a", "refund", locale="en", limit=2)
+    assert page.total == 3 and len(page.hits) == 2
+    assert ix.search("app_b", "refund", locale="en").total == 5
+    assert ix.search("app_a", "refund", locale="en", category="Nope").total == 0
