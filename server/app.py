@@ -12,6 +12,7 @@ from flask import Flask
 from . import api
 from .config import Config, load_config
 from .runtime import Runtime
+from .services import idempotency
 
 
 def create_app(
@@ -38,4 +39,5 @@ def create_app(
     api.register(app)
     if prepare_index:
         rt.indexer.ensure_ready()
+        idempotency.purge_expired(rt.db)
     return app

@@ -24,6 +24,7 @@ from ..store import idempotency as store
 
 IN_FLIGHT_TIMEOUT = 60
 MAX_KEY_LENGTH = 255
+KEEP_FOR = 24 * 3600  # how long a key is remembered (Stripe keeps them 24 hours too)
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
@@ -76,3 +77,9 @@ def run_once(
             store.release(conn, app_id, principal, key)
         raise
     return status, body, False
+
+
+def purge_expired(db: Database, keep_for: float = KEEP_FOR) -> int:
+    """Forget keys older than ``keep_for`` seconds; returns how many were removed."""
+    with db.write() as conn:
+        return store.purge_before(conn, clock.iso(clock.now() - keep_for))

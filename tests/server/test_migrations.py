@@ -55,3 +55,17 @@ def test_a_write_that_fails_leaves_nothing_behind(tmp_path: Path) -> None:
         pass
     with db.read() as conn:
         assert conn.execute("SELECT count(*) FROM apps").fetchone()[0] == 0
+
+
+def test_idempotency_keys_are_forgotten_after_a_day(tmp_path: Path, monkeypatch: object) -> None:
+    from support_server import clock
+    from support_server.services import idempotency
+
+    db = Database(tmp_path / "support.db")
+    db.migrate()
+    status, _, replayed = idempotency.run_once(db, "app", "user:1", "k1", "f", lambda c: (201, {}))
+    assert (status, replayed) == (201, False)
+    assert idempotency.purge_expired(db) == 0
+    later = clock.now() + idempotency.KEEP_FOR + 1
+    monkeypatch.setattr(clock, "now", lambda: later)  # type: ignore[attr-defined]
+    assert idempotency.purge_expired(db) == 1
