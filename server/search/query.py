@@ -12,6 +12,37 @@ from dataclasses import dataclass
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 12
+MIN_PREFIX = 3
+# How people phrase help searches ("how do I ..."): these words match nearly every article
+# and say nothing about which one is meant, so they are dropped when other words remain.
+QUESTION_WORDS = frozenset(
+    [
+        "how",
+        "do",
+        "does",
+        "did",
+        "i",
+        "im",
+        "i'm",
+        "me",
+        "my",
+        "what",
+        "whats",
+        "why",
+        "where",
+        "which",
+        "who",
+        "can",
+        "could",
+        "should",
+        "would",
+        "want",
+        "need",
+        "please",
+        "help",
+        "get",
+    ]
+)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _PHRASE = re.compile(r'"([^"]*)"')
 
@@ -53,4 +84,12 @@ def parse(text: str) -> ParsedQuery:
     seen: set[str] = set()
     unique = [w for w in words if not (w in seen or seen.add(w))][:MAX_TERMS]
     partial = bool(unique) and bool(rest.strip()) and not text[-1:].isspace() and not phrases
+    if partial and len(unique) > 1 and len(unique[-1]) < MIN_PREFIX:
+        # "manage st": two letters are still being typed and would match half the index.
+        unique, partial = unique[:-1], False
+    meaningful = [w for w in unique if w not in QUESTION_WORDS]
+    if meaningful and len(meaningful) < len(unique):
+        if partial and unique[-1] in QUESTION_WORDS:
+            partial = False
+        unique = meaningful
     return ParsedQuery(words=unique, phrases=phrases, partial_last=partial)

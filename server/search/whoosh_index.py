@@ -221,8 +221,9 @@ class WhooshIndex:
         return query.Or(parts)
 
     def _build(
-        self, parsed: ParsedQuery, fixes: Mapping[str, str], conjunctive: bool
+        self, parsed: ParsedQuery, fixes: Mapping[str, str], needed: int
     ) -> query.Query | None:
+        """Each word (with its correction) and phrase is a group; ``needed`` must match."""
         groups: list[query.Query] = []
         last = len(parsed.words) - 1
         for position, word in enumerate(parsed.words):
@@ -242,7 +243,13 @@ class WhooshIndex:
             return None
         if len(groups) == 1:
             return groups[0]
-        return query.And(groups) if conjunctive else query.Or(groups)
+        if needed >= len(groups):
+            return query.And(groups)
+        if needed == len(groups) - 1 and needed > 1:
+            # Whoosh's Or(minmatch=) is not implemented: "all but one" is the union of the
+            # conjunctions that each leave one group out (cheap: conjunctions skip ahead).
+            return query.Or([query.And(groups[:i] + groups[i + 1 :]) for i in range(len(groups))])
+        return query.Or(groups)
 
     def _search(
         self,
@@ -270,9 +277,12 @@ class WhooshIndex:
         scope = self._scope(searcher, generation, app_id, locale, category)
         if not scope:  # Whoosh reads an empty filter as "no filter"
             return SearchPage(hits=[], total=0, page=page)
-        results = None
-        for conjunctive in (True, False):
-            built = self._build(parsed, fixes, conjunctive)
+        results, total = None, 0
+        words = len(parsed.words) + len(parsed.phrases)
+        # All words first; then all but one (a stray word should not empty the page); then any.
+        tiers = {words, 1} | ({words - 1} if 3 <= words <= 6 else set())
+        for needed in sorted(tiers, reverse=True):
+            built = self._build(parsed, fixes, needed)
             if built is None:
                 return SearchPage(hits=[], total=0, page=page)
             # optimize=False: Whoosh's optimised path counts the total in a second pass that
@@ -280,9 +290,11 @@ class WhooshIndex:
             results = searcher.search_page(
                 built, page, pagelen=limit, filter=scope, terms=True, optimize=False
             )
-            if results.total:
+            total = results.total
+            if total:
                 break
-        assert results is not None
+        if results is None or not total:
+            return SearchPage(hits=[], total=0, page=page)
         # Builds snippets from the stored character offsets instead of re-analysing each body.
         results.results.fragmenter = highlight.PinpointFragmenter(
             maxchars=180, surround=50, autotrim=True
@@ -309,7 +321,7 @@ class WhooshIndex:
         if fixes:
             suggestion = " ".join(fixes.get(w, w) for w in parsed.words)
         return SearchPage(
-            hits=hits, total=results.total, page=page, suggestion=suggestion, corrected=bool(fixes)
+            hits=hits, total=total, page=page, suggestion=suggestion, corrected=bool(fixes)
         )
 
     def stored_versions(self) -> dict[int, int]:

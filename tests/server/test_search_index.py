@@ -203,3 +203,17 @@ def test_totals_count_only_the_apps_own_articles(tmp_path: Path) -> None:
     assert page.total == 3 and len(page.hits) == 2
     assert ix.search("app_b", "refund", locale="en").total == 5
     assert ix.search("app_a", "refund", locale="en", category="Nope").total == 0
+
+
+def test_question_words_are_ignored_and_a_stray_word_does_not_empty_the_page(
+    index: WhooshIndex,
+) -> None:
+    assert slugs(index.search("app_a", "how do I reset my password", locale="en"))[0] == "a3"
+    # "zebra" matches nothing: the articles matching all the other words still come back
+    page = index.search("app_a", "overdue invoices zebra", locale="en")
+    assert slugs(page)[0] == "a6"
+    assert slugs(index.search("app_a", "how", locale="en")) == ["a1"]  # alone, it is the query
+
+
+def test_two_letters_still_being_typed_do_not_widen_the_search(index: WhooshIndex) -> None:
+    assert slugs(index.search("app_a", "reset pa", locale="en")) == ["a3"]
