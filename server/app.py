@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api
+from . import api, widget
 from .config import Config, load_config
 from .runtime import Runtime
 from .services import idempotency
@@ -37,6 +37,7 @@ def create_app(
     rt.db.migrate()
     app.extensions["support"] = rt
     api.register(app)
+    widget.register(app)
     if prepare_index:
         rt.indexer.ensure_ready()
         idempotency.purge_expired(rt.db)

@@ -137,18 +137,34 @@ def apps_create(name: str, data_dir: Path, origins: tuple[str, ...], as_json: bo
     "--origin",
     "origins",
     multiple=True,
-    required=True,
     help="The full list of allowed origins (replaces the old list).",
 )
+@click.option("--theme-color", help="The widget's accent colour, such as #2563eb.")
 @_json
-def apps_update(app: str, data_dir: Path, origins: tuple[str, ...], as_json: bool) -> None:
-    """Replace an app's allowed origins."""
+def apps_update(
+    app: str, data_dir: Path, origins: tuple[str, ...], theme_color: str | None, as_json: bool
+) -> None:
+    """Replace an app's allowed origins and/or set the widget's theme colour."""
+    if not origins and theme_color is None:
+        raise click.UsageError("give --origin and/or --theme-color")
     rt = _runtime(data_dir)
     try:
-        updated = app_service.set_origins(rt.db, app, origins)
+        updated = app_service.get_app(rt.db, app)
+        if origins:
+            updated = app_service.set_origins(rt.db, app, origins)
+        if theme_color is not None:
+            updated = app_service.set_theme_color(rt.db, app, theme_color)
     except ApiError as exc:
         raise click.ClickException(exc.message) from None
-    _out({"app_id": updated["id"], "name": updated["name"], "origins": updated["origins"]}, as_json)
+    _out(
+        {
+            "app_id": updated["id"],
+            "name": updated["name"],
+            "origins": updated["origins"],
+            "theme_color": updated["settings"].get("theme_color") or (None if as_json else "-"),
+        },
+        as_json,
+    )
 
 
 @apps.command("list")

@@ -1,4 +1,10 @@
-"""``support-server demo``: a ready-to-click demo (sample help center, demo host page)."""
+"""``support-server demo``: a ready-to-click demo (sample help center, demo host page).
+
+The host page is "Ledgerly", the invoicing product the sample help center documents: a small
+single-page app with the widget embedded, contextual help triggers next to its features,
+"Report a problem", and a token-refresh route. It is served with a strict
+Content-Security-Policy, so the demo also shows that the widget needs no inline script or style.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, Response, render_template
+from flask import (
+    Flask,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+)
 
 from support_sdk.tokens import mint_user_token
 
@@ -16,6 +31,21 @@ from .services import apps as app_service
 
 CREDENTIALS = "demo-credentials.json"
 DEMO_USER = {"user_id": "demo-user-1", "email": "ada@example.com", "name": "Ada Lovelace"}
+APP_VERSION = "2.3.1"
+PAGES = (
+    "dashboard",
+    "invoices",
+    "invoices/new",
+    "customers",
+    "reports/profit-and-loss",
+    "settings/billing",
+    "settings/security",
+)
+STATIC = ("demo.css", "demo.js")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def _default_content() -> Path:
@@ -49,13 +79,42 @@ def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]
 
 def add_demo_pages(app: Flask, creds: dict[str, Any]) -> None:
     app.template_folder = "templates"
+    folder = Path(__file__).resolve().parent / "templates"
+
+    def token() -> str:
+        return mint_user_token(creds["app_id"], creds["app_secret"], **DEMO_USER)
 
     @app.get("/")
-    def demo_page() -> str:
-        token = mint_user_token(creds["app_id"], creds["app_secret"], **DEMO_USER)
-        return render_template(
-            "demo.html", app_id=creds["app_id"], user_token=token, user=DEMO_USER
+    def demo_home() -> Response:
+        return redirect("/invoices/new")  # type: ignore[return-value]
+
+    @app.get("/<path:page>")
+    def demo_page(page: str) -> Response:
+        if page not in PAGES:
+            abort(404)
+        html = render_template(
+            "demo.html",
+            app_id=creds["app_id"],
+            user_token=token(),
+            user=DEMO_USER,
+            app_version=APP_VERSION,
         )
+        return Response(html, headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store"})
+
+    @app.get("/demo/static/<name>")
+    def demo_static(name: str) -> Response:
+        if name not in STATIC:
+            abort(404)
+        return send_from_directory(folder, name, max_age=60)
+
+    @app.post("/demo/token")
+    def demo_token() -> Response:
+        """What a host app's token-refresh route does (support_sdk.flask has one built in)."""
+        if not request.headers.get("X-Support-Refresh"):
+            abort(400)
+        response = jsonify(token=token())
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.get("/favicon.ico")
     def favicon() -> Response:
@@ -71,7 +130,7 @@ def run_demo(data_dir: Path, host: str, port: int, content: Path | None) -> None
     add_demo_pages(app, creds)
     click.echo(f"""
 Support SDK demo
-  Demo host page : {base}/
+  Demo host page : {base}/   (Ledgerly, a sample product with the widget embedded)
   API            : {base}/api/v1/health   (OpenAPI: {base}/api/v1/openapi.json)
   App id         : {creds["app_id"]}
   Admin API key  : {creds["admin_api_key"]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from ..store import apps as app_store
 ROLES = ("admin", "writer", "agent")
 KEY_PREFIX = "sk_"
 MAX_SECRETS = 5
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,19 @@ def set_origins(db: Database, id_or_name: str, origins: Sequence[str]) -> dict[s
     app = get_app(db, id_or_name)
     with db.write() as conn:
         app_store.update_app(conn, app["id"], origins=normalise_origins(origins))
+    return get_app(db, app["id"])
+
+
+def set_theme_color(db: Database, id_or_name: str, colour: str | None) -> dict[str, Any]:
+    """Store the widget's accent colour (``#rrggbb``) in the app's settings; None resets it."""
+    if colour is not None and not _HEX_COLOUR.match(colour):
+        raise ValidationFailed(
+            f"{colour!r} is not a colour such as #2563eb", details={"theme_color": [colour]}
+        )
+    app = get_app(db, id_or_name)
+    settings = {**app["settings"], "theme_color": colour.lower() if colour else None}
+    with db.write() as conn:
+        app_store.update_app(conn, app["id"], settings=settings)
     return get_app(db, app["id"])
 
 

@@ -1,0 +1,177 @@
+"""The widget's files as the server serves them: one small loader, versioned immutable assets,
+ETags, compression, CORS for module scripts, and the public config endpoint."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import brotli
+import pytest
+import requests
+
+from support_server.widget import Bundle, compact
+
+from ..conftest import LiveServer
+from ..servers import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSETS = ROOT / "widget_assets"
+LOADER_BUDGET = 2 * 1024
+WIDGET_BUDGET = 20 * 1024
+
+
+def get(url: str, **headers: str) -> requests.Response:
+    return requests.get(url, headers=headers, timeout=10)
+
+
+def build_of(support: LiveServer) -> str:
+    loader = get(f"{support.url}/widget/v1/loader.js").text
+    found = re.search(r'new URL\("([0-9a-f]{12})/"', loader)
+    assert found, "the loader names its build"
+    return found.group(1)
+
+
+def test_loader_is_small_revalidated_and_compressed(support: LiveServer) -> None:
+    url = f"{support.url}/widget/v1/loader.js"
+    gz = get(url, **{"Accept-Encoding": "gzip"})
+    assert gz.status_code == 200
+    assert gz.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert gz.headers["Content-Encoding"] == "gzip"
+    assert "max-age=300" in gz.headers["Cache-Control"]
+    assert gz.headers["Vary"] == "Accept-Encoding"
+    assert gz.headers["Access-Control-Allow-Origin"] == "*"
+    raw = requests.get(url, headers={"Accept-Encoding": "gzip"}, timeout=10, stream=True)
+    assert len(raw.raw.read()) <= LOADER_BUDGET
+    again = get(url, **{"Accept-Encoding": "gzip", "If-None-Match": gz.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    br = get(url, **{"Accept-Encoding": "br"})
+    assert br.headers["Content-Encoding"] == "br"
+    assert br.headers["ETag"] != gz.headers["ETag"]
+    plain = get(url, **{"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert plain.text == br.text == gz.text
+
+
+def test_assets_are_versioned_and_immutable(support: LiveServer) -> None:
+    build = build_of(support)
+    for name in ("main.js", "views.js", "widget.css", "i18n/en.js", "i18n/ar.js"):
+        response = get(f"{support.url}/widget/v1/{build}/{name}")
+        assert response.status_code == 200, name
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    stale = get(f"{support.url}/widget/v1/000000000000/main.js")
+    assert stale.status_code == 200
+    assert stale.headers["Cache-Control"] == "no-cache"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["nope.js", "../server/app.py", "..%2fsetup.cfg", "loader.js", "i18n/../main.py", "x.py"],
+)
+def test_only_widget_files_are_served(support: LiveServer, path: str) -> None:
+    response = get(f"{support.url}/widget/v1/{build_of(support)}/{path}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_whole_widget_fits_the_budget(support: LiveServer) -> None:
+    """JS + CSS + one language's strings, gzip-compressed as served, within 20 KB."""
+    bundle = Bundle(ASSETS)
+    names = [n for n in bundle.assets if n != "loader.js" and not n.startswith("i18n/")]
+    for language in ("en", "fr", "ar"):
+        total = sum(len(bundle.assets[n].encoded("gzip")) for n in [*names, f"i18n/{language}.js"])
+        assert total <= WIDGET_BUDGET, (language, total)
+    build = build_of(support)
+    served = 0
+    for name in [*names, "i18n/en.js"]:
+        response = requests.get(
+            f"{support.url}/widget/v1/{build}/{name}",
+            headers={"Accept-Encoding": "gzip"},
+            stream=True,
+            timeout=10,
+        )
+        body = response.raw.read()
+        assert gzip.decompress(body) == bundle.assets[name].body
+        served += len(body)
+    assert served <= WIDGET_BUDGET
+    br = requests.get(
+        f"{support.url}/widget/v1/{build}/views.js",
+        headers={"Accept-Encoding": "br"},
+        stream=True,
+        timeout=10,
+    )
+    assert brotli.decompress(br.raw.read()) == bundle.assets["views.js"].body
+
+
+def test_compaction_drops_comments_and_indentation_but_keeps_lines() -> None:
+    source = (
+        'const a = 1; // kept\n  // dropped\n  /* dropped\n  too */\n  /*! kept */\n\tx("//");\n'
+    )
+    out = compact(source, ".js")
+    assert out.splitlines() == ["const a = 1; // kept", "", "", "", "/*! kept */", 'x("//");']
+    assert compact("a {\n  /* note\n */\n  color: red; }\n", ".css").splitlines() == [
+        "a {",
+        "",
+        "",
+        "color: red; }",
+    ]
+    multiline = "const s = `a\n  b`;\n"
+    assert compact(multiline, ".js") == multiline
+    for path in ASSETS.rglob("*.js"):
+        text = path.read_text(encoding="utf-8")
+        assert len(compact(text, ".js").splitlines()) == len(text.rstrip("\n").splitlines()), path
+
+
+def test_i18n_files_have_the_same_keys() -> None:
+    def keys(language: str) -> list[str]:
+        text = (ASSETS / "i18n" / f"{language}.js").read_text(encoding="utf-8")
+        return re.findall(r"^  ([A-Za-z_]+):", text, re.M)
+
+    english = keys("en")
+    assert len(english) > 50
+    for language in ("fr", "ar"):
+        assert keys(language) == english, language
+
+
+def test_config_is_public_cacheable_and_themed(support: LiveServer, site: object) -> None:
+    url = f"{support.url}/api/v1/widget/config?app_id={support.app_id}"
+    body = get(url).json()
+    assert body["app"]["id"] == support.app_id
+    assert body["theme"] == {"accent": "#4f46e5", "on_accent": "#ffffff"}
+    assert "public" in get(url).headers["Cache-Control"]
+    unknown = get(f"{support.url}/api/v1/widget/config?app_id=app_nope")
+    assert unknown.status_code == 401
+
+
+def test_theme_colour_cli_validates(support: LiveServer) -> None:
+    bad = cli(
+        "apps",
+        "update",
+        support.app_id,
+        "--theme-color",
+        "red",
+        "--data-dir",
+        str(support.data_dir),
+        check=False,
+    )
+    assert bad.returncode != 0
+    assert "not a colour" in bad.stderr
+    nothing = cli(
+        "apps", "update", support.app_id, "--data-dir", str(support.data_dir), check=False
+    )
+    assert nothing.returncode != 0
+    assert "--theme-color" in nothing.stderr
+
+
+def test_no_node_toolchain_is_needed() -> None:
+    """The widget is its source: native ES modules and CSS, no package.json, no bundler."""
+    assert not list(ROOT.glob("package.json"))
+    assert not list(ASSETS.rglob("package.json"))
+    for path in ASSETS.rglob("*.js"):
+        text = path.read_text(encoding="utf-8")
+        for specifier in re.findall(r'from "([^"]+)"', text):
+            assert specifier.startswith("./") or specifier.startswith("../"), (path, specifier)
+            assert (path.parent / specifier).resolve().is_file(), (path, specifier)

@@ -1,0 +1,117 @@
+// Building DOM safely: every string becomes a text node (never innerHTML), icons are built
+// with createElementNS, and server HTML is parsed in an inert document and rebuilt from an
+// allow-list, so nothing in it can run, whatever the server sent.
+
+let ids = 0;
+export const uid = (prefix) => `sw-${prefix}-${++ids}`;
+
+/** h("p", {class: "x", onclick: fn, "aria-label": "…"}, "text", node, [more]…) */
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(props || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "text") el.textContent = value;
+    else if (name === "value") el.value = value;
+    else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+    else el.setAttribute(name, value === true ? "" : value);
+  }
+  el.append(...children.flat(9).filter((c) => c || c === 0));
+  return el;
+}
+
+export const button = (cls, onclick, ...children) => h("button", { type: "button", class: cls, onclick }, ...children);
+
+const PATHS = {
+  search: "M11 4a7 7 0 1 0 0 14 7 7 0 0 0 0-14Zm9 16-4.3-4.3",
+  close: "M6 6l12 12M18 6 6 18",
+  back: "M15 18l-6-6 6-6",
+  next: "m9 18 6-6-6-6",
+  chat: "M4 5h16v11H10l-6 4Z",
+  doc: "M6 3h9l4 4v14H6ZM9 12h6M9 16h6",
+  send: "M22 2 11 13M22 2l-7 20-4-9-9-4Z",
+  check: "M20 6 9 17l-5-5",
+  alert: "M12 8v5m0 3v.1M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18Z",
+  clock: "M12 7v5l3 2M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18Z",
+  help: "M9.5 9.5a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .8-1 1.5M12 17v.1M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18Z",
+  star: "M12 3l2.8 5.7 6.2.9-4.5 4.4 1 6.2-5.5-2.9-5.5 2.9 1-6.2L3 9.6l6.2-.9Z",
+  inbox: "M3 13h5l2 3h4l2-3h5M6 4h12l3 9v7H3v-7Z",
+  flag: "M5 21V4h12l-2 4.5L17 13H5",
+};
+
+export function icon(name, cls = "") {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  const path = svg.appendChild(document.createElementNS(ns, "path"));
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", `icon i-${name} ${cls}`);
+  path.setAttribute("d", PATHS[name]);
+  return svg;
+}
+
+/** Fill "{name}" placeholders of a translated string with nodes. */
+export const fill = (template, parts) => template.split(/\{(\w+)\}/).map((piece, i) => (i % 2 ? parts[piece] : piece));
+
+const TAGS = new Set("a abbr b blockquote br code dd del details div dl dt em figcaption figure h1 h2 h3 h4 h5 h6 hr i img kbd li mark ol p pre s span strong sub summary sup table tbody td th thead tr ul".split(" "));
+const DROP = /^(script|style|template|iframe|frame|object|embed|noscript|svg|math|form|input|textarea|select|button|title|head|link|meta|base)$/;
+const ATTRS = { a: ["href", "title"], img: ["src", "alt", "title", "width", "height"], td: ["align"], th: ["align"] };
+const SLUG = /^(?:\.\/)?([a-z0-9]+(?:-[a-z0-9]+)*)\/?$/;
+
+function rebuild(from, to, allowed, options) {
+  for (const node of from.childNodes) {
+    const tag = node.localName;
+    if (node.nodeType === 3) to.append(node.data);
+    else if (node.nodeType !== 1 || DROP.test(tag)) continue;
+    else if (!allowed.has(tag)) rebuild(node, to, allowed, options); // unknown wrapper: keep its text
+    else {
+      const el = to.appendChild(document.createElement(tag));
+      for (const name of ATTRS[tag] || []) {
+        const value = node.getAttribute(name);
+        if (value !== null) attribute(el, name, value.trim(), options);
+      }
+      rebuild(node, el, allowed, options);
+    }
+  }
+  return to;
+}
+
+function attribute(el, name, value, { base, onArticle }) {
+  if (name !== "href" && name !== "src") return el.setAttribute(name, value);
+  const slug = name === "href" && SLUG.exec(value);
+  if (slug) {
+    el.href = `#${slug[1]}`;
+    return el.addEventListener("click", (event) => {
+      event.preventDefault();
+      onArticle(slug[1]);
+    });
+  }
+  let url;
+  try {
+    url = new URL(value, base);
+  } catch {
+    return;
+  }
+  if (value[0] === "#" || !(name === "src" ? /^https?:$/ : /^(https?|mailto):$/).test(url.protocol)) return;
+  el.setAttribute(name, url.href);
+  if (name === "src") return el.setAttribute("referrerpolicy", "no-referrer");
+  el.target = "_blank";
+  el.rel = "noopener noreferrer";
+}
+
+const parse = (html) => new DOMParser().parseFromString(String(html), "text/html").body;
+
+/** Article HTML from the server, rebuilt tag by tag from an allow-list into a fragment. */
+export const safeHtml = (html, options) => rebuild(parse(html), document.createDocumentFragment(), TAGS, options);
+
+/** A search snippet ("escaped text with <mark>") as text and <mark> elements only. */
+export const highlight = (snippet) => rebuild(parse(snippet), document.createDocumentFragment(), new Set(["mark"]), {});
+
+export function debounce(fn, ms) {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+export const when = (iso, lang, time = true) => new Date(iso).toLocaleString(lang, { dateStyle: "medium", timeStyle: time ? "short" : undefined });

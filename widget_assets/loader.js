@@ -1,0 +1,102 @@
+/*! Support SDK widget loader (MIT). Defines window.SupportWidget, keeping commands issued
+ * before it ran, draws the launcher in a shadow root, and loads the rest of the widget
+ * (./<build>/main.js, cached for a year) on first use or when the browser is idle. */
+(function (w, d) {
+  "use strict";
+  var prior = w.SupportWidget;
+  if (prior && prior.loaded) return;
+  var s = d.currentScript || d.querySelector('script[src*="/widget/v1/loader.js"]');
+  if (!s || !s.dataset.appId) return;
+  var ds = s.dataset;
+  var root = new URL("__SUPPORT_BUILD__/", s.src).href;
+  var queue = (prior && prior.q) || [];
+  var errors = [];
+  var impl, loading;
+  mark("loader");
+
+  function mark(name) {
+    try { w.performance.mark("support-widget:" + name); } catch (e) { /* old browsers */ }
+  }
+  function SupportWidget(command) {
+    if (impl) return impl.apply(null, arguments);
+    queue.push(arguments);
+    if (/^(open|toggle|search|showArticle|prefill)$/.test(command)) load();
+  }
+  SupportWidget.loaded = 1;
+  w.SupportWidget = SupportWidget;
+
+  function keep(e) {
+    e.at = new Date().toISOString();
+    if (errors.push(e) > 10) errors.shift();
+  }
+  if (ds.captureErrors === "" || ds.captureErrors === "true") {
+    w.addEventListener("error", function (e) {
+      keep({ message: String(e.message || "error"), source: e.filename || "",
+        line: e.lineno || null, column: e.colno || null, stack: (e.error && e.error.stack) || "" });
+    });
+    w.addEventListener("unhandledrejection", function (e) {
+      var r = e.reason || {};
+      keep({ message: "Unhandled rejection: " + String(r.message || r), stack: r.stack || "" });
+    });
+  }
+
+  function svg(cls, path) {
+    var n = "http://www.w3.org/2000/svg", el = d.createElementNS(n, "svg"), p = d.createElementNS(n, "path");
+    el.setAttribute("viewBox", "0 0 24 24");
+    el.setAttribute("aria-hidden", "true");
+    el.setAttribute("class", cls);
+    p.setAttribute("d", path);
+    el.appendChild(p);
+    return el;
+  }
+  var host = d.createElement("support-widget");
+  var shadow = host.attachShadow({ mode: "open" });
+  var css = d.createElement("link");
+  css.rel = "stylesheet";
+  css.href = root + "widget.css";
+  var launcher = d.createElement("button");
+  launcher.type = "button";
+  launcher.className = "launcher";
+  launcher.hidden = true;
+  launcher.setAttribute("aria-label", "Help");
+  launcher.setAttribute("aria-haspopup", "dialog");
+  launcher.setAttribute("aria-expanded", "false");
+  launcher.append(
+    svg("i-open", "M12 3C6.5 3 2 6.6 2 11c0 2.4 1.3 4.5 3.4 6L5 21l4.3-2.3c.9.2 1.8.3 2.7.3 5.5 0 10-3.6 10-8s-4.5-8-10-8Z"),
+    svg("i-close", "M6 6l12 12M18 6 6 18")
+  );
+  launcher.onclick = function () { SupportWidget("toggle"); };
+  launcher.onpointerenter = launcher.onfocus = load;
+  shadow.append(css, launcher);
+
+  var config = fetch(new URL("/api/v1/widget/config?app_id=" + encodeURIComponent(ds.appId), s.src))
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .catch(function () { return null; });
+  Promise.all([
+    new Promise(function (done) { css.onload = css.onerror = done; }),
+    Promise.race([config, new Promise(function (done) { setTimeout(done, 2000); })])
+  ]).then(function (r) {
+    var theme = r[1] && r[1].theme;
+    if (theme) {
+      host.style.setProperty("--sw-accent", theme.accent);
+      host.style.setProperty("--sw-on-accent", theme.on_accent);
+    }
+    if (ds.launcher !== "none") launcher.hidden = false;
+    mark("launcher");
+  });
+
+  function mount() { d.body.appendChild(host); }
+  if (d.body) mount(); else d.addEventListener("DOMContentLoaded", mount);
+
+  function load() {
+    return loading || (loading = import(root + "main.js").then(function (m) {
+      impl = m.start({ root: root, script: s, host: host, shadow: shadow, launcher: launcher,
+        config: config, errors: errors, queue: queue, mark: mark });
+    }, function (e) {
+      loading = null;
+      if (w.console) w.console.warn("SupportWidget: could not load", e);
+    }));
+  }
+  if (w.requestIdleCallback) w.requestIdleCallback(load, { timeout: 2000 });
+  else setTimeout(load, 1200);
+})(window, document);

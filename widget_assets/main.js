@@ -1,0 +1,188 @@
+// The widget, started by loader.js: state, translations, the commands behind
+// window.SupportWidget, and the wiring of the API client, the outbox, the panel, its views
+// and the contextual triggers.
+
+import { claims, createApi } from "./api.js";
+import { createDispatcher, createEmitter } from "./events.js";
+import { createOutbox } from "./outbox.js";
+import { createPanel } from "./panel.js";
+import { watchTriggers, watchUrl } from "./triggers.js";
+import { articleView, contactView, homeView, ticketContext, ticketView, ticketsView } from "./views.js";
+
+// Translations live in i18n/<lang>.js, one module per language: only the one in use is
+// downloaded. A string may hold {placeholders}, or plural forms chosen by Intl.PluralRules.
+async function loadStrings(root, locale) {
+  const wanted = String(locale).slice(0, 2).toLowerCase();
+  const lang = ["fr", "ar"].includes(wanted) ? wanted : "en";
+  const strings = (await import(`${root}i18n/${lang}.js`)).default;
+  const plural = new Intl.PluralRules(lang);
+  const t = (key, vars = {}) => {
+    let text = strings[key] ?? key;
+    if (typeof text === "object") text = text[plural.select(vars.n ?? 0)] ?? text.other;
+    return text.replace(/\{(\w+)\}/g, (all, name) => (name in vars ? String(vars[name]) : all));
+  };
+  return { lang, dir: lang === "ar" ? "rtl" : "ltr", t };
+}
+
+function stored(key) {
+  try {
+    localStorage.getItem(key);
+    return { get: () => localStorage.getItem(key), set: (v) => localStorage.setItem(key, v) };
+  } catch {
+    let value = null; // storage blocked: remember for this page only
+    return { get: () => value, set: (v) => (value = v) };
+  }
+}
+
+export function start(boot) {
+  const { script, root, host, shadow, launcher, mark } = boot;
+  const ds = script.dataset;
+  const events = createEmitter();
+  const visitor = stored(`support-widget:${ds.appId}:visitor`);
+  const state = {
+    context: ds.context || "",
+    appVersion: ds.appVersion || "",
+    locale: ds.locale || document.documentElement.lang || navigator.language || "en",
+    custom: {},
+    draft: null,
+    errors: boot.errors,
+    provider: null,
+  };
+  const session = { token: null, claims: {}, refresh };
+  const server = new URL(script.src).origin;
+  const api = createApi({ server, appId: ds.appId, session });
+  let cache = new Map();
+
+  async function signIn(token) {
+    session.claims = token ? await claims(token) : {};
+    session.token = token || null;
+  }
+
+  // A fresh token for the one retry after a 401 token_expired: from the function given to
+  // `identify`, else the host's refresh URL (POST, same-origin cookies, as support_sdk.flask serves it).
+  async function refresh() {
+    let token = null;
+    try {
+      if (state.provider) token = await state.provider();
+      else if (ds.tokenRefreshUrl) {
+        const response = await fetch(ds.tokenRefreshUrl, { method: "POST", credentials: "same-origin", headers: { "X-Support-Refresh": "1" } });
+        if (response.ok) token = (await response.json()).token;
+      }
+    } catch (error) {
+      console.warn("SupportWidget: could not refresh the user token", error);
+    }
+    if (typeof token !== "string" || !token) return null;
+    await signIn(token);
+    return token;
+  }
+
+  const auth = () => (session.token ? "user" : visitor.get() || "anon");
+  const app = {
+    server, api, state, mark, emit: events.emit, appName: "",
+    user: () => session.claims,
+    signedIn: () => Boolean(session.token),
+    auth,
+    canSeeTickets: () => Boolean(session.token || visitor.get()),
+    context: (extra) => ticketContext(state, extra),
+    suggestions(context) {
+      const key = `${context ?? state.context}|${location.pathname}`;
+      if (!cache.has(key)) {
+        const pending = api.get("/help/suggestions", { context: context ?? state.context, url: location.href, locale: state.locale, limit: 5 }).then((d) => d.articles);
+        pending.catch(() => cache.delete(key));
+        cache.set(key, pending);
+      }
+      return cache.get(key);
+    },
+    fileTicket: (payload) => app.outbox.submit(payload, auth()),
+  };
+  app.outbox = createOutbox({
+    appId: ds.appId,
+    api,
+    emit: events.emit,
+    owner: () => (session.token ? `u:${session.claims.sub ?? session.token}` : "v"),
+    sent: (ticket) => ticket.visitor_token && visitor.set(ticket.visitor_token),
+  });
+
+  // The user is somewhere else now: fresh suggestions, and a closed panel reopens on them.
+  function moved() {
+    cache = new Map();
+    if (app.panel.isOpen) app.panel.current.refresh?.();
+    else app.panel.reset();
+  }
+
+  const ready = (async () => {
+    const [strings, config] = await Promise.all([loadStrings(root, state.locale), boot.config, signIn(ds.userToken)]);
+    Object.assign(app, strings);
+    app.appName = (config && config.app.name) || "";
+    host.lang = strings.lang;
+    host.dir = strings.dir;
+    launcher.setAttribute("aria-label", strings.t("openHelp"));
+    const home = (context) => homeView(app, context);
+    const show = (view, options) => {
+      app.panel.show(view, options);
+      app.panel.open();
+      return view;
+    };
+    app.go = {
+      home: () => show(home(), { reset: true }),
+      article(slug) {
+        if (!app.panel.current) app.panel.show(home(), { reset: true });
+        return show(articleView(app, slug));
+      },
+      contact: (options) => show(contactView(app, options)),
+      tickets: () => show(ticketsView(app), { reset: true }),
+      ticket: (id) => show(ticketView(app, id)),
+    };
+    app.panel = createPanel({ shadow, launcher, t: strings.t, appName: app.appName, emit: events.emit, mark, roots: { help: home, messages: () => ticketsView(app) } });
+    watchTriggers({
+      css: `${root}widget.css`,
+      t: strings.t,
+      host,
+      help: (found) => (found.kind === "article" ? app.go.article(found.value) : show(home(found.value), { reset: true })),
+      report: () => app.go.contact({ report: true }),
+    });
+    const checkUrl = watchUrl(moved);
+    launcher.addEventListener("click", checkUrl);
+    app.suggestions(); // warm, so that the first open shows them at once
+    app.outbox.flush();
+  })();
+
+  const commands = {
+    open(view) {
+      if (view === "contact" || view === "report") app.go.contact({ report: view === "report" });
+      else if (view === "tickets") app.go.tickets();
+      else app.panel.open();
+    },
+    close: () => app.panel.close(),
+    toggle: () => app.panel.toggle(),
+    search: (q) => app.go.home().search(String(q ?? "")),
+    showArticle: (slug) => app.go.article(String(slug)),
+    setContext(key) {
+      state.context = key ? String(key) : "";
+      moved();
+    },
+    async identify(token) {
+      if (typeof token === "function") return (state.provider = token);
+      await signIn(token ? String(token) : null);
+      if (session.token) app.outbox.flush();
+    },
+    prefill(values = {}) {
+      state.draft = { ...state.draft };
+      for (const name of ["subject", "body", "name", "email"]) if (typeof values[name] === "string") state.draft[name] = values[name];
+      if (values.open !== false) app.go.contact({ report: Boolean(values.report) });
+    },
+    setCustomData(data) {
+      for (const [key, value] of Object.entries(data || {})) {
+        if (value === null || value === undefined) delete state.custom[key];
+        else state.custom[key] = value;
+      }
+    },
+    on: events.on,
+  };
+  const dispatch = createDispatcher(commands, ready, boot.queue);
+  dispatch.after(() => {
+    mark("ready");
+    events.emit("ready", {});
+  });
+  return dispatch;
+}
