@@ -385,3 +385,87 @@ def demo(data_dir: Path, host: str, port: int, content: Path | None) -> None:
     from .demo import run_demo
 
     run_demo(data_dir, host, port, content)
+
+
+# -- staff users (admin sign-in) -------------------------------------------------------------
+@main.group()
+def users() -> None:
+    """People who sign in to /admin with a username and password."""
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@users.command("create")
+@click.argument("username")
+@_data_dir
+@click.option("--role", type=click.Choice(app_service.ROLES), required=True)
+@click.option("--app", "app", default=None, help="Limit the user to one app (default: every app).")
+@click.option("--name", default="", help="The name shown to colleagues (default: the username).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line.")
+@_json
+def users_create(
+    username: str,
+    data_dir: Path,
+    role: str,
+    app: str | None,
+    name: str,
+    password_stdin: bool,
+    as_json: bool,
+) -> None:
+    """Create a staff user; the password is prompted for (or read with --password-stdin)."""
+    rt = _runtime(data_dir)
+    try:
+        member = rt.staff.create_user(username, _read_password(password_stdin), role, app, name)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    _out(
+        {
+            "user_id": member.id,
+            "username": member.handle,
+            "role": member.role,
+            "app_id": member.app_id or ("*" if not as_json else None),
+        },
+        as_json,
+    )
+
+
+@users.command("list")
+@_data_dir
+def users_list(data_dir: Path) -> None:
+    """List staff users (never their passwords)."""
+    for user in _runtime(data_dir).staff.list_users():
+        state = "disabled" if user["disabled_at"] else "active"
+        click.echo(
+            f"{user['username']}  {user['role']:6}  {state:8}  app={user['app_id'] or '*'}"
+            f"  {user['display_name']}"
+        )
+
+
+@users.command("set-password")
+@click.argument("username")
+@_data_dir
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line.")
+def users_set_password(username: str, data_dir: Path, password_stdin: bool) -> None:
+    """Change a user's password and sign them out everywhere."""
+    try:
+        _runtime(data_dir).staff.set_password(username, _read_password(password_stdin))
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"password changed for {username}; their sessions are ended")
+
+
+@users.command("disable")
+@click.argument("username")
+@_data_dir
+@click.option("--enable", is_flag=True, help="Allow the user to sign in again.")
+def users_disable(username: str, data_dir: Path, enable: bool) -> None:
+    """Stop (or allow again) a user's sign-in; a disabled user is signed out at once."""
+    try:
+        _runtime(data_dir).staff.set_disabled(username, not enable)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{username} {'enabled' if enable else 'disabled'}")

@@ -59,6 +59,16 @@ def _bool(raw: str) -> bool:
     raise ValueError("must be true or false")
 
 
+def _public_url(raw: str) -> str:
+    from urllib.parse import urlsplit
+
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    if value and (parts.scheme not in {"http", "https"} or not parts.netloc or parts.query):
+        raise ValueError("must be empty or a base URL such as https://support.example.com")
+    return value
+
+
 def _log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -124,6 +134,31 @@ SETTINGS: tuple[Setting, ...] = (
         _non_negative_int,
     ),
     Setting("SUPPORT_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR.", _log_level),
+    Setting(
+        "SUPPORT_PUBLIC_URL",
+        "",
+        "The server's public base URL (https://support.example.com) for canonical links, the "
+        "sitemap and image links; empty: taken from each request.",
+        _public_url,
+    ),
+    Setting(
+        "SUPPORT_SESSION_AGE",
+        12 * 3600,
+        "Lifetime, in seconds, of a staff sign-in session in the admin interface.",
+        _positive_int,
+    ),
+    Setting(
+        "SUPPORT_RATE_LOGIN",
+        "10/minute",
+        "Admin sign-in attempts per IP address, and per username.",
+        _rate,
+    ),
+    Setting(
+        "SUPPORT_MAX_IMAGE_BYTES",
+        5 * 1_048_576,
+        "Largest image a writer may upload for an article.",
+        _positive_int,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -9,12 +9,24 @@ from . import datadir
 from .config import Config
 from .ratelimit import Rate, RateLimiter, parse_rate
 from .search import WhooshIndex
+from .services.analytics import Analytics
 from .services.articles import ArticleService
+from .services.events import EventLog
+from .services.help_center import HelpCenterService
+from .services.inbox import Inbox
 from .services.indexing import Indexer
+from .services.media import MediaService
 from .services.rendering import Renderer
+from .services.schedule import ScheduleService
 from .services.search import SearchService
+from .services.staff import StaffService
+from .services.staff_sessions import StaffSessions
 from .services.tickets import TicketService
+from .services.writing import WritingDesk
 from .store import Database
+from .store.events import RelaxedDatabase
+
+MEDIA = "media"
 
 
 @dataclass
@@ -30,6 +42,16 @@ class Runtime:
     limiter: RateLimiter
     server_secrets: Sequence[str]
     rates: dict[str, Rate]
+    # the web interface: help center, admin sign-in, editor, inbox, analytics
+    staff: StaffService
+    sessions: StaffSessions
+    events: EventLog
+    schedule: ScheduleService
+    media: MediaService
+    help_center: HelpCenterService
+    writing: WritingDesk
+    inbox: Inbox
+    analytics: Analytics
 
     @classmethod
     def build(cls, config: Config) -> Runtime:
@@ -39,13 +61,17 @@ class Runtime:
         index = WhooshIndex(where["index"], cache_size=config["SUPPORT_SEARCH_CACHE_SIZE"])
         renderer = Renderer()
         indexer = Indexer(db, index, where["index_lock"], renderer)
+        articles = ArticleService(db, renderer, indexer)
+        staff = StaffService(db)
+        events = EventLog(RelaxedDatabase(where["database"]), server_secrets)
+        schedule = ScheduleService(db, articles)
         return cls(
             config=config,
             db=db,
             index=index,
             indexer=indexer,
             renderer=renderer,
-            articles=ArticleService(db, renderer, indexer),
+            articles=articles,
             tickets=TicketService(db),
             search=SearchService(db, index),
             limiter=RateLimiter(where["rate_limits"], config["SUPPORT_RATE_LIMITS_ENABLED"]),
@@ -54,5 +80,15 @@ class Runtime:
                 "search": parse_rate(config["SUPPORT_RATE_SEARCH"]),
                 "anon_tickets": parse_rate(config["SUPPORT_RATE_ANON_TICKETS"]),
                 "tickets": parse_rate(config["SUPPORT_RATE_TICKETS"]),
+                "login": parse_rate(config["SUPPORT_RATE_LOGIN"]),
             },
+            staff=staff,
+            sessions=StaffSessions(db, staff, config["SUPPORT_SESSION_AGE"]),
+            events=events,
+            schedule=schedule,
+            media=MediaService(db, config.data_dir / MEDIA, config["SUPPORT_MAX_IMAGE_BYTES"]),
+            help_center=HelpCenterService(db, articles),
+            writing=WritingDesk(db, articles, schedule),
+            inbox=Inbox(db),
+            analytics=Analytics(db, events),
         )

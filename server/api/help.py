@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from ..services.articles import locale_chain
 from . import schemas
-from .auth import principal, rate_limit
+from .auth import client_address, principal, rate_limit
 from .handlers import dump, load_args, load_body, runtime
 from .openapi import documented
 
@@ -50,6 +51,10 @@ def search() -> Response:
         page=args["page"],
         limit=args["limit"],
     )
+    if args["page"] == 1:
+        searcher = f"ip:{client_address()}" if who.anonymous else who.key
+        locale = locale_chain(args.get("locale"))[0]
+        runtime().events.search(who.app_id, args["q"], locale, result["total"], searcher)
     return dump(schemas.SearchOutSchema(), result)
 
 

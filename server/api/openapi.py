@@ -25,6 +25,7 @@ _AUTH_DOC = {
     "user": "An end-user token, a visitor token, or a staff key.",
     "writer": "A staff API key with role writer or admin.",
     "agent": "A staff API key with role agent or admin.",
+    "admin": "A staff API key with role admin.",
 }
 
 

@@ -1,0 +1,84 @@
+"""Analytics over the API: help events in (widget, help center), the admins' summary out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+from marshmallow import Schema, fields, validate
+
+from ..errors import Forbidden, Unauthorized
+from ..services.analytics import DateRange
+from ..services.events import EVENT_TYPES
+from . import schemas
+from .auth import principal, rate_limit
+from .handlers import dump, load_args, load_body, runtime
+from .openapi import documented
+
+bp = Blueprint("analytics", __name__)
+
+
+class HelpEventInSchema(Schema):
+    type = fields.Str(
+        required=True,
+        validate=validate.OneOf(EVENT_TYPES),
+        metadata={"description": "help_opened, article_viewed, contact_opened or ticket_created"},
+    )
+    session = fields.Str(
+        required=True,
+        validate=[validate.Length(8, 64), validate.Regexp(r"^[A-Za-z0-9_-]+$")],
+        metadata={"description": "An id the client makes up per visit (help session)"},
+    )
+    slug = fields.Str(validate=validate.Length(0, 80), metadata={"description": "The article"})
+
+
+class SummaryArgs(Schema):
+    from_ = fields.Str(data_key="from", metadata={"description": "First day, YYYY-MM-DD (UTC)"})
+    to = fields.Str(metadata={"description": "Last day, YYYY-MM-DD (UTC); default today"})
+
+
+class SummarySchema(Schema):
+    range = fields.Dict(dump_only=True)
+    searches = fields.Dict(dump_only=True)
+    articles = fields.List(fields.Dict(), dump_only=True)
+    deflection = fields.Dict(dump_only=True)
+    tickets = fields.Dict(dump_only=True)
+    csat = fields.Dict(dump_only=True)
+
+
+@bp.post("/help/events")
+@documented(
+    "Record a help event (help opened, article viewed, ticket filed) for deflection analytics",
+    body=HelpEventInSchema,
+    response=schemas.OkSchema,
+    status=202,
+)
+def help_event() -> Response:
+    who = principal()
+    rate_limit("search", who)
+    data = load_body(HelpEventInSchema())
+    runtime().events.event(
+        who.app_id,
+        data["type"],
+        data["session"],
+        "" if who.anonymous else who.key,
+        data.get("slug", ""),
+    )
+    return dump(schemas.OkSchema(), {"ok": True}, 202)
+
+
+@bp.get("/analytics/summary")
+@documented(
+    "Searches, zero-result queries, articles, deflection, tickets and CSAT over a date range",
+    auth="admin",
+    query=SummaryArgs,
+    response=SummarySchema,
+    errors=(403,),
+)
+def summary() -> Response:
+    who = principal()
+    if who.kind != "staff":
+        raise Unauthorized("this endpoint needs a staff API key")
+    if who.role != "admin":
+        raise Forbidden("analytics need an admin key")
+    args = load_args(SummaryArgs())
+    span = DateRange.parse(args.get("from_"), args.get("to"))
+    return dump(SummarySchema(), runtime().analytics.report(who.app_id, span))
