@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import api, widget
+from . import api, web, widget
 from .config import Config, load_config
 from .runtime import Runtime
 from .services import idempotency
@@ -38,6 +38,7 @@ def create_app(
     app.extensions["support"] = rt
     api.register(app)
     widget.register(app)
+    web.register(app)
     if prepare_index:
         rt.indexer.ensure_ready()
         idempotency.purge_expired(rt.db)

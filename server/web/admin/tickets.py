@@ -1,0 +1,151 @@
+"""The agents' inbox and ticket page: context, conversation, reply, notes and changes.
+
+Every read and change goes through :class:`TicketService` with the agent's principal for the
+ticket's app: the same rules as the API (internal notes never reach requesters; a ticket in an
+app the agent cannot work in does not exist).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from ...api.handlers import runtime
+from ...errors import ValidationFailed
+from ...services.inbox import VIEWS
+from ...services.tickets import PRIORITIES, STATUSES
+from . import guard
+
+bp = Blueprint("tickets", __name__, url_prefix="/tickets")
+FILTERS = ("view", "priority", "assignee", "context", "version", "app", "q", "sort")
+NOTICES = {
+    "replied": "Reply sent. The requester sees it in “My tickets”.",
+    "noted": "Internal note added. Only agents see it.",
+    "updated": "Ticket updated.",
+}
+
+
+def _app_ids() -> list[str]:
+    return [a["id"] for a in runtime().staff.apps_of(guard.member())]
+
+
+@bp.get("/")
+@guard.requires("tickets")
+def inbox() -> str:
+    rt = runtime()
+    me = guard.member()
+    apps = rt.staff.apps_of(me)
+    filters = {name: (request.args.get(name) or "").strip() for name in FILTERS}
+    allowed = [a["id"] for a in apps]
+    scope = [filters["app"]] if filters["app"] in allowed else allowed
+    assignee = me.handle if filters["assignee"] == "me" else filters["assignee"] or None
+    page = request.args.get("page", "1")
+    listing = rt.inbox.page(
+        scope,
+        view=filters["view"] if filters["view"] in VIEWS else "unsolved",
+        priority=filters["priority"] if filters["priority"] in PRIORITIES else None,
+        assignee=assignee,
+        context=filters["context"],
+        version=filters["version"],
+        text=filters["q"],
+        sort=filters["sort"] or "updated",
+        page=int(page) if page.isdigit() else 1,
+    )
+    return render_template(
+        "admin/inbox.html",
+        listing=listing,
+        filters=filters,
+        keep={k: v for k, v in filters.items() if v and k != "view"},
+        views=list(VIEWS),
+        priorities=PRIORITIES,
+        app_names={a["id"]: a["name"] for a in apps},
+        people=_people(scope),
+    )
+
+
+def _people(app_ids: list[str]) -> dict[str, str]:
+    """Assignable handles and their names, across the given apps."""
+    rt = runtime()
+    people: dict[str, str] = {}
+    for app_id in app_ids:
+        for person in rt.staff.assignees(app_id):
+            people[person.handle] = person.name
+    me = guard.member()
+    people.setdefault(me.handle, me.name)
+    return people
+
+
+def _load(ticket_id: str) -> tuple[str, dict[str, Any]]:
+    rt = runtime()
+    app_id = rt.inbox.locate(ticket_id, _app_ids())
+    return app_id, rt.tickets.get(guard.member().principal(app_id), ticket_id)
+
+
+@bp.get("/<ticket_id>")
+@guard.requires("tickets")
+def ticket(ticket_id: str) -> str:
+    rt = runtime()
+    app_id, found = _load(ticket_id)
+    apps = {a["id"]: a for a in rt.staff.apps_of(guard.member())}
+    shown = found["context"].get("articles_shown") or []
+    return render_template(
+        "admin/ticket.html",
+        ticket=found,
+        app=apps[app_id],
+        several_apps=len(apps) > 1,
+        statuses=STATUSES,
+        priorities=PRIORITIES,
+        people=_people([app_id]),
+        neighbours=rt.inbox.neighbours(list(apps), app_id, ticket_id),
+        articles_shown=[s for s in shown if isinstance(s, str)],
+        notice=NOTICES.get(request.args.get("notice", "")),
+    )
+
+
+@bp.post("/<ticket_id>/messages")
+@guard.requires("tickets")
+def reply(ticket_id: str) -> BaseResponse:
+    rt = runtime()
+    app_id, _ = _load(ticket_id)
+    who = guard.member().principal(app_id)
+    body = request.form.get("body", "").replace("\r\n", "\n")
+    internal = request.form.get("internal") == "1"
+    if not body.strip():
+        raise ValidationFailed("write a message first", details={"body": ["must not be blank"]})
+    if len(body) > 20_000:
+        raise ValidationFailed("messages are limited to 20,000 characters", details={})
+    rt.tickets.reply(who, ticket_id, body, internal)
+    then = request.form.get("then_status", "")
+    if then in STATUSES:
+        rt.tickets.update(who, ticket_id, {"status": then})
+    notice = "noted" if internal else "replied"
+    return redirect(url_for(".ticket", ticket_id=ticket_id, notice=notice), code=303)
+
+
+@bp.post("/<ticket_id>")
+@guard.requires("tickets")
+def update(ticket_id: str) -> BaseResponse:
+    rt = runtime()
+    app_id, current = _load(ticket_id)
+    me = guard.member()
+    changes: dict[str, Any] = {}
+    status = request.form.get("status")
+    if status in STATUSES:
+        changes["status"] = status
+    priority = request.form.get("priority")
+    if priority in PRIORITIES:
+        changes["priority"] = priority
+    if "assignee" in request.form:
+        value = request.form["assignee"].strip()
+        value = me.handle if value == "me" else value
+        if value and value not in _people([app_id]) and value != current.get("assignee"):
+            raise ValidationFailed("no such agent", details={"assignee": [value]})
+        changes["assignee"] = value or None
+    if "tags" in request.form:
+        tags = [t.strip() for t in request.form["tags"].split(",") if t.strip()]
+        changes["tags"] = list(dict.fromkeys(t[:40] for t in tags))[:20]
+    if changes:
+        rt.tickets.update(me.principal(app_id), ticket_id, changes)
+    return redirect(url_for(".ticket", ticket_id=ticket_id, notice="updated"), code=303)

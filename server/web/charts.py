@@ -1,0 +1,97 @@
+"""Chart geometry for server-rendered SVG (no chart library, no script): the templates draw
+what these functions compute. Values are numbers the server produced; labels are escaped by
+the templates like any other text."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+
+def _nice_max(value: float) -> float:
+    """A round axis maximum at or above ``value`` (1, 2, 2.5 or 5 times a power of ten)."""
+    if value <= 0:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * power:
+            return step * power
+    return 10 * power
+
+
+def line_chart(
+    labels: Sequence[str],
+    series: Sequence[dict[str, Any]],
+    *,
+    width: int = 720,
+    height: int = 220,
+) -> dict[str, Any]:
+    """Lines (and a filled area under the first) for daily values.
+
+    ``series`` items are ``{"name", "values", "css"}``; returns paths, grid lines, axis labels
+    and one point per value (for ``<title>`` hover text).
+    """
+    left, right, top, bottom = 40, 12, 12, 28
+    inner_w, inner_h = width - left - right, height - top - bottom
+    peak = _nice_max(max((max(s["values"], default=0) for s in series), default=0))
+    count = max(1, len(labels) - 1)
+
+    def x(i: int) -> float:
+        return round(left + inner_w * i / count, 1)
+
+    def y(v: float) -> float:
+        return round(top + inner_h * (1 - v / peak), 1)
+
+    drawn = []
+    for s in series:
+        points = [(x(i), y(v), v, labels[i]) for i, v in enumerate(s["values"])]
+        line = " ".join(
+            f"{'M' if i == 0 else 'L'}{px},{py}" for i, (px, py, _, _) in enumerate(points)
+        )
+        area = f"{line} L{x(len(points) - 1)},{y(0)} L{x(0)},{y(0)} Z" if points else ""
+        drawn.append({**s, "line": line, "area": area, "points": points})
+    grid = [{"y": y(peak * k / 4), "label": _short(peak * k / 4)} for k in range(5)]
+    every = max(1, math.ceil(len(labels) / 8))
+    shown = [i for i in range(len(labels)) if i % every == 0]
+    last = len(labels) - 1
+    if shown and last - shown[-1] >= max(1, every * 2 // 3):
+        shown.append(last)  # the range's last day, unless it would crowd the tick before it
+    ticks = [
+        {"x": x(i), "label": labels[i][5:] if len(labels[i]) == 10 else labels[i]} for i in shown
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "series": drawn,
+        "grid": grid,
+        "ticks": ticks,
+        "left": left,
+        "right": width - right,
+        "baseline": y(0),
+    }
+
+
+def bars(items: Sequence[tuple[str, int]], *, width: int = 360) -> dict[str, Any]:
+    """Horizontal bars, longest first, scaled to the largest value."""
+    peak = max((value for _, value in items), default=0) or 1
+    row = 28
+    return {
+        "width": width,
+        "height": max(row, row * len(items)),
+        "rows": [
+            {
+                "label": label,
+                "value": value,
+                "y": i * row,
+                "length": round(max(2.0, width * value / peak), 1),
+            }
+            for i, (label, value) in enumerate(items)
+        ],
+    }
+
+
+def _short(value: float) -> str:
+    if value >= 1000:
+        return f"{value / 1000:g}k"
+    return f"{value:g}"

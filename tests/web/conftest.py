@@ -1,0 +1,164 @@
+"""Fixtures for the web interface: one real server for the package (sample help center, staff
+users of every role), signed-in staff sessions over real HTTP, and one headless Chromium."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from support_server.services.staff import StaffService
+from support_server.store import Database
+
+from ..conftest import HELP_CENTER, LiveServer
+from ..servers import ServerProcess, cli, init_data_dir
+
+PASSWORD = "correct horse battery"
+USERS = {"admin": "ada", "writer": "wes", "agent": "ana"}
+NAMES = {"ada": "Ada Admin", "wes": "Wes Writer", "ana": "Ana Agent"}
+CHROMIUM = os.environ.get("SUPPORT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+_LOGIN = re.compile(r'name="login_token" value="([^"]+)"')
+
+
+def create_users(data_dir: Path, app: str | None = None, suffix: str = "") -> None:
+    db = Database(data_dir / "support.db")
+    staff = StaffService(db)
+    for role, username in USERS.items():
+        staff.create_user(username + suffix, PASSWORD, role, app, NAMES[username])
+    db.close()
+
+
+@pytest.fixture(scope="package")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server with the sample help center and users ada (admin), wes (writer), ana (agent)."""
+    data_dir = tmp_path_factory.mktemp("web") / "data"
+    creds = init_data_dir(data_dir, "http://allowed.example")
+    cli("import", str(HELP_CENTER), "--data-dir", str(data_dir))
+    create_users(data_dir)
+    with ServerProcess(data_dir) as process:
+        yield LiveServer(process, creds)
+
+
+class Staff:
+    """A person signed in to /admin over real HTTP (a requests session with its cookie)."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.http = requests.Session()
+        self.csrf = ""
+
+    def url(self, path: str) -> str:
+        return self.server.url + path
+
+    def sign_in(
+        self, username: str | None = None, *, password: str = PASSWORD, api_key: str = ""
+    ) -> requests.Response:
+        page = self.http.get(self.url("/admin/login"), timeout=10)
+        token = _LOGIN.search(page.text)
+        assert token, page.text
+        response = self.http.post(
+            self.url("/admin/login"),
+            data={
+                "login_token": token.group(1),
+                "username": username or "",
+                "password": password,
+                "api_key": api_key,
+            },
+            allow_redirects=False,
+            timeout=10,
+        )
+        if response.status_code == 303:
+            self.refresh_csrf()
+        return response
+
+    def refresh_csrf(self) -> None:
+        found = _CSRF.search(self.get("/admin/").text)
+        self.csrf = found.group(1) if found else ""
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 10)
+        return self.http.get(self.url(path), **kwargs)
+
+    def post(
+        self, path: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any
+    ) -> requests.Response:
+        form = dict(data or {})
+        if csrf:
+            form.setdefault("csrf_token", self.csrf)
+        kwargs.setdefault("timeout", 10)
+        kwargs.setdefault("allow_redirects", False)
+        return self.http.post(self.url(path), data=form, **kwargs)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@pytest.fixture
+def staff(web: LiveServer) -> Iterator[Any]:
+    """``staff("writer")``: a signed-in session for that role's user, closed after the test."""
+    made: list[Staff] = []
+
+    def sign_in(role: str = "admin") -> Staff:
+        person = Staff(web)
+        made.append(person)
+        response = person.sign_in(USERS[role])
+        assert response.status_code == 303, response.text
+        return person
+
+    yield sign_in
+    for person in made:
+        person.close()
+
+
+def text_of(page: str) -> str:
+    """Visible-ish text of an HTML page, for assertions that ignore markup."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def article_id(page: str) -> str:
+    found = re.search(r'action="/admin/articles/(art_[a-z0-9]+)"', page)
+    assert found, "no editor form on the page"
+    return found.group(1)
+
+
+def field(page: str, name: str) -> str:
+    """The value of an input, or the text of a textarea, named ``name``."""
+    found = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', page, re.S)
+    if found:
+        return html.unescape(found.group(1))
+    found = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page)
+    assert found, f"no field {name}"
+    return html.unescape(found.group(1))
+
+
+@pytest.fixture(scope="package")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium for this package's browser tests.
+
+    Package-scoped, not session-scoped: Playwright's sync API allows one instance per thread,
+    and tests/widget starts its own session browser, so this one must be closed by then.
+    """
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
