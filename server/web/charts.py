@@ -34,7 +34,11 @@ def line_chart(
     """
     left, right, top, bottom = 40, 12, 12, 28
     inner_w, inner_h = width - left - right, height - top - bottom
-    peak = _nice_max(max((max(s["values"], default=0) for s in series), default=0))
+    # counts: an axis maximum divisible by the four grid steps keeps every label whole
+    peak = max(
+        4,
+        math.ceil(_nice_max(max((max(s["values"], default=0) for s in series), default=0)) / 4) * 4,
+    )
     count = max(1, len(labels) - 1)
 
     def x(i: int) -> float:
