@@ -14,7 +14,7 @@ export function createEmitter() {
   };
   return {
     on(event, fn) {
-      if (!EVENTS.includes(event) || typeof fn !== "function") return console.warn(`SupportWidget: no event ${event}; use one of ${EVENTS}`);
+      if (!EVENTS.includes(event) || typeof fn !== "function") return console.warn("SupportWidget: no event", event);
       (listeners[event] ||= []).push(fn);
       if (event === "ready" && listeners.ready.fired) call(fn, {}); // late listeners still hear it
     },
@@ -33,7 +33,7 @@ export function createDispatcher(commands, ready, queued) {
   let chain = ready;
   const fail = (error) => console.error("SupportWidget:", error);
   const dispatch = (name, ...args) => {
-    if (!Object.hasOwn(commands, name)) return console.warn(`SupportWidget: unknown command ${name}`);
+    if (!Object.hasOwn(commands, name)) return console.warn("SupportWidget: no command", name);
     if (name === "on") return commands.on(...args);
     return (chain = chain.then(() => commands[name](...args)).catch(fail));
   };

@@ -68,8 +68,8 @@ export function start(boot) {
         const response = await fetch(ds.tokenRefreshUrl, { method: "POST", credentials: "same-origin", headers: { "X-Support-Refresh": "1" } });
         if (response.ok) token = (await response.json()).token;
       }
-    } catch (error) {
-      console.warn("SupportWidget: could not refresh the user token", error);
+    } catch {
+      // no fresh token: the caller keeps the ticket queued until one comes
     }
     if (typeof token !== "string" || !token) return null;
     await signIn(token);

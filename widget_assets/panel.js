@@ -17,7 +17,7 @@ export function createPanel({ shadow, launcher, t, appName, roots, emit, mark })
   let returnTo;
 
   const back = iconButton(t("back"), () => pop(), "back");
-  const title = h("h2", { id: titleId, class: "title" });
+  const title = h("h2", { id: titleId, class: "title", tabindex: "-1" });
   const hero = h("div");
   const body = h("div", { class: "body", tabindex: "-1" });
   const tabs = [["help", "tabHelp", "help"], ["messages", "tabMessages", "inbox"]].map(([name, key, symbol]) =>
@@ -55,7 +55,7 @@ export function createPanel({ shadow, launcher, t, appName, roots, emit, mark })
       else tab.removeAttribute("aria-current");
     }
     view.enter?.();
-    (view.focus?.() || body).focus({ preventScroll: true });
+    (view.focus?.() || title).focus({ preventScroll: true });
   }
 
   const leave = () => top() && (top().scroll = body.scrollTop);

@@ -105,7 +105,7 @@ export function homeView(app, context = null) {
     title: app.appName,
     hero,
     node,
-    focus: () => input,
+    focus: () => !matchMedia("(pointer: coarse)").matches && input, // no keyboard popping up on phones
     enter: () => input.value || loadSuggestions(),
     search(q) {
       input.value = q;
@@ -339,8 +339,9 @@ export function ticketsView(app) {
       rows.push(h("li", {}, button("item", () => app.go.ticket(ticket.id), text(ticket.subject, last.body),
         h("span", { class: "meta" }, badge(app, ticket.status), h("time", { datetime: ticket.updated_at, text: when(ticket.updated_at, app.lang, false) })))));
     }
-    node.replaceChildren(failed, rows.length ? h("ul", { class: "list" }, rows) : failed ? "" : h("div", { class: "empty" },
-      icon("inbox"), h("p", { text: t("noTicketsYet") }), button("btn", () => app.go.contact(), t("contactCta"))));
+    const write = button("btn wide", () => app.go.contact(), icon("chat"), t("contactCta"));
+    node.replaceChildren(failed, ...(rows.length ? [h("ul", { class: "list" }, rows), write]
+      : failed ? [] : [h("div", { class: "empty" }, icon("inbox"), h("p", { text: t("noTicketsYet") }), write)]));
   }
 
   return { name: "tickets", tab: "messages", title: t("myTickets"), node, enter: load };
