@@ -340,3 +340,27 @@ def test_sign_in_attempts_are_rate_limited(limited: LiveServer) -> None:
         assert "Too many requests" in blocked.text
     finally:
         person.close()
+
+
+def test_over_https_the_cookie_is_secure_and_host_only(tmp_path: Path) -> None:
+    init_data_dir(tmp_path / "data")
+    create_users(tmp_path / "data")
+    app = create_app(data_dir=tmp_path / "data", prepare_index=False)
+    try:
+        client = app.test_client()
+        form = client.get("/admin/login", base_url="https://support.example")
+        token = form.get_data(as_text=True).split('name="login_token" value="')[1].split('"')[0]
+        signed_in = client.post(
+            "/admin/login",
+            base_url="https://support.example",
+            data={"login_token": token, "username": "ada", "password": PASSWORD},
+        )
+        cookie = next(
+            c for c in signed_in.headers.getlist("Set-Cookie") if c.startswith("__Host-support")
+        )
+        assert "Secure" in cookie and "HttpOnly" in cookie and "Path=/" in cookie
+        assert "Domain" not in cookie
+        page = client.get("/admin/articles/", base_url="https://support.example")
+        assert page.status_code == 200
+    finally:
+        app.extensions["support"].db.close()
