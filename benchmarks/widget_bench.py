@@ -46,8 +46,9 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from support_server.widget import Bundle  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.servers import ServerProcess, cli, init_data_dir  # noqa: E402
-from tests.widget.conftest import CHROMIUM, CHROMIUM_ARGS, READY  # noqa: E402
+from tests.widget.conftest import READY  # noqa: E402
 from tests.widget.site import HostSite, document, embed  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -30,8 +30,9 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from support_sdk.tokens import mint_user_token  # noqa: E402
 from support_server.demo import DEMO_USER  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.servers import free_port  # noqa: E402
-from tests.widget.conftest import CHROMIUM, CHROMIUM_ARGS, READY  # noqa: E402
+from tests.widget.conftest import READY  # noqa: E402
 
 SHADOW = "document.querySelector('support-widget').shadowRoot"
 

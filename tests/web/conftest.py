@@ -4,7 +4,6 @@ users of every role), signed-in staff sessions over real HTTP, and one headless 
 from __future__ import annotations
 
 import html
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,17 +21,6 @@ from ..servers import ServerProcess, cli, init_data_dir
 PASSWORD = "correct horse battery"
 USERS = {"admin": "ada", "writer": "wes", "agent": "ana"}
 NAMES = {"ada": "Ada Admin", "wes": "Wes Writer", "ana": "Ana Agent"}
-CHROMIUM = os.environ.get("SUPPORT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 _LOGIN = re.compile(r'name="login_token" value="([^"]+)"')
 
@@ -148,17 +136,7 @@ def field(page: str, name: str) -> str:
     return html.unescape(found.group(1))
 
 
-@pytest.fixture(scope="package")
-def chromium() -> Iterator[Any]:
-    """One headless Chromium for this package's browser tests.
-
-    Package-scoped, not session-scoped: Playwright's sync API allows one instance per thread,
-    and tests/widget starts its own session browser, so this one must be closed by then.
-    """
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser: Any) -> Any:
+    """The session's shared Chromium (see tests/conftest.py)."""
+    return browser
