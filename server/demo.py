@@ -9,6 +9,7 @@ Content-Security-Policy, so the demo also shows that the widget needs no inline 
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from support_sdk.tokens import mint_user_token
 from . import datadir
 from .services import apps as app_service
 
+# The examples in examples/ run on these ports and embed the demo's widget.
+EXAMPLE_ORIGINS = ("http://127.0.0.1:5000", "http://127.0.0.1:5001", "http://127.0.0.1:5002")
 CREDENTIALS = "demo-credentials.json"
 DEMO_USER = {"user_id": "demo-user-1", "email": "ada@example.com", "name": "Ada Lovelace"}
 APP_VERSION = "2.3.1"
@@ -61,7 +64,7 @@ def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]
     if creds_path.exists():
         creds: dict[str, Any] = json.loads(creds_path.read_text(encoding="utf-8"))
         return creds
-    creds = initialise(data_dir, [origin], "Ledgerly (demo)")
+    creds = initialise(data_dir, [origin, *EXAMPLE_ORIGINS], "Ledgerly (demo)")
     folder = content or _default_content()
     rt = _runtime(data_dir)
     plan = plan_import(rt.articles, creds["app_id"], folder)
@@ -71,7 +74,14 @@ def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]
         apply_import(rt.articles, creds["app_id"], plan, "demo", lambda: bar.update(1))
     raw_writer, _ = app_service.create_key(rt.db, creds["app_id"], "writer", "demo writer")
     raw_agent, _ = app_service.create_key(rt.db, creds["app_id"], "agent", "demo agent")
-    creds.update(writer_api_key=raw_writer, agent_api_key=raw_agent)
+    admin_password = secrets.token_urlsafe(12)
+    rt.staff.create_user("admin", admin_password, "admin", display_name="Demo admin")
+    creds.update(
+        writer_api_key=raw_writer,
+        agent_api_key=raw_agent,
+        admin_username="admin",
+        admin_password=admin_password,
+    )
     creds_path.write_text(json.dumps(creds, indent=2), encoding="utf-8")
     creds_path.chmod(0o600)
     return creds
@@ -128,9 +138,14 @@ def run_demo(data_dir: Path, host: str, port: int, content: Path | None) -> None
     creds = prepare(data_dir, base, content)
     app = create_app(data_dir=data_dir)
     add_demo_pages(app, creds)
+    admin = (
+        f"(user {creds.get('admin_username', '-')}, password {creds.get('admin_password', '-')})"
+    )
     click.echo(f"""
 Support SDK demo
   Demo host page : {base}/   (Ledgerly, a sample product with the widget embedded)
+  Help center    : {base}/help/{creds["app_id"]}/
+  Admin          : {base}/admin   {admin}
   API            : {base}/api/v1/health   (OpenAPI: {base}/api/v1/openapi.json)
   App id         : {creds["app_id"]}
   Admin API key  : {creds["admin_api_key"]}
