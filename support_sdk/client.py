@@ -244,11 +244,13 @@ class SupportClient:
         helpful: bool,
         comment: str | None = None,
         user_token: str | None = None,
+        locale: str | None = None,
     ) -> None:
-        """Record whether an article helped (the "Was this helpful?" buttons)."""
+        """Record whether an article (in ``locale``, default English) helped the reader."""
         self._http.request(
             "POST",
             api_path("/help/articles/{}/feedback", slug),
+            params={"locale": locale},
             json_body=compact({"helpful": bool(helpful), "comment": comment}),
             credential=self._credential(user_token),
         )

@@ -156,7 +156,7 @@ export function articleView(app, slug) {
       box.replaceChildren(h("p", { class: "thanks", role: "status" }, icon("check"), t("thanks")),
         !helpful && button("btn", () => app.go.contact({ subject: article.title }), t("contactCta")));
       // best effort: the reader has been thanked whatever happens
-      api.post(`${path}/feedback`, { helpful }, { auth: app.auth() }).catch(() => {});
+      api.post(`${path}/feedback?locale=${article.locale}`, { helpful }, { auth: app.auth() }).catch(() => {});
     };
     const box = h("div", { class: "ask", role: "group", "aria-label": t("helpfulQ") },
       h("p", { text: t("helpfulQ") }),

@@ -76,7 +76,8 @@ def article(slug: str) -> Response:
 
 @bp.post("/help/articles/<slug>/feedback")
 @documented(
-    "Was this article helpful?",
+    "Was this article helpful? (the translation named by ?locale=)",
+    query=schemas.LocaleArgs,
     body=schemas.FeedbackInSchema,
     response=schemas.OkSchema,
     status=201,
@@ -85,9 +86,10 @@ def article(slug: str) -> Response:
 def feedback(slug: str) -> Response:
     who = principal()
     rate_limit("search", who)
+    args = load_args(schemas.LocaleArgs())
     data = load_body(schemas.FeedbackInSchema())
     runtime().articles.feedback(
-        who.app_id, slug, None, data["helpful"], data.get("comment", ""), who.key
+        who.app_id, slug, args.get("locale"), data["helpful"], data.get("comment", ""), who.key
     )
     return dump(schemas.OkSchema(), {"ok": True}, 201)
 

@@ -111,6 +111,29 @@ def test_feedback_is_recorded_and_validated(help_center_server: LiveServer) -> N
     assert bad.status_code == 422 and "helpful" in bad.json()["error"]["details"]
 
 
+def test_feedback_counts_against_the_translation_read(fresh_server: LiveServer) -> None:
+    with fresh_server.writer() as writer:
+        english = writer.articles.create(
+            title="Refunds", body="en", slug="refunds", status="published"
+        )
+        french = writer.articles.create(
+            title="Remboursements", body="fr", slug="refunds", locale="fr", status="published"
+        )
+        with fresh_server.client() as client:
+            client.feedback("refunds", False, locale="fr")
+            client.feedback("refunds", True)
+
+    def votes(article_id: str | None) -> tuple[int, int]:
+        body = requests.get(
+            f"{fresh_server.url}/api/v1/articles/{article_id}",
+            timeout=10,
+            headers={"Authorization": f"Bearer {fresh_server.admin_key}"},
+        ).json()
+        return body["helpful_yes"], body["helpful_no"]
+
+    assert votes(french.id) == (0, 1) and votes(english.id) == (1, 0)
+
+
 def test_categories_count_published_articles(help_center_server: LiveServer) -> None:
     items = get(help_center_server, "/help/categories").json()["items"]
     names = {c["name"]: c["count"] for c in items}
