@@ -95,6 +95,12 @@ export function start(boot) {
     },
     fileTicket: (payload) => app.outbox.submit(payload, auth()),
   };
+  // Deflection analytics: this visit's help events (best effort; never in the user's way).
+  const visit = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  const track = (type) => (d) => api.post("/help/events", { type, session: visit, slug: d?.slug }, { auth: auth() }).catch(() => {});
+  events.on("open", track("help_opened"));
+  events.on("article:view", track("article_viewed"));
+  events.on("ticket:created", track("ticket_created"));
   app.outbox = createOutbox({
     appId: ds.appId,
     api,

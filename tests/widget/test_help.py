@@ -187,3 +187,21 @@ def test_triggers_added_later_and_context_changes_in_a_single_page_app(harness: 
         ".querySelector('.item .t')?.textContent === 'Take a tour of the dashboard'"
     )
     assert "%2Fdashboard" in seen[-1]
+
+
+def test_help_sessions_are_recorded_for_deflection_analytics(harness: Harness) -> None:
+    before = harness.agent("GET", "/analytics/summary")["deflection"]["help_sessions"]
+    page = harness.new_page(harness.page_url(context="billing"))
+
+    def event(kind: str) -> Any:
+        return page.expect_response(
+            lambda r: "/help/events" in r.url and kind in (r.request.post_data or "")
+        )
+
+    with event("help_opened") as opened:
+        open_panel(page)
+    with event("article_viewed") as viewed:
+        page.locator("support-widget .body .item").first.click()
+    assert opened.value.status == viewed.value.status == 202
+    after = harness.agent("GET", "/analytics/summary")["deflection"]["help_sessions"]
+    assert after == before + 1  # one visit, however many events
