@@ -41,6 +41,7 @@ from .tokens import mint_user_token
 
 __all__ = [
     "SupportServer",
+    "create_staff_key",
     "free_port",
     "support_client",
     "support_server",
@@ -84,6 +85,15 @@ def init_data_dir(data_dir: Path, *origins: str) -> dict[str, Any]:
         args += ["--origin", origin]
     creds: dict[str, Any] = json.loads(run_cli(*args, timeout=60).stdout)
     return creds
+
+
+def create_staff_key(data_dir: Path, role: str, app: str | None = None) -> str:
+    """``support-server keys create``: a new staff key (admin, writer or agent) for ``app``."""
+    args = ["keys", "create", "--data-dir", str(data_dir), "--role", role, "--json"]
+    if app:
+        args += ["--app", app]
+    key: str = json.loads(run_cli(*args).stdout)["api_key"]
+    return key
 
 
 class SupportServer:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from support_sdk.testing import SupportServer as ServerProcess
-from support_sdk.testing import free_port, init_data_dir
+from support_sdk.testing import create_staff_key, free_port, init_data_dir
 from support_sdk.testing import run_cli as cli
 
-__all__ = ["ServerProcess", "cli", "free_port", "init_data_dir"]
+__all__ = ["ServerProcess", "cli", "create_staff_key", "free_port", "init_data_dir"]

@@ -10,6 +10,7 @@ from flask import Blueprint, Response
 from marshmallow import Schema, fields
 
 from ..services import apps
+from ..theme import on_colour
 from .auth import principal
 from .handlers import dump, runtime
 from .openapi import documented
@@ -36,19 +37,6 @@ class WidgetAppSchema(Schema):
 class WidgetConfigSchema(Schema):
     app = fields.Nested(WidgetAppSchema, dump_only=True)
     theme = fields.Nested(ThemeSchema, dump_only=True)
-
-
-def on_colour(accent: str) -> str:
-    """Black or white, whichever reads better on ``accent`` (WCAG relative luminance)."""
-
-    def channel(hex_pair: str) -> float:
-        c = int(hex_pair, 16) / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(accent[i : i + 2]) for i in (1, 3, 5))
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    # contrast with white = 1.05 / (L + .05); with black = (L + .05) / .05
-    return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "#111827"
 
 
 @bp.get("/widget/config")

@@ -21,6 +21,7 @@ from ..api.schemas import LOCALE
 from ..errors import ApiError, NotFound, RateLimited, ValidationFailed
 from ..services.articles import DEFAULT_LOCALE, slugify
 from ..store import apps as app_store
+from ..theme import on_colour
 from .article_html import article_body
 from .filters import RTL
 from .i18n import translator
@@ -265,22 +266,10 @@ def search(app_id: str, locale: str) -> Response:
 def theme(app_id: str) -> Response:
     app = help_app(app_id)
     accent = app["settings"].get("theme_color") or DEFAULT_ACCENT
-    css = f":root {{ --accent: {accent}; --on-accent: {_on_colour(accent)}; }}\n"
+    css = f":root {{ --accent: {accent}; --on-accent: {on_colour(accent)}; }}\n"
     response = Response(css, content_type="text/css; charset=utf-8")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
-
-
-def _on_colour(accent: str) -> str:
-    """Black or white text on ``accent``, whichever contrasts more (WCAG luminance)."""
-
-    def channel(pair: str) -> float:
-        c = int(pair, 16) / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g_, b = (channel(accent[i : i + 2]) for i in (1, 3, 5))
-    light = 0.2126 * r + 0.7152 * g_ + 0.0722 * b
-    return "#ffffff" if 1.05 / (light + 0.05) >= (light + 0.05) / 0.05 else "#111827"
 
 
 @bp.get("/<app_id>/<locale>/<path:rest>")

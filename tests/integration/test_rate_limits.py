@@ -21,7 +21,7 @@ import requests
 from support_sdk import SupportClient
 from support_sdk.errors import RateLimited
 
-from ..servers import ServerProcess, cli, init_data_dir
+from ..servers import ServerProcess, create_staff_key, init_data_dir
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/net/tcp").exists(), reason="maps connections to workers through /proc"
@@ -126,19 +126,11 @@ def one_connection_per_worker(env: Env) -> list[http.client.HTTPConnection]:
     return list(env.connections.values())
 
 
-def make_key(data_dir: Path, app_id: str, role: str) -> str:
-    out = cli(
-        "keys", "create", "--data-dir", str(data_dir), "--app", app_id, "--role", role, "--json"
-    )
-    key: str = json.loads(out.stdout)["api_key"]
-    return key
-
-
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     data_dir = tmp_path_factory.mktemp("rates") / "data"
     creds = init_data_dir(data_dir)
-    agent = make_key(data_dir, creds["app_id"], "agent")
+    agent = create_staff_key(data_dir, "agent", creds["app_id"])
     settings = {
         "SUPPORT_RATE_LIMITS_ENABLED": "true",
         "SUPPORT_RATE_ANON_TICKETS": f"{ANON_TICKETS}/hour",

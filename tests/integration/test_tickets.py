@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from support_sdk import SupportClient
 from support_sdk.errors import NotFound, PermissionDenied
 
 from ..conftest import LiveServer
-from ..servers import ServerProcess, cli, init_data_dir
+from ..servers import ServerProcess, cli, create_staff_key, init_data_dir
 
 API = "/api/v1"
 
@@ -42,14 +41,6 @@ class Env:
             return client.user_token(user_id, **kwargs)
 
 
-def make_key(data_dir: Path, app_id: str, role: str) -> str:
-    out = cli(
-        "keys", "create", "--data-dir", str(data_dir), "--app", app_id, "--role", role, "--json"
-    )
-    key: str = json.loads(out.stdout)["api_key"]
-    return key
-
-
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     data_dir = tmp_path_factory.mktemp("tickets") / "data"
@@ -57,9 +48,9 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     app_b = json.loads(
         cli("apps", "create", "Other product", "--data-dir", str(data_dir), "--json").stdout
     )
-    agent = make_key(data_dir, creds["app_id"], "agent")
-    writer = make_key(data_dir, creds["app_id"], "writer")
-    agent_b = make_key(data_dir, app_b["app_id"], "agent")
+    agent = create_staff_key(data_dir, "agent", creds["app_id"])
+    writer = create_staff_key(data_dir, "writer", creds["app_id"])
+    agent_b = create_staff_key(data_dir, "agent", app_b["app_id"])
     with ServerProcess(data_dir) as process:
         yield Env(
             LiveServer(process, creds), agent, writer, app_b["app_id"], app_b["app_secret"], agent_b
@@ -667,7 +658,7 @@ def test_sdk_retry_after_a_dropped_connection_files_once(env: Env) -> None:
 def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str, str]]:
     data_dir = tmp_path_factory.mktemp("tickets-serve") / "data"
     creds = init_data_dir(data_dir)
-    agent = make_key(data_dir, creds["app_id"], "agent")
+    agent = create_staff_key(data_dir, "agent", creds["app_id"])
     with ServerProcess(data_dir, mode="serve", workers=3) as process:
         yield process.url, creds["app_id"], creds["app_secret"], agent
 
