@@ -79,7 +79,9 @@ def browser() -> Iterator[Any]:
     """
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+        # CI installs Chromium (.ci/run), so there a missing browser is a failure, not a skip.
+        missing = pytest.fail if os.environ.get("CI") else pytest.skip
+        missing(f"no Chromium at {CHROMIUM} (apt-get install chromium chromium-driver)")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sqlite3
 import subprocess
@@ -28,18 +27,11 @@ from playwright.sync_api import sync_playwright
 from support_sdk import SupportClient
 from support_sdk.testing import SupportServer, init_data_dir, run_cli
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"  # noqa: S105 - the sample staff password
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PEOPLE = [
     ("u-101", "Ada Lovelace", "ada@northwind.example"),
     ("u-102", "Grace Hopper", "grace@contoso.example"),
@@ -340,10 +332,9 @@ def spread(data_dir: Path, rng: random.Random) -> None:
 
 
 def capture(server: SupportServer, out: Path) -> None:
-    chromium = os.environ.get("SUPPORT_CHROMIUM", "/usr/bin/chromium")
     app = server.app_id
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
 
         def shot(path: str, name: str, full: bool = False) -> None:
