@@ -13,7 +13,6 @@ from ...errors import ValidationFailed
 from ...services.analytics import CSV_REPORTS, DateRange, csv_rows
 from .. import charts
 from . import guard
-from .articles import _app_id
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 PRESETS = (7, 30, 90)
@@ -74,7 +73,7 @@ def _charts(report: dict[str, Any]) -> dict[str, Any]:
 @guard.requires("analytics")
 def dashboard() -> str:
     span, error = _span()
-    report = runtime().analytics.report(_app_id(), span)
+    report = runtime().analytics.report(guard.app_id(), span)
     return render_template(
         "admin/analytics.html",
         report=report,
@@ -99,7 +98,7 @@ def export(name: str) -> Response:
     if name not in CSV_REPORTS:
         abort(404)
     span, _ = _span()
-    header, rows = csv_rows(name, runtime().analytics.report(_app_id(), span))
+    header, rows = csv_rows(name, runtime().analytics.report(guard.app_id(), span))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)

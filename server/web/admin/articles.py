@@ -37,22 +37,11 @@ NOTICES = {
 }
 
 
-def _app_id() -> str:
-    session = guard.current()
-    if session is None or not session.current_app:
-        abort(403, "You have no app to work in.")
-    return session.current_app
-
-
-def _author() -> str:
-    return guard.member().name
-
-
 @bp.get("/")
 @guard.requires("articles")
 def index() -> str:
     rt = runtime()
-    app_id = _app_id()
+    app_id = guard.app_id()
     filters = {name: (request.args.get(name) or "").strip() or None for name in FILTERS}
     page = request.args.get("page", "1")
     listing = rt.writing.page(app_id, filters, int(page) if page.isdigit() else 1)
@@ -76,7 +65,7 @@ def editor(
 ) -> BaseResponse:
     """The editor page (also used side by side with a source article to translate)."""
     rt = runtime()
-    app_id = _app_id()
+    app_id = guard.app_id()
     translations = rt.writing.translations(app_id, article["slug"]) if article else []
     html = render_template(
         "admin/editor.html",
@@ -108,7 +97,7 @@ def new() -> BaseResponse:
 @guard.body_limit(EDITOR_BODY_LIMIT)
 def create() -> BaseResponse:
     rt = runtime()
-    app_id = _app_id()
+    app_id = guard.app_id()
     values = article_form.posted(request.form)
     action = request.form.get("action", "save")
     source = _source_for_translation()
@@ -118,13 +107,13 @@ def create() -> BaseResponse:
     data["status"] = "published" if action == "publish" else "draft"
     try:
         when = _publish_time() if action == "schedule" else None
-        article = rt.articles.create(app_id, data, _author())
+        article = rt.articles.create(app_id, data, guard.author())
     except ApiError as exc:
         return editor(None, values, errors=_field_errors(exc), status=exc.status, source=source)
     notice = {"publish": "published", "schedule": "scheduled"}.get(action, "created")
     if when is not None:
         try:
-            rt.schedule.schedule(app_id, article["id"], when, _author())
+            rt.schedule.schedule(app_id, article["id"], when, guard.author())
         except ApiError:
             notice = "created"  # the moment passed while saving: the draft is kept, unscheduled
     return redirect(url_for(".edit", article_id=article["id"], notice=notice), code=303)
@@ -135,7 +124,7 @@ def _source_for_translation() -> dict[str, Any] | None:
     if not source_id:
         return None
     try:
-        return runtime().articles.get(_app_id(), source_id)
+        return runtime().articles.get(guard.app_id(), source_id)
     except ApiError:
         return None
 
@@ -166,7 +155,7 @@ def _publish_time() -> float:
 @bp.get("/<article_id>")
 @guard.requires("articles")
 def edit(article_id: str) -> BaseResponse:
-    article = runtime().articles.get(_app_id(), article_id)
+    article = runtime().articles.get(guard.app_id(), article_id)
     return editor(article, article_form.values_of(article))
 
 
@@ -175,7 +164,7 @@ def edit(article_id: str) -> BaseResponse:
 @guard.body_limit(EDITOR_BODY_LIMIT)
 def save(article_id: str) -> BaseResponse:
     rt = runtime()
-    app_id = _app_id()
+    app_id = guard.app_id()
     current = rt.articles.get(app_id, article_id)
     values = article_form.posted(request.form)
     action = request.form.get("action", "save")
@@ -189,15 +178,15 @@ def save(article_id: str) -> BaseResponse:
         return editor(current, values, errors=errors, status=422)
     try:
         when = _publish_time() if action == "schedule" else None
-        updated = rt.articles.update(app_id, article_id, data, _author(), int(expected))
+        updated = rt.articles.update(app_id, article_id, data, guard.author(), int(expected))
         notice = "saved" if updated["revision"] != int(expected) else "unchanged"
         if action in STATUS_OF_ACTION:
             rt.schedule.cancel(app_id, article_id)
             if updated["status"] != STATUS_OF_ACTION[action]:
-                rt.articles.set_status(app_id, article_id, STATUS_OF_ACTION[action], _author())
+                rt.articles.set_status(app_id, article_id, STATUS_OF_ACTION[action], guard.author())
             notice = NOTICE_OF_ACTION[action]
         elif when is not None:
-            rt.schedule.schedule(app_id, article_id, when, _author())
+            rt.schedule.schedule(app_id, article_id, when, guard.author())
             notice = "scheduled"
         elif action == "unschedule":
             rt.schedule.cancel(app_id, article_id)
@@ -223,7 +212,7 @@ def save(article_id: str) -> BaseResponse:
 def translate(article_id: str) -> BaseResponse:
     """The source article beside the editor of its translation in ``locale``."""
     rt = runtime()
-    app_id = _app_id()
+    app_id = guard.app_id()
     source = rt.articles.get(app_id, article_id)
     locale = (request.args.get("locale") or "").strip().lower()
     existing = next(

@@ -71,6 +71,19 @@ def member() -> StaffMember:
     return session.member
 
 
+def app_id() -> str:
+    """The app the signed-in staff member is working in (403 if none)."""
+    session = current()
+    if session is None or not session.current_app:
+        abort(403, "You have no app to work in.")
+    return session.current_app
+
+
+def author() -> str:
+    """How the signed-in staff member is named on revisions and uploads."""
+    return member().name
+
+
 def _resume() -> StaffSession | None:
     token = request.cookies.get(SECURE_COOKIE) or request.cookies.get(COOKIE) or ""
     return runtime().sessions.resume(token) if token else None

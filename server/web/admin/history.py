@@ -8,7 +8,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from ...api.handlers import runtime
 from ...errors import Conflict
 from . import guard
-from .articles import _app_id, _author
 
 bp = Blueprint("history", __name__, url_prefix="/articles")
 SHOWN = 100
@@ -18,7 +17,7 @@ SHOWN = 100
 @guard.requires("articles")
 def revisions(article_id: str) -> str:
     rt = runtime()
-    app_id = _app_id()
+    app_id = guard.app_id()
     article = rt.articles.get(app_id, article_id)
     items, more = rt.articles.revisions(app_id, article_id, None, SHOWN)
     return render_template("admin/revisions.html", article=article, items=items, more=more)
@@ -29,7 +28,7 @@ def revisions(article_id: str) -> str:
 def revision(article_id: str, number: int) -> str:
     against = request.args.get("against", "")
     compared = runtime().writing.compare(
-        _app_id(), article_id, number, int(against) if against.isdigit() else None
+        guard.app_id(), article_id, number, int(against) if against.isdigit() else None
     )
     return render_template("admin/revision.html", **compared)
 
@@ -40,7 +39,11 @@ def restore(article_id: str, number: int) -> BaseResponse:
     expected = request.form.get("revision", "")
     try:
         runtime().writing.restore(
-            _app_id(), article_id, number, _author(), int(expected) if expected.isdigit() else 0
+            guard.app_id(),
+            article_id,
+            number,
+            guard.author(),
+            int(expected) if expected.isdigit() else 0,
         )
     except Conflict:
         target = url_for(".revision", article_id=article_id, number=number, conflict=1)

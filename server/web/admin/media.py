@@ -11,7 +11,6 @@ from ...api.handlers import runtime
 from ...errors import ApiError, ValidationFailed
 from ..security import base_url
 from . import guard
-from .articles import _app_id, _author
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -39,7 +38,7 @@ def _described(item: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/")
 @guard.requires("articles")
 def library() -> str:
-    items = [_described(i) for i in runtime().media.recent(_app_id())]
+    items = [_described(i) for i in runtime().media.recent(guard.app_id())]
     return render_template(
         "admin/media.html",
         items=items,
@@ -57,7 +56,7 @@ def upload() -> BaseResponse:
     try:
         if file is None or not file.filename:
             raise ValidationFailed("choose an image to upload", details={"file": ["missing"]})
-        item = runtime().media.save(_app_id(), file.read(), file.filename, _author())
+        item = runtime().media.save(guard.app_id(), file.read(), file.filename, guard.author())
     except ApiError as exc:
         if wants_json:
             response = jsonify(exc.envelope())
