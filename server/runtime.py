@@ -23,8 +23,7 @@ from .services.staff import StaffService
 from .services.staff_sessions import StaffSessions
 from .services.tickets import TicketService
 from .services.writing import WritingDesk
-from .store import Database
-from .store.events import RelaxedDatabase
+from .store import Database, RelaxedDatabase
 
 MEDIA = "media"
 
@@ -61,9 +60,10 @@ class Runtime:
         index = WhooshIndex(where["index"], cache_size=config["SUPPORT_SEARCH_CACHE_SIZE"])
         renderer = Renderer()
         indexer = Indexer(db, index, where["index_lock"], renderer)
-        articles = ArticleService(db, renderer, indexer)
+        relaxed = RelaxedDatabase(where["database"])
+        articles = ArticleService(db, renderer, indexer, counters=relaxed)
         staff = StaffService(db)
-        events = EventLog(RelaxedDatabase(where["database"]), server_secrets)
+        events = EventLog(relaxed, server_secrets)
         schedule = ScheduleService(db, articles)
         return cls(
             config=config,

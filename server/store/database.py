@@ -142,6 +142,17 @@ class Database:
             raise StoreError(f"cannot open or migrate {self.path}: {exc}") from exc
 
 
+class RelaxedDatabase(Database):
+    """The same file for counters and logs on hot paths (searches, article views):
+    ``synchronous = NORMAL``. In WAL mode a commit still survives a crash of the process; only
+    a power cut can lose the last few rows, the right trade against an fsync per request."""
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = super()._connect()
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+
 def _statements(script: str) -> list[str]:
     # Migrations hold plain DDL without triggers, so splitting on ';' at line ends is exact
     # and keeps every statement inside the one transaction (executescript would commit).

@@ -1,23 +1,16 @@
 """SQL for the analytics logs: searches people ran and help events (help opened, article viewed).
 
-These rows are written on the hot path of every search, so they go through
-:class:`RelaxedDatabase`: the same file, but ``synchronous = NORMAL``. In WAL mode a commit then
-survives a crash of the process and only a power cut can lose the last few rows, which for
-analytics is the right trade against an fsync per keystroke.
+These rows are written on the hot path of every search, so they go through a
+:class:`~.database.RelaxedDatabase` (see there).
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-from .database import Database
+from .database import RelaxedDatabase
 
-
-class RelaxedDatabase(Database):
-    def _connect(self) -> sqlite3.Connection:
-        conn = super()._connect()
-        conn.execute("PRAGMA synchronous = NORMAL")
-        return conn
+__all__ = ["RelaxedDatabase", "log_search"]
 
 
 def log_search(
