@@ -137,3 +137,35 @@ def test_bad_configuration_stops_with_one_line_naming_the_setting(data_dir: Path
 def test_commands_on_an_uninitialised_directory_say_what_to_do(data_dir: Path) -> None:
     result = cli("run", "--data-dir", str(data_dir), check=False)
     assert result.returncode == 1 and "support-server init" in result.stderr
+
+
+def test_apps_update_refuses_nothing_to_do_and_bad_colours(data_dir: Path) -> None:
+    creds = init_data_dir(data_dir, "http://shop.test")
+    nothing = cli("apps", "update", creds["app_id"], "--data-dir", str(data_dir), check=False)
+    assert nothing.returncode == 2 and "--origin and/or --theme-color" in nothing.stderr
+    bad = cli(
+        "apps",
+        "update",
+        creds["app_id"],
+        "--theme-color",
+        "blue",
+        "--data-dir",
+        str(data_dir),
+        check=False,
+    )
+    assert bad.returncode == 1 and "is not a colour" in bad.stderr
+    listed = json.loads(cli("apps", "list", "--data-dir", str(data_dir), "--json").stdout)
+    assert listed[0]["origins"] == ["http://shop.test"]  # nothing was changed
+    good = json.loads(
+        cli(
+            "apps",
+            "update",
+            creds["app_id"],
+            "--theme-color",
+            "#2563EB",
+            "--data-dir",
+            str(data_dir),
+            "--json",
+        ).stdout
+    )
+    assert good["theme_color"] == "#2563eb" and good["origins"] == ["http://shop.test"]
