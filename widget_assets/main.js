@@ -2,7 +2,7 @@
 // window.SupportWidget, and the wiring of the API client, the outbox, the panel, its views
 // and the contextual triggers.
 
-import { claims, createApi } from "./api.js";
+import { claims, createApi, uuid } from "./api.js";
 import { createDispatcher, createEmitter } from "./events.js";
 import { createOutbox } from "./outbox.js";
 import { createPanel } from "./panel.js";
@@ -97,8 +97,8 @@ export function start(boot) {
   };
   // Deflection analytics: this visit's help events, sent without the user's token (the visit
   // id ties them together) so that they never trigger a token refresh. Best effort.
-  const visit = Math.random().toString(36).slice(2) + Date.now().toString(36);
-  const track = (type) => (d) => api.post("/help/events", { type, session: visit, slug: d?.slug }, {}).catch(() => {});
+  const visit = uuid();
+  const track = (type) => (d) => api.post("/help/events", { type, session: visit, slug: d?.slug }).catch(() => {});
   events.on("open", track("help_opened"));
   events.on("article:view", track("article_viewed"));
   events.on("ticket:created", track("ticket_created"));

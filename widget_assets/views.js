@@ -60,6 +60,7 @@ export function homeView(app, context = null) {
     shown = pending;
     try {
       const articles = await pending;
+      if (pending !== shown) return; // the user moved on: a newer answer is on its way
       suggested.lastChild.replaceWith(articles.length ? articleList(app, articles) : h("p", { class: "muted", text: t("noSuggestions") }));
       app.mark("suggestions");
     } catch (error) {
