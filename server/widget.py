@@ -48,16 +48,20 @@ _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 
 
 def compact(text: str, suffix: str) -> str:
-    """Drop what only a reader needs: comment lines and indentation; keep every line break.
+    """Drop what only a reader needs: comments and indentation; keep every line break.
 
-    Deliberately line-based and conservative: a comment that shares a line with code stays.
-    A file with a template literal spanning lines (an odd number of backticks on some line)
-    is served as it is, since its indentation may be part of a string.
+    Deliberately line-based and conservative. A comment after code on the same line is
+    dropped only when the line reads unambiguously without a JavaScript parser (see
+    :func:`_drop_trailing_comment`); otherwise it stays. A file with a template literal
+    spanning lines (an odd number of backticks on some line) is served as it is, since its
+    indentation may be part of a string.
     """
     if suffix == ".css":
         text = _CSS_COMMENT.sub(lambda m: "\n" * m.group().count("\n"), text)
     elif any(line.count("`") % 2 for line in text.splitlines()):
         return text
+    # a line ending in a backslash continues a string on the next: no line could be scanned
+    scan = suffix == ".js" and not any(line.endswith("\\") for line in text.splitlines())
     out = []
     in_comment = False
     for line in text.splitlines():
@@ -70,8 +74,37 @@ def compact(text: str, suffix: str) -> str:
         elif stripped.startswith("/*") and not stripped.startswith("/*!"):
             in_comment = "*/" not in stripped
             stripped = ""
+        elif scan:
+            stripped = _drop_trailing_comment(stripped)
         out.append(stripped)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _drop_trailing_comment(line: str) -> str:
+    """``code; // why`` -> ``code;``, when that is certain without a JavaScript parser.
+
+    The line is scanned for strings (quotes, with backslash escapes); the first ``/`` outside
+    them must open the comment. A line with any other ``/`` outside strings (a regular
+    expression, which may hold a quote, or a division) or a template literal is kept whole.
+    """
+    quote = ""
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c == "`":
+            return line
+        elif c == "/":
+            code = line[:i].rstrip()
+            return code if line.startswith("//", i) and code else line
+        i += 1
+    return line
 
 
 def assets_dir() -> Path:

@@ -108,10 +108,29 @@ def test_whole_widget_fits_the_budget(support: LiveServer) -> None:
 
 def test_compaction_drops_comments_and_indentation_but_keeps_lines() -> None:
     source = (
-        'const a = 1; // kept\n  // dropped\n  /* dropped\n  too */\n  /*! kept */\n\tx("//");\n'
+        'const a = 1; // dropped\n  // dropped\n  /* dropped\n  too */\n  /*! kept */\n\tx("//");\n'
     )
     out = compact(source, ".js")
-    assert out.splitlines() == ["const a = 1; // kept", "", "", "", "/*! kept */", 'x("//");']
+    assert out.splitlines() == ["const a = 1;", "", "", "", "/*! kept */", 'x("//");']
+    # a "//" that might be in a string or a regular expression: the line is left as it is
+    for unclear in (
+        'x = "a // b";',
+        'x = "it\'s // here";',
+        "s = `${a} // b`; // c",
+        'r = /"/.test(s) ? "a // b" : c;',
+        "n = a / b; // c",
+        "x = \"a'\" + 'b // c';",
+        "s = 'a \\' // b';",
+        "a = 1; /* b */ // c",
+    ):
+        assert compact(unclear + "\n", ".js") == unclear + "\n", unclear
+    url = 'const ns = "http://www.w3.org/2000/svg"; // why'
+    assert compact(url + "\n", ".js") == 'const ns = "http://www.w3.org/2000/svg";\n'
+    assert compact("a { color: red; } // not css\n", ".css") == "a { color: red; } // not css\n"
+    assert compact('x = "a // b" + y; // c\n', ".js") == 'x = "a // b" + y;\n'
+    assert compact('x("//a") // c\n', ".js") == 'x("//a")\n'
+    continued = 'const s = "a\\\nb // c"; // d\n'
+    assert compact(continued, ".js").splitlines()[1] == 'b // c"; // d'  # left alone
     assert compact("a {\n  /* note\n */\n  color: red; }\n", ".css").splitlines() == [
         "a {",
         "",
