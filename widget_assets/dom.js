@@ -5,6 +5,10 @@
 let ids = 0;
 export const uid = (prefix) => `sw-${prefix}-${++ids}`;
 
+// Children, wherever they are inserted: arrays are flattened, and false, null, undefined and ""
+// are nothing, so that `cond && node` can never show the word "false"; 0 is text.
+const nodes = (children) => children.flat(9).filter((c) => c || c === 0);
+
 /** h("p", {class: "x", onclick: fn, "aria-label": "…"}, "text", node, [more]…) */
 export function h(tag, props, ...children) {
   const el = document.createElement(tag);
@@ -15,9 +19,28 @@ export function h(tag, props, ...children) {
     else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
     else el.setAttribute(name, value === true ? "" : value);
   }
-  el.append(...children.flat(9).filter((c) => c || c === 0));
+  el.append(...nodes(children));
   return el;
 }
+
+export const FOCUSABLE = "a[href],button:not([disabled]),input,textarea,summary,[tabindex='0']";
+
+/**
+ * Replace what `el` shows. The views change the screen only through put and add (a test
+ * checks), so the rules of `nodes` hold everywhere, and focus never falls out of the dialog:
+ * when the update removes the focused element, focus moves to the new content (its first
+ * control, else its first element, such as a status line, which is then read out).
+ */
+export function put(el, ...children) {
+  const focused = el.getRootNode().activeElement;
+  el.replaceChildren(...nodes(children));
+  if (!focused || focused.isConnected) return;
+  const target = [...el.querySelectorAll(FOCUSABLE)].find((n) => n.getClientRects().length) || el.firstElementChild || el;
+  if (!target.matches(FOCUSABLE)) target.tabIndex = -1;
+  target.focus();
+}
+
+export const add = (el, ...children) => el.append(...nodes(children));
 
 export const button = (cls, onclick, ...children) => h("button", { type: "button", class: cls, onclick }, ...children);
 

@@ -3,9 +3,7 @@
 // Views (views.js) build their own DOM; the panel swaps them in and out, keeping each one's
 // scroll position.
 
-import { h, icon, uid } from "./dom.js";
-
-const FOCUSABLE = "a[href],button:not([disabled]),input,textarea,summary,[tabindex='0']";
+import { FOCUSABLE, add, h, icon, put, uid } from "./dom.js";
 
 const iconButton = (label, onclick, name) => h("button", { type: "button", class: "icon-btn", "aria-label": label, onclick }, icon(name));
 
@@ -26,7 +24,7 @@ export function createPanel({ shadow, launcher, t, appName, roots, emit, mark })
     h("header", { class: "head" }, h("div", { class: "bar" }, back, title, iconButton(t("close"), () => hide(), "close")), hero),
     body,
     h("nav", { "aria-label": t("sections") }, tabs));
-  shadow.append(dialog);
+  add(shadow, dialog);
 
   function keydown(event) {
     if (event.key === "Escape") {
@@ -46,9 +44,9 @@ export function createPanel({ shadow, launcher, t, appName, roots, emit, mark })
     const view = top();
     back.hidden = stack.length < 2;
     title.textContent = view.title || appName || t("help");
-    hero.replaceChildren(view.hero || "");
+    put(hero, view.hero);
     dialog.classList.toggle("has-hero", Boolean(view.hero));
-    body.replaceChildren(view.node);
+    put(body, view.node);
     body.scrollTop = view.scroll || 0;
     for (const tab of tabs) {
       if (tab.dataset.tab === view.tab) tab.setAttribute("aria-current", "page");

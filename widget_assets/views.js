@@ -11,7 +11,7 @@
 // Every string from people or the server is set as text.
 
 import { uuid } from "./api.js";
-import { button, debounce, fill, h, highlight, icon, safeHtml, uid, when } from "./dom.js";
+import { add, button, debounce, fill, h, highlight, icon, put, safeHtml, uid, when } from "./dom.js";
 
 // -- home: greeting, search as you type, suggestions, ways to reach a person ---------------
 
@@ -34,7 +34,8 @@ export function homeView(app, context = null) {
   const id = uid("s");
   const status = h("p", { class: "sr-only", role: "status" });
   const results = h("div", { hidden: true });
-  const suggested = h("section", { "aria-labelledby": id }, label(t(context ? "aboutThis" : "suggested"), id), skeleton(3));
+  const picks = h("div", {}, skeleton(3));
+  const suggested = h("section", { "aria-labelledby": id }, label(t(context ? "aboutThis" : "suggested"), id), picks);
   const input = h("input", {
     type: "search", placeholder: t("searchPlaceholder"), "aria-label": t("searchLabel"), autocomplete: "off",
     oninput: () => search(180),
@@ -61,11 +62,11 @@ export function homeView(app, context = null) {
     try {
       const articles = await pending;
       if (pending !== shown) return; // the user moved on: a newer answer is on its way
-      suggested.lastChild.replaceWith(articles.length ? articleList(app, articles) : h("p", { class: "muted", text: t("noSuggestions") }));
+      put(picks, articles.length ? articleList(app, articles) : h("p", { class: "muted", text: t("noSuggestions") }));
       app.mark("suggestions");
     } catch (error) {
       shown = null;
-      suggested.lastChild.replaceWith(problem(app, error, loadSuggestions));
+      put(picks, problem(app, error, loadSuggestions));
     }
   }
 
@@ -87,14 +88,14 @@ export function homeView(app, context = null) {
       const again = data.suggestion && data.suggestion.toLowerCase() !== q.toLowerCase() &&
         h("p", { class: "dym" }, fill(t("didYouMean"), { term: button("link", () => view.search(data.suggestion), data.suggestion) }));
       status.textContent = t("results", { n: data.total });
-      results.replaceChildren(again || "", ...(data.results.length
+      put(results, again, ...(data.results.length
         ? [label(status.textContent), articleList(app, data.results)]
         : [h("div", { class: "empty" }, icon("search"), h("p", { text: t("noResults", { q }) }),
           button("btn", () => app.go.contact({ subject: q }), t("contactCta")))]));
       app.emit("search", { query: q, total: data.total });
     } catch (error) {
       if (error.name === "AbortError") return;
-      results.replaceChildren(problem(app, error, () => run(q)));
+      put(results, problem(app, error, () => run(q)));
     }
     results.hidden = false;
     suggested.hidden = true;
@@ -127,6 +128,10 @@ export function articleView(app, slug) {
   const feedback = h("div");
   const node = h("article", { class: "article", "aria-busy": "true" }, eyebrow, heading, content, feedback);
   const path = `/help/articles/${encodeURIComponent(slug)}`;
+  const retry = () => { // focus on the title: read from the top, not from a link in the middle
+    heading.focus();
+    load();
+  };
 
   async function load() {
     try {
@@ -142,19 +147,19 @@ export function articleView(app, slug) {
       }
       const first = body.firstElementChild;
       if (first && first.localName === "h1" && first.textContent.trim() === article.title.trim()) first.remove();
-      content.replaceChildren(body);
-      feedback.replaceChildren(ask(article));
+      put(content, body);
+      put(feedback, ask(article));
       app.emit("article:view", { slug: article.slug, title: article.title });
     } catch (error) {
       heading.textContent = t(error.status === 404 ? "articleMissing" : "article");
-      content.replaceChildren(error.status === 404 ? "" : problem(app, error, load));
+      put(content, error.status !== 404 && problem(app, error, retry));
     }
     node.removeAttribute("aria-busy");
   }
 
   function ask(article) {
     const vote = (helpful) => {
-      box.replaceChildren(h("p", { class: "thanks", role: "status" }, icon("check"), t("thanks")),
+      put(box, h("p", { class: "thanks", role: "status" }, icon("check"), t("thanks")),
         !helpful && button("btn", () => app.go.contact({ subject: article.title }), t("contactCta")));
       // best effort: the reader has been thanked whatever happens
       api.post(`${path}/feedback?locale=${article.locale}`, { helpful }, { auth: app.auth() }).catch(() => {});
@@ -258,7 +263,7 @@ export function contactView(app, { report = false, subject = "" } = {}) {
       const data = await app.api.get("/help/search", { q, locale: state.locale, limit: 3 });
       if (els.subject.value.trim() !== q || !data.results.length) return;
       data.results.forEach((a) => shown.add(a.slug));
-      matches.replaceChildren(label(t("mightHelp"), matchesId), articleList(app, data.results));
+      put(matches, label(t("mightHelp"), matchesId), articleList(app, data.results));
       matches.hidden = false;
     } catch {
       // a bonus: the form works without it
@@ -275,9 +280,10 @@ export function contactView(app, { report = false, subject = "" } = {}) {
     for (const name in fields) fields[name].fail(problems[name]);
     const wrong = Object.keys(problems).find((name) => problems[name]);
     if (wrong) return els[wrong].focus();
-    if (submitButton.disabled) return;
-    alert.replaceChildren();
-    submitButton.disabled = true;
+    if (submitButton.ariaDisabled) return;
+    put(alert);
+    // busy, not `disabled`: a disabled button loses focus, which would fall out of the dialog
+    submitButton.ariaDisabled = "true";
     send.textContent = t("sending");
     const payload = { body: value("body"), context: app.context({ shown: [...shown] }) };
     if (value("subject")) payload.subject = value("subject");
@@ -286,11 +292,11 @@ export function contactView(app, { report = false, subject = "" } = {}) {
       if (value("name")) payload.name = value("name");
     }
     const result = await app.fileTicket(payload);
-    submitButton.disabled = false;
+    submitButton.ariaDisabled = null;
     send.textContent = t("send");
     if (result.status === "rejected") {
       for (const name in fields) fields[name].fail(result.error.details[name] && t("invalidField"));
-      return alert.replaceChildren(h("p", { class: "note" }, icon("alert"), t(result.error.status === 401 ? "sessionExpired" : "sendFailed")));
+      return put(alert, h("p", { class: "note" }, icon("alert"), t(result.error.status === 401 ? "sessionExpired" : "sendFailed")));
     }
     state.draft = null;
     app.panel.show(doneView(app, result.status === "queued", payload.email || user.email), { replace: true });
@@ -328,7 +334,7 @@ export function ticketsView(app) {
 
   async function load() {
     const rows = app.outbox.pending().map((entry) => h("li", {}, h("div", { class: "item" }, icon("clock"), text(entry.subject, t("queuedHint")), badge(app, "queued"))));
-    let failed = "";
+    let failed = null;
     let items = [];
     try {
       if (app.canSeeTickets()) ({ items } = await app.api.get("/tickets", { limit: 50 }, { auth: app.auth() }));
@@ -341,7 +347,7 @@ export function ticketsView(app) {
         h("span", { class: "meta" }, badge(app, ticket.status), h("time", { datetime: ticket.updated_at, text: when(ticket.updated_at, app.lang, false) })))));
     }
     const write = button("btn wide", () => app.go.contact(), icon("chat"), t("contactCta"));
-    node.replaceChildren(failed, ...(rows.length ? [h("ul", { class: "list" }, rows), write]
+    put(node, failed, ...(rows.length ? [h("ul", { class: "list" }, rows), write]
       : failed ? [] : [h("div", { class: "empty" }, icon("inbox"), h("p", { text: t("noTicketsYet") }), write)]));
   }
 
@@ -355,6 +361,10 @@ export function ticketView(app, id) {
   const heading = h("h3", { tabindex: "-1" });
   const content = h("div", {}, skeleton(4));
   let replyKey;
+  const retry = () => {
+    heading.focus();
+    load();
+  };
 
   const bubble = (mine, who, body, at) => h("li", { class: mine ? "mine" : "" },
     h("p", { class: "by" }, h("b", { text: who }), " · ", h("time", { datetime: at, text: when(at, app.lang) })),
@@ -364,7 +374,8 @@ export function ticketView(app, id) {
     try {
       render(await api.get(path, {}, auth()));
     } catch (error) {
-      content.replaceChildren(error.status === 404 ? t("ticketMissing") : problem(app, error, load));
+      heading.textContent ||= t("conversation");
+      put(content, error.status === 404 ? t("ticketMissing") : problem(app, error, retry));
     }
   }
 
@@ -375,7 +386,7 @@ export function ticketView(app, id) {
       ticket.messages.filter((m) => !m.internal).map((m) => m.author.kind === "requester"
         ? bubble(true, t("you"), m.body, m.created_at)
         : bubble(false, m.author.name || t("supportTeam"), m.body, m.created_at)));
-    content.replaceChildren(h("p", {}, badge(app, ticket.status)), thread,
+    put(content, h("p", {}, badge(app, ticket.status)), thread,
       /^(solved|closed)$/.test(ticket.status) && rating(ticket),
       ticket.status === "closed" ? h("p", { class: "muted", text: t("closedHint") }) : reply(ticket, thread));
   }
@@ -384,11 +395,11 @@ export function ticketView(app, id) {
     const alert = h("div", { role: "alert" });
     const el = h("form", { class: cls, onsubmit: async (event) => {
       event.preventDefault();
-      alert.replaceChildren();
+      put(alert);
       try {
         await submit(alert);
       } catch (error) {
-        alert.replaceChildren(problem(app, error));
+        put(alert, problem(app, error));
       }
     } }, children, alert);
     return el;
@@ -399,20 +410,20 @@ export function ticketView(app, id) {
     const send = h("button", { type: "submit", class: "btn primary wide" }, icon("send"), t("sendReply"));
     return form("reply", async () => {
       const body = box.value.trim();
-      if (!body || send.disabled) return;
-      send.disabled = true;
+      if (!body || send.ariaDisabled) return;
+      send.ariaDisabled = "true";
       replyKey ||= uuid(); // kept until the reply is in: a retry cannot post it twice
       try {
         const message = await api.post(`${path}/messages`, { body }, { key: replyKey, ...auth() });
         replyKey = null;
         box.value = "";
-        thread.append(bubble(true, t("you"), message.body, message.created_at));
+        add(thread, bubble(true, t("you"), message.body, message.created_at));
         if (ticket.status !== "open") load(); // a reply reopens a pending or solved ticket
       } catch (error) {
         if (!error.transient) replyKey = null;
         throw error;
       } finally {
-        send.disabled = false;
+        send.ariaDisabled = null;
       }
     }, box, send);
   }
@@ -425,12 +436,12 @@ export function ticketView(app, id) {
       h("input", { type: "radio", name, value: n, class: "sr-only", onchange: () => stars.forEach((s, i) => s.classList.toggle("on", i < (score = n))) }),
       icon("star"), h("span", { class: "sr-only", text: t("stars", { n }) })));
     const comment = h("textarea", { "aria-label": t("ratingComment"), placeholder: t("ratingComment"), maxlength: 2000 });
-    const el = form("rating", async (alert) => {
-      if (!score) return alert.replaceChildren(h("p", { class: "err", text: t("pickScore") }));
+    const box = h("div", {}, form("rating", async (alert) => {
+      if (!score) return put(alert, h("p", { class: "err", text: t("pickScore") }));
       await api.post(`${path}/rating`, comment.value.trim() ? { score, comment: comment.value.trim() } : { score }, auth());
-      el.replaceWith(h("p", { class: "rated", role: "status" }, icon("star"), t("rated", { n: score })));
-    }, h("fieldset", {}, h("legend", { text: t("rateQ") }), stars), comment, h("button", { type: "submit", class: "btn primary", text: t("rateSend") }));
-    return el;
+      put(box, h("p", { class: "rated", role: "status" }, icon("star"), t("rated", { n: score })));
+    }, h("fieldset", {}, h("legend", { text: t("rateQ") }), stars), comment, h("button", { type: "submit", class: "btn primary", text: t("rateSend") })));
+    return box;
   }
 
   load();

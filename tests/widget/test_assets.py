@@ -194,3 +194,19 @@ def test_no_node_toolchain_is_needed() -> None:
         for specifier in re.findall(r'from "([^"]+)"', text):
             assert specifier.startswith("./") or specifier.startswith("../"), (path, specifier)
             assert (path.parent / specifier).resolve().is_file(), (path, specifier)
+
+
+def test_the_views_change_the_screen_only_through_dom_helpers() -> None:
+    """dom.js's put and add drop false, null and undefined children (no "false" on screen) and
+    keep focus in the dialog when the focused element is replaced; a direct DOM insertion in
+    a view would do neither. (triggers.js decorates the host page, loader.js builds the
+    launcher: neither shows a view.)"""
+    direct = re.compile(
+        r"\.(replaceChildren|replaceWith|append|appendChild|prepend|insertBefore"
+        r"|insertAdjacentElement|insertAdjacentHTML|insertAdjacentText)\(|\.innerHTML\s*="
+    )
+    for name in ("views.js", "panel.js", "main.js", "outbox.js", "api.js", "events.js"):
+        text = (ASSETS / name).read_text(encoding="utf-8")
+        assert not direct.findall(text), name
+    # and nothing disables a button: a disabled button loses focus (aria-disabled instead)
+    assert ".disabled =" not in (ASSETS / "views.js").read_text(encoding="utf-8")

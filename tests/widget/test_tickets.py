@@ -192,3 +192,65 @@ def test_anonymous_visitor_gives_an_email_and_sees_their_ticket(harness: Harness
         "email": "visitor@example.com",
         "name": "Vera",
     }
+
+
+STRAY_TEXT = f"""() => {{
+    const dialog = {SHADOW}.querySelector('[role=dialog]');
+    const walker = document.createTreeWalker(dialog, NodeFilter.SHOW_TEXT);
+    const stray = [];
+    while (walker.nextNode()) {{
+        const text = walker.currentNode.data.trim();
+        if (/^(false|true|null|undefined|NaN|\\[object Object\\])$/.test(text)) stray.push(text);
+    }}
+    return stray;
+}}"""
+
+
+@pytest.mark.parametrize("lang", ["en-US", None])
+def test_a_conversation_with_an_agent_reply_shows_no_stray_words(
+    harness: Harness, lang: str | None
+) -> None:
+    token = harness.token(harness.user())
+    page = harness.new_page(harness.page_url(token=token, lang=lang))
+    page.evaluate("SupportWidget('prefill', {subject: 'Bank feed 🏦', body: 'It stopped at 3 pm'})")
+    page.locator("support-widget button[type=submit]").click()
+    page.locator("support-widget .done .primary").click()  # "View my messages"
+    [ticket] = harness.tickets_of(token)
+    harness.agent("POST", f"/tickets/{ticket['id']}/messages", json={"body": "Looking 👀"})
+    seen = {}
+    for status in ("open", "pending", "solved", "closed"):
+        if status != "open":
+            harness.agent("PATCH", f"/tickets/{ticket['id']}", json={"status": status})
+        page.locator("support-widget nav button", has_text="Messages").click()
+        page.locator("support-widget .list .item", has_text="Bank feed 🏦").click()
+        page.locator("support-widget .thread li").nth(1).wait_for()
+        page.locator("support-widget .ticket .badge").wait_for()
+        seen[status] = page.locator("support-widget .ticket .badge").inner_text()
+        if status == "pending":
+            page.screenshot(path="/tmp/widget-conversation.png")
+        assert page.evaluate(STRAY_TEXT) == [], status
+        assert "false" not in page.locator("support-widget .ticket").inner_text(), status
+    assert seen == {
+        "open": "Open",
+        "pending": "Awaiting your reply",
+        "solved": "Solved",
+        "closed": "Closed",
+    }
+
+
+def test_no_falsy_child_is_ever_shown_as_text(harness: Harness) -> None:
+    """dom.js, the one way views put nodes on screen, in the browser."""
+    page = harness.new_page(harness.page_url())
+    shown = page.evaluate(
+        """async () => {
+          const main = performance.getEntriesByType('resource').map((e) => e.name)
+            .find((name) => name.endsWith('/main.js'));
+          const { h, put, add } = await import(main.replace(/main\\.js$/, 'dom.js'));
+          const el = h('p', {}, false, null, undefined, '', 0, [false, ['a', [null]]]);
+          const before = el.textContent;
+          put(el, 'b', false && 'x', [undefined]);
+          add(el, null, false, 'c', 0);
+          return [before, el.textContent, el.childNodes.length];
+        }"""
+    )
+    assert shown == ["0a", "bc0", 3]
