@@ -4,7 +4,9 @@ Host pages embed one URL, ``/widget/v1/loader.js``, so that file is cached brief
 revalidated with its ETag. The loader names the current *build* (a hash of every other file),
 and everything else is served under ``/widget/v1/<build>/…``: a URL that changes whenever any
 file does, so those responses are cached for a year as ``immutable``. A stale loader asking for
-an old build gets the current files, uncached.
+an old build gets the current files, uncached. After a failed load the loader asks again under
+``<build>.<n>/`` (the same files under new URLs, since browsers remember a module that failed
+for the page's life), which is the current build too.
 
 There is no build step: the files in ``widget_assets/`` are the source. Each is read once per
 process and *compacted* (:func:`compact`: comment lines and indentation dropped, line numbers
@@ -219,7 +221,7 @@ def asset(build: str, name: str) -> Response:
     files = bundle()
     if name == LOADER:
         raise NotFound("no such widget file")
-    current = build == files.build
+    current = build.partition(".")[0] == files.build
     return files.respond(files.get(name), IMMUTABLE_CACHE if current else "no-cache")
 
 

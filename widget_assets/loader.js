@@ -11,7 +11,7 @@
   var root = new URL("__SUPPORT_BUILD__/", s.src).href;
   var queue = (prior && prior.q) || [];
   var errors = [];
-  var impl, loading;
+  var impl, loading, again, tries = 0;
   mark("loader");
 
   function mark(name) {
@@ -20,7 +20,10 @@
   function SupportWidget(command) {
     if (impl) return impl.apply(null, arguments);
     queue.push(arguments);
-    if (/^(open|toggle|search|showArticle|prefill)$/.test(command)) load();
+    if (/^(open|toggle|search|showArticle|prefill)$/.test(command)) {
+      again = loading; // the user waits on a load already under way: should it fail, try again
+      load();
+    }
   }
   SupportWidget.loaded = 1;
   w.SupportWidget = SupportWidget;
@@ -65,7 +68,9 @@
     svg("i-open", "M12 3C6.5 3 2 6.6 2 11c0 2.4 1.3 4.5 3.4 6L5 21l4.3-2.3c.9.2 1.8.3 2.7.3 5.5 0 10-3.6 10-8s-4.5-8-10-8Z"),
     svg("i-close", "M6 6l12 12M18 6 6 18")
   );
-  launcher.onclick = function () { SupportWidget("toggle"); };
+  // before the rest has loaded the panel is closed: each click (maybe several, while a load
+  // fails and is retried) means "open", and never cancels out the one before
+  launcher.onclick = function () { SupportWidget(impl ? "toggle" : "open"); };
   launcher.onpointerenter = launcher.onfocus = load;
   shadow.append(css, launcher);
 
@@ -88,13 +93,24 @@
   function mount() { d.body.appendChild(host); }
   if (d.body) mount(); else d.addEventListener("DOMContentLoaded", mount);
 
+  // A retry asks for <build>.<n>/…: a browser keeps a module that failed (cut short, say) in
+  // its module map under its URL, and with it every module importing it, for the page's life.
   function load() {
-    return loading || (loading = import(root + "main.js").then(function (m) {
-      impl = m.start({ root: root, script: s, host: host, shadow: shadow, launcher: launcher,
+    var base = tries ? root.slice(0, -1) + "." + tries + "/" : root;
+    return loading || (loading = import(base + "main.js").then(function (m) {
+      return m.start({ root: base, script: s, host: host, shadow: shadow, launcher: launcher,
         config: config, errors: errors, queue: queue, mark: mark });
+    }).then(function (run) {
+      impl = run;
+      queue.splice(0).forEach(function (a) { run.apply(null, a); }); // issued while it started
     }, function (e) {
       loading = null;
+      tries++;
       if (w.console) w.console.warn("SupportWidget: could not load", e);
+      if (again) {
+        again = null;
+        load();
+      }
     }));
   }
   if (w.requestIdleCallback) w.requestIdleCallback(load, { timeout: 2000 });

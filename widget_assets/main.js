@@ -34,15 +34,22 @@ function stored(key) {
   }
 }
 
-export function start(boot) {
+/**
+ * Called by the loader; resolves to the function behind window.SupportWidget. The strings are
+ * downloaded first, before anything is set up: if that fails, nothing is left behind and the
+ * loader starts again from fresh URLs.
+ */
+export async function start(boot) {
   const { script, root, host, shadow, launcher, mark } = boot;
   const ds = script.dataset;
+  const locale = ds.locale || document.documentElement.lang || navigator.language || "en";
+  const strings = await loadStrings(root, locale);
   const events = createEmitter();
   const visitor = stored(`support-widget:${ds.appId}:visitor`);
   const state = {
     context: ds.context || "",
     appVersion: ds.appVersion || "",
-    locale: ds.locale || document.documentElement.lang || navigator.language || "en",
+    locale,
     custom: {},
     draft: null,
     errors: boot.errors,
@@ -118,7 +125,7 @@ export function start(boot) {
   }
 
   const ready = (async () => {
-    const [strings, config] = await Promise.all([loadStrings(root, state.locale), boot.config, signIn(ds.userToken)]);
+    const [config] = await Promise.all([boot.config, signIn(ds.userToken)]);
     Object.assign(app, strings);
     app.appName = (config && config.app.name) || "";
     host.lang = strings.lang;

@@ -62,6 +62,9 @@ def test_assets_are_versioned_and_immutable(support: LiveServer) -> None:
         assert response.status_code == 200, name
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
         assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    retry = get(f"{support.url}/widget/v1/{build}.2/main.js")  # the loader's second retry
+    assert retry.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert retry.content == get(f"{support.url}/widget/v1/{build}/main.js").content
     stale = get(f"{support.url}/widget/v1/000000000000/main.js")
     assert stale.status_code == 200
     assert stale.headers["Cache-Control"] == "no-cache"

@@ -3,6 +3,9 @@ hostile page CSS cannot break, one global, and a strict Content-Security-Policy.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 
 from .conftest import READY, Harness
@@ -41,23 +44,74 @@ def test_one_script_tag_draws_the_launcher_and_loads_the_rest_later(harness: Har
     assert {"views.js", "panel.js", "api.js", "en.js"} <= {u.split("/")[-1] for u in fetched}
 
 
-def test_a_failed_load_is_retried_on_first_use(harness: Harness) -> None:
-    page = harness.new_page()
-    attempts = []
+# A response cut short by a flaky network or a proxy: a syntax error that the browser keeps in
+# its module map under that URL, so asking for the same URL again can never succeed.
+CUT_SHORT = "export function start(boot) {"
 
-    def flaky(route: object) -> None:
-        attempts.append(route)
-        if len(attempts) == 1:
-            route.abort()  # type: ignore[attr-defined]
+
+def failing_once(failure: str, attempts: list[str]) -> Any:
+    def handle(route: Any) -> None:
+        attempts.append(route.request.url)
+        if len(attempts) > 1:
+            route.continue_()
+        elif failure == "aborted":
+            route.abort()
         else:
-            route.continue_()  # type: ignore[attr-defined]
+            route.fulfill(
+                body=CUT_SHORT,
+                content_type="text/javascript",
+                headers={"Access-Control-Allow-Origin": "*"},
+            )
 
-    page.route("**/main.js", flaky)
+    return handle
+
+
+@pytest.mark.parametrize("failure", ["aborted", "cut short"])
+@pytest.mark.parametrize("file", ["main.js", "api.js", "views.js", "i18n/en.js"])
+def test_a_failed_load_is_retried_on_first_use(harness: Harness, file: str, failure: str) -> None:
+    """The first download of the widget, or of one module it imports, fails while the browser
+    is idle; the user's click on the launcher still opens the panel."""
+    page = harness.new_page()
+    attempts: list[str] = []
+    warnings: list[str] = []
+    page.on("console", lambda m: m.type == "warning" and warnings.append(m.text))
+    page.route(
+        re.compile(rf"/widget/v1/[^/]+/{re.escape(file)}(\?|$)"), failing_once(failure, attempts)
+    )
     page.goto(harness.page_url(token=harness.token(harness.user())))
     page.wait_for_function("() => true")
+    for _ in range(100):  # the idle load has failed
+        if warnings:
+            break
+        page.wait_for_timeout(50)
+    assert warnings and warnings[0].startswith("SupportWidget: could not load")
+    assert not page.evaluate(READY)
     page.locator("support-widget .launcher").click()
     page.locator("support-widget [role=dialog]").wait_for(state="visible")
+    page.wait_for_function(READY)
     assert len(attempts) == 2
+    assert attempts[0] != attempts[1]  # a fresh URL: the browser may keep what failed under the old
+    page.locator("support-widget .body .item").first.wait_for()
+    assert page.errors == []
+
+
+def test_a_click_during_a_load_that_fails_is_not_lost(harness: Harness) -> None:
+    """The user clicks while the first download is still on its way, and then it fails."""
+    page = harness.new_page()
+    held: list[Any] = []
+    page.route("**/main.js*", lambda route: route.continue_() if held else held.append(route))
+    page.goto(harness.page_url(token=harness.token(harness.user())))
+    launcher = page.locator("support-widget .launcher")
+    launcher.wait_for(state="visible")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    launcher.click()
+    held[0].abort()
+    page.locator("support-widget [role=dialog]").wait_for(state="visible")
+    page.wait_for_function(READY)
+    assert page.errors == []
 
 
 def test_hostile_page_css_cannot_break_it(harness: Harness) -> None:
