@@ -25,9 +25,11 @@ const articleList = (app, articles) => h("ul", { class: "list" }, articles.map((
 
 const skeleton = (rows) => h("div", { class: "skeleton", "aria-hidden": "true" }, Array.from({ length: rows }, () => h("span")));
 
+// A page whose origin the app does not allow gets no readable answer at all (CORS): say so,
+// rather than "can't reach support", and offer no "Try again" that cannot help.
 const problem = (app, error, retry) => h("p", { class: "note", role: "alert" }, icon("alert"),
-  app.t(error.status === 0 ? "errorNetwork" : error.status === 429 ? "errorBusy" : "errorGeneric"),
-  retry && button("link", retry, app.t("retry")));
+  app.t(app.blocked ? "errorOrigin" : error.status === 0 ? "errorNetwork" : error.status === 429 ? "errorBusy" : "errorGeneric"),
+  retry && !app.blocked && button("link", retry, app.t("retry")));
 
 export function homeView(app, context = null) {
   const { t, api } = app;

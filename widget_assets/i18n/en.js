@@ -22,6 +22,7 @@ export default {
   contactHint: "We reply by email and right here.",
   reportProblem: "Report a problem",
   errorNetwork: "Can’t reach support right now.",
+  errorOrigin: "This site isn’t allowed to use this help widget.",
   errorBusy: "Too many requests. Try again in a moment.",
   errorGeneric: "Something went wrong.",
   retry: "Try again",

@@ -22,6 +22,7 @@ export default {
   contactHint: "Nous répondons par e-mail et ici même.",
   reportProblem: "Signaler un problème",
   errorNetwork: "Impossible de joindre le support pour le moment.",
+  errorOrigin: "Ce site n’est pas autorisé à utiliser ce widget d’aide.",
   errorBusy: "Trop de demandes. Réessayez dans un instant.",
   errorGeneric: "Une erreur s’est produite.",
   retry: "Réessayer",
