@@ -189,6 +189,112 @@ def test_restore_a_revision_from_its_page(web: LiveServer, browser_page: Any) ->
     assert [kind for kind, _ in page.dialogs] == ["confirm"]
 
 
+def seed_a_new_article_backup(page: Any, server: LiveServer) -> None:
+    """Leave unsaved text in this browser for a new article (a tab closed mid-draft)."""
+    tab = page.context.new_page()
+    tab.goto(server.url + "/admin/articles/new")
+    tab.fill("#f-title", "An abandoned draft")
+    tab.click("#f-body")
+    tab.keyboard.type("Half a thought.")
+    tab.wait_for_timeout(700)  # the backup is written after a short pause
+    tab.close()
+
+
+def beside_the_original(page: Any) -> None:
+    """The form sits in its own column, never under the sticky original."""
+    source = page.locator("section.source").bounding_box()
+    form = page.locator("#editor-form").bounding_box()
+    assert form["x"] >= source["x"] + source["width"], (source, form)
+    assert form["y"] < source["y"] + 200, (source, form)
+
+
+def test_translate_an_imported_article_and_publish_it(web: LiveServer, browser_page: Any) -> None:
+    page = browser_page
+    source = imported(web, "transfer-workspace-ownership")
+    sign_in(page, web, "writer")
+    seed_a_new_article_backup(page, web)
+
+    open_editor(page, web, source["id"])
+    page.fill("#new-locale", "fr")
+    page.click("button[form=translate-form]")  # the Translate form, with what was typed
+    page.wait_for_url("**/translate?locale=fr")
+    page.wait_for_selector("[data-editor]")
+    audit_forms(page)
+    assert page.locator("text=Restore them").count() == 0  # the new article's text stays there
+    assert page.input_value("#f-slug") == source["slug"]
+    assert page.evaluate("document.querySelector('#f-locale').readOnly") is True
+    beside_the_original(page)
+
+    page.fill("#f-title", "Transférer la propriété de l'espace de travail")
+    page.click("#f-body")
+    page.keyboard.press("Control+Home")
+    page.keyboard.type("Traduction. ")
+    page.wait_for_timeout(700)
+    page.screenshot(path="/tmp/admin-translation.png")
+    press(page, "button[value=publish]", "published")
+    french = imported(web, source["slug"], "fr")
+    assert french["status"] == "published" and french["title"].startswith("Transférer")
+    assert french["body"].startswith("Traduction. ")
+    live = requests.get(f"{web.url}/help/{web.app_id}/fr/articles/{source['slug']}", timeout=10)
+    assert live.status_code == 200 and "Transférer la propriété" in live.text
+
+    page.click("nav >> text=Images")  # leaving right after the save asks nothing
+    page.wait_for_url("**/admin/media/")
+    assert page.dialogs == []
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.includes('translation'))") == []
+
+    # the existing translation opens from the original and saves like any article
+    page.goto(f"{web.url}/admin/articles/{source['id']}/translate?locale=fr")
+    page.wait_for_selector("[data-editor]")
+    audit_forms(page)
+    assert page.locator("text=Restore them").count() == 0
+    beside_the_original(page)
+    page.fill("#f-summary", "Résumé en français.")
+    press(page, "button[value=save]", "saved")
+    assert imported(web, source["slug"], "fr")["summary"] == "Résumé en français."
+    page.goto(web.url + "/admin/articles/new")  # the abandoned draft is still offered there
+    assert page.locator("text=Restore them").count() == 1
+    assert page.errors == []
+
+
+def test_a_translation_keeps_its_own_unsaved_text_above_the_editor(
+    web: LiveServer, browser_page: Any
+) -> None:
+    page = browser_page
+    source = imported(web, "roles-and-permissions")
+    sign_in(page, web, "writer")
+    translate = f"{web.url}/admin/articles/{source['id']}/translate?locale=fr"
+    page.goto(translate)
+    page.wait_for_selector("[data-editor]")
+    page.click("#f-body")
+    page.keyboard.press("Control+Home")
+    page.keyboard.type("Rôles non enregistrés. ")
+    page.wait_for_timeout(700)
+
+    later = page.context.new_page()  # the tab was closed; this browser kept the text
+    later.goto(translate)
+    later.wait_for_selector("text=Restore them")
+    banner = later.locator(".alert:has-text('Restore them')").bounding_box()
+    layout = later.locator(".translate-layout").bounding_box()
+    assert banner["y"] + banner["height"] <= layout["y"]  # above both columns
+    beside_the_original(later)
+    later.screenshot(path="/tmp/admin-translation-restore.png")
+    later.click("text=Restore them")
+    assert later.input_value("#f-body").startswith("Rôles non enregistrés. ")
+    assert later.input_value("#f-locale") == "fr"
+
+    for elsewhere in (
+        f"{web.url}/admin/articles/{source['id']}/translate?locale=es",  # another language
+        f"{web.url}/admin/articles/{source['id']}",  # the original itself
+    ):
+        other = page.context.new_page()
+        other.goto(elsewhere)
+        other.wait_for_selector("[data-editor]")
+        assert other.locator("text=Restore them").count() == 0, elsewhere
+        other.close()
+    later.close()
+
+
 def test_upload_an_image_from_the_images_page(web: LiveServer, browser_page: Any) -> None:
     page = browser_page
     sign_in(page, web, "writer")
