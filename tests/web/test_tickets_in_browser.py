@@ -156,3 +156,102 @@ def test_reply_note_and_reply_then_set_status(web: LiveServer, browser_page: Any
     internal = [m for m in filed.as_agent()["messages"] if m["internal"]]
     assert [m["body"] for m in internal] == ["Root cause: rounding."]
     assert page.dialogs == [] and page.errors == []
+
+
+def row_text(page: Any, filed: Filed) -> str:
+    text: str = page.locator(f"tr[data-href$='{filed.id}'] .who").inner_text()
+    return text
+
+
+def search_inbox(page: Any, server: LiveServer, filed: Filed) -> str:
+    """The inbox narrowed to one ticket with its own search and filter forms."""
+    page.goto(server.url + "/admin/tickets/")
+    audit_forms(page)
+    page.fill("#ticket-search", filed.marker)
+    page.click("form[role=search] button[type=submit]")  # the search form as the page has it
+    page.wait_for_url(f"**q={filed.marker}")
+    page.select_option("#f-priority", "normal")
+    page.click("form.filters button[type=submit]")  # and the filters form, keeping the search
+    page.wait_for_url("**priority=normal**")
+    assert f"q={filed.marker}" in page.url
+    audit_forms(page)
+    url: str = page.url
+    return url
+
+
+def test_the_inbox_says_who_is_waiting_for_a_reply(web: LiveServer, browser_page: Any) -> None:
+    page = browser_page
+    filed = Filed(web)
+    sign_in(page, web, "agent")
+    inbox = search_inbox(page, web, filed)
+    # only the customer has written: no reply yet, and they are waiting for the first one
+    assert row_text(page, filed).endswith("· awaiting first reply")
+    assert "repl" not in row_text(page, filed).replace("first reply", "")
+    page.screenshot(path="/tmp/admin-inbox.png")
+    filed.client.reply(filed.id, "Any news? 🙏", user_token=filed.token)
+    page.goto(inbox)  # the customer's own follow-up is no reply either
+    assert row_text(page, filed).endswith("· awaiting first reply")
+
+    page.goto(f"{web.url}/admin/tickets/{filed.id}")
+    page.fill("#reply-body", "Looking into it.")
+    submit(page, lambda: page.click("[data-send]"), "replied")
+    page.fill("#reply-body", "Only agents read this.")
+    page.click("text=Internal note")
+    submit(page, lambda: page.click("[data-send]"), "noted")
+    page.goto(inbox)
+    assert row_text(page, filed).endswith("· 1 reply")  # the note is no reply
+
+    filed.client.reply(filed.id, "Still wrong, sorry.", user_token=filed.token)
+    page.goto(inbox)
+    assert row_text(page, filed).endswith("· 1 reply · awaiting reply")
+    page.goto(f"{web.url}/admin/tickets/{filed.id}")
+    page.fill("#reply-body", "Fixed now.")
+    page.select_option("#then-status", "solved")
+    submit(page, lambda: page.click("[data-send]"), "replied")
+    page.goto(inbox.replace("view=unsolved", "view=all"))
+    assert row_text(page, filed).endswith("· 2 replies")  # solved: nobody is waiting
+    assert page.errors == []
+
+
+def test_a_click_anywhere_on_a_row_opens_its_ticket(web: LiveServer, browser_page: Any) -> None:
+    page = browser_page
+    filed = Filed(web)
+    sign_in(page, web, "agent")
+    inbox = search_inbox(page, web, filed)
+
+    # selecting text in a row selects text; it does not open the ticket
+    who = page.locator(f"tr[data-href$='{filed.id}'] .who").bounding_box()
+    page.mouse.move(who["x"] + 2, who["y"] + who["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(who["x"] + who["width"] - 2, who["y"] + who["height"] / 2, steps=5)
+    page.mouse.up()
+    assert page.evaluate("window.getSelection().toString()").strip() != ""
+    page.wait_for_timeout(300)
+    assert page.url == inbox
+
+    # a click anywhere else in the row opens it, as the subject link does
+    for cell in (1, 5):  # the status badge, the time
+        with page.expect_navigation(url=f"**/admin/tickets/{filed.id}", timeout=5000):
+            page.locator(f"tr[data-href$='{filed.id}'] td").nth(cell).click()
+        page.goto(inbox)
+    with page.expect_popup() as opened:  # Ctrl+click: a new tab, as with a link
+        page.locator(f"tr[data-href$='{filed.id}'] td").nth(2).click(modifiers=["Control"])
+    opened.value.wait_for_load_state()
+    assert opened.value.url.endswith(f"/admin/tickets/{filed.id}") and page.url == inbox
+    opened.value.close()
+
+    # the keyboard: j/k select, Enter opens; Tab reaches the row's link and Enter opens it
+    page.keyboard.press("j")
+    with page.expect_navigation(url=f"**/admin/tickets/{filed.id}"):
+        page.keyboard.press("Enter")
+    page.goto(inbox)
+    page.focus(f"tr[data-href$='{filed.id}'] a.subject")
+    with page.expect_navigation(url=f"**/admin/tickets/{filed.id}"):
+        page.keyboard.press("Enter")
+
+    # the shortcuts dialog opens with ? and its form closes it
+    page.keyboard.press("?")
+    assert page.evaluate("document.getElementById('shortcuts').open")
+    page.click("#shortcuts button[type=submit]")
+    assert not page.evaluate("document.getElementById('shortcuts').open")
+    assert page.dialogs == [] and page.errors == []
