@@ -96,6 +96,7 @@ def page(
         item = dict(row)
         item["context"] = json.loads(item["context"])
         item["tags"] = json.loads(item["tags"])
+        item["traits"] = json.loads(item["traits"])
         items.append(item)
     return items, total
 

@@ -158,6 +158,39 @@ def test_reply_note_and_reply_then_set_status(web: LiveServer, browser_page: Any
     assert page.dialogs == [] and page.errors == []
 
 
+def test_signed_traits_are_shown_apart_from_what_the_browser_sent(
+    web: LiveServer, browser_page: Any
+) -> None:
+    page = browser_page
+    filed = Filed(
+        web,
+        traits={"plan": "pro", "seats": 12, "beta": True, "company": f"Acme {XSS}"},
+        context={"custom": {"plan": "enterprise"}, "title": f"Invoice {XSS}"},
+    )
+    sign_in(page, web, "agent")
+    open_ticket(page, web, filed)
+
+    signed = page.locator("[data-traits]")
+    assert "Signed by Default app" in signed.locator("h2").inner_text()
+    pairs = signed.locator("dl").evaluate(
+        "dl => Object.fromEntries([...dl.querySelectorAll('dt')].map("
+        "dt => [dt.textContent, dt.nextElementSibling.textContent]))"
+    )
+    assert pairs == {"beta": "true", "company": f"Acme {XSS}", "plan": "pro", "seats": "12"}
+    assert "enterprise" not in signed.inner_text()
+
+    browser = page.locator("[data-browser-context]")
+    assert browser.count() == 2  # where they were, and the custom data
+    for index in range(2):
+        assert "unverified" in browser.nth(index).locator("h2").inner_text().lower()
+    assert "enterprise" in browser.nth(1).inner_text() and "pro" not in browser.nth(1).inner_text()
+    assert page.evaluate("() => window.__xss === undefined")
+    assert page.locator("img[onerror]").count() == 0
+    page.locator("[data-traits]").scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/admin-ticket-traits.png", full_page=True)
+    assert page.errors == []
+
+
 def row_text(page: Any, filed: Filed) -> str:
     text: str = page.locator(f"tr[data-href$='{filed.id}'] .who").inner_text()
     return text
