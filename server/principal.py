@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -13,6 +15,9 @@ class Principal:
     email: str | None = None
     name: str | None = None
     role: str | None = None  # staff only: admin, writer or agent
+    # End users only: the traits their token carries, signed by the app's backend (so agents
+    # may trust them, unlike the context a browser sends).
+    traits: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def anonymous(self) -> bool:

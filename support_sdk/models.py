@@ -344,7 +344,9 @@ class Ticket:
 
     ``visitor_token`` is set only on the response to an anonymous :meth:`create_ticket
     <support_sdk.SupportClient.create_ticket>`: keep it, it is the visitor's only way to see
-    this ticket again (pass it as ``user_token``).
+    this ticket again (pass it as ``user_token``). ``traits`` (agents only) are those of the
+    requester's user token when the ticket was filed, signed by your backend; ``context`` is
+    what the browser sent, unverified.
     """
 
     id: str
@@ -362,6 +364,7 @@ class Ticket:
     tags: tuple[str, ...] = ()
     rating: Rating | None = None
     visitor_token: str | None = None
+    traits: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Ticket:
@@ -390,6 +393,7 @@ class Ticket:
                 Rating.from_dict(_mapping(rating, "field 'rating'")) if rating is not None else None
             ),
             visitor_token=_opt_str(data, "visitor_token"),
+            traits=_frozen_mapping(data, "traits"),
         )
 
 

@@ -202,7 +202,12 @@ def seed(server: SupportServer, rng: random.Random) -> None:
     agent = SupportClient(
         server.url, app_id=server.app_id, api_key=staff_key(server, "agent", "Jo Park")
     )
-    tokens = {pid: client.user_token(pid, email=mail, name=name) for pid, name, mail in PEOPLE}
+    tokens = {  # as a host app's backend mints them: who the user is, and signed traits
+        pid: client.user_token(
+            pid, email=mail, name=name, traits={"plan": ("pro", "team")[n % 2], "seats": 3 + n}
+        )
+        for n, (pid, name, mail) in enumerate(PEOPLE)
+    }
     for n, (query, count) in enumerate(SEARCHES.items()):
         for k in range(count):  # different people, so each search counts
             who = {"Authorization": f"Bearer {client.user_token(f'searcher-{n}-{k}')}"}

@@ -80,7 +80,12 @@ def _resolve() -> Principal:
                 credential, app["id"], app["secrets"], rt.config["SUPPORT_MAX_TOKEN_AGE"]
             )
             return Principal(
-                app_id=claims.app, kind="user", id=claims.sub, email=claims.email, name=claims.name
+                app_id=claims.app,
+                kind="user",
+                id=claims.sub,
+                email=claims.email,
+                name=claims.name,
+                traits=claims.traits,
             )
         visitor = tokens.verify_visitor_token(
             credential, app["id"], rt.server_secrets, rt.config["SUPPORT_VISITOR_TOKEN_AGE"]

@@ -284,6 +284,15 @@ class TicketOutSchema(Schema):
     rating = fields.Nested(RatingSchema, dump_only=True, allow_none=True)
     assignee = fields.Str(dump_only=True, allow_none=True)
     tags = fields.List(fields.Str(), dump_only=True)
+    traits = fields.Dict(
+        keys=fields.Str(),
+        dump_only=True,
+        metadata={
+            "description": "Agents only: the traits of the requester's user token when the"
+            " ticket was filed, signed by the app's backend (unlike context, which the browser"
+            " sends unverified); {} for visitors and staff"
+        },
+    )
     visitor_token = fields.Str(
         dump_only=True,
         metadata={"description": "Anonymous filers only: lets them read the tickets they filed"},

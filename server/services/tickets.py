@@ -7,6 +7,7 @@ nothing. Internal notes never reach requesters.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +23,21 @@ from . import idempotency
 STATUSES = ("new", "open", "pending", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
 SOURCES = ("widget", "sdk", "api")
+
+
+def signed_traits(traits: Mapping[str, Any]) -> dict[str, Any]:
+    """The token's traits as a flat mapping of text, numbers, booleans and nulls.
+
+    The SDK mints only such traits; a token minted elsewhere may nest a value, which is kept
+    as its JSON text rather than dropped (it is still what the app's backend signed).
+    """
+    flat: dict[str, Any] = {}
+    for key, value in traits.items():
+        if value is None or isinstance(value, (str, int, float, bool)):
+            flat[str(key)] = value
+        else:
+            flat[str(key)] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return flat
 
 
 def _subject_from(body: str) -> str:
@@ -62,6 +78,7 @@ class TicketService:
         if agent:
             out["assignee"] = ticket["assignee"]
             out["tags"] = ticket["tags"]
+            out["traits"] = ticket["traits"]
         return out
 
     @staticmethod
@@ -145,6 +162,8 @@ class TicketService:
             "priority": data.get("priority") or "normal",
             "source": source,
             "context": dict(data.get("context") or {}),
+            # only an end-user token's traits are signed by the app; nobody else has any
+            "traits": signed_traits(requester.traits) if requester.kind == "user" else {},
             "created_at": now,
             "updated_at": now,
         }

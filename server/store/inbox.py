@@ -81,9 +81,12 @@ def page(
     where, params = _where(app_ids, **filters)
     total = int(conn.execute(f"SELECT count(*) FROM tickets t WHERE {where}", params).fetchone()[0])
     rows = conn.execute(
+        # replies: what the requester sees as answers (agents' public messages); the ticket's
+        # body is the requester's first message, so with no message the last word is theirs
         "SELECT t.*, (SELECT count(*) FROM ticket_messages m WHERE m.ticket_id = t.id"
-        " AND m.internal = 0) AS replies, (SELECT m.author_kind FROM ticket_messages m"
-        " WHERE m.ticket_id = t.id AND m.internal = 0 ORDER BY m.id DESC LIMIT 1) AS last_author"
+        " AND m.internal = 0 AND m.author_kind = 'agent') AS replies,"
+        " COALESCE((SELECT m.author_kind FROM ticket_messages m WHERE m.ticket_id = t.id"
+        " AND m.internal = 0 ORDER BY m.id DESC LIMIT 1), 'requester') AS last_author"
         f" FROM tickets t WHERE {where} ORDER BY {_SORTS.get(sort, _SORTS['updated'])}"
         " LIMIT ? OFFSET ?",
         (*params, limit, offset),
@@ -93,6 +96,7 @@ def page(
         item = dict(row)
         item["context"] = json.loads(item["context"])
         item["tags"] = json.loads(item["tags"])
+        item["traits"] = json.loads(item["traits"])
         items.append(item)
     return items, total
 

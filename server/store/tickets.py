@@ -15,14 +15,15 @@ def _ticket(row: sqlite3.Row | None) -> dict[str, Any] | None:
     ticket = dict(row)
     ticket["context"] = json.loads(ticket["context"])
     ticket["tags"] = json.loads(ticket["tags"])
+    ticket["traits"] = json.loads(ticket["traits"])
     return ticket
 
 
 def insert_ticket(conn: sqlite3.Connection, ticket: dict[str, Any]) -> int:
     cur = conn.execute(
         "INSERT INTO tickets (public_id, app_id, requester_kind, requester_id, requester_email,"
-        " requester_name, subject, body, status, priority, source, context, tags, created_at,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " requester_name, subject, body, status, priority, source, context, traits, tags,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             ticket["public_id"],
             ticket["app_id"],
@@ -36,6 +37,7 @@ def insert_ticket(conn: sqlite3.Connection, ticket: dict[str, Any]) -> int:
             ticket["priority"],
             ticket["source"],
             json.dumps(ticket["context"]),
+            json.dumps(ticket.get("traits") or {}),
             json.dumps(ticket.get("tags", [])),
             ticket["created_at"],
             ticket["updated_at"],

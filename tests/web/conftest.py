@@ -1,5 +1,6 @@
 """Fixtures for the web interface: one real server for the package (sample help center, staff
-users of every role), signed-in staff sessions over real HTTP, and one headless Chromium."""
+users of every role), signed-in staff sessions over real HTTP, and one headless Chromium with
+helpers to sign in and to audit the forms a page renders."""
 
 from __future__ import annotations
 
@@ -140,3 +141,82 @@ def field(page: str, name: str) -> str:
 def chromium(browser: Any) -> Any:
     """The session's shared Chromium (see tests/conftest.py)."""
     return browser
+
+
+@pytest.fixture
+def browser_page(chromium: Any) -> Iterator[Any]:
+    """A fresh browser context's page. It records dialogs and script errors; it dismisses
+    every dialog ("Leave site?" keeps the page) unless ``page.confirm`` is set, which accepts
+    confirmations (Archive, Restore this revision)."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.dialogs = []
+    page.errors = []
+    page.confirm = False
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+
+    def on_dialog(dialog: Any) -> None:
+        page.dialogs.append((dialog.type, dialog.message))
+        if dialog.type == "confirm" and page.confirm:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    yield page
+    context.close()
+
+
+def sign_in(page: Any, server: LiveServer, role: str) -> None:
+    """Sign in through the real sign-in form."""
+    page.goto(server.url + "/admin/login")
+    page.fill("#username", USERS[role])
+    page.fill("#password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url("**/admin/**")
+
+
+# What a page's forms must never do: render an attribute whose quotes were escaped into its
+# value, carry a pattern the browser cannot compile (Chromium compiles it with the v flag and
+# silently ignores a broken one), point list= at no datalist, or hold a value that the page's
+# own constraints refuse (the writer could not submit the form without changing it).
+_AUDIT = """() => {
+  const problems = [];
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.name ? `[name=${el.name}]` : "");
+  for (const el of document.querySelectorAll("*")) {
+    for (const attr of el.attributes) {
+      if (/^(["']|&#34;|&quot;).*(["']|&#34;|&quot;)$/s.test(attr.value)) {
+        problems.push(`${name(el)} ${attr.name}=${attr.value} is quoted inside its value`);
+      }
+    }
+  }
+  for (const el of document.querySelectorAll("[pattern]")) {
+    try { new RegExp(el.pattern, "v"); } catch (error) {
+      problems.push(`${name(el)} pattern=${el.pattern} does not compile: ${error.message}`);
+    }
+  }
+  for (const el of document.querySelectorAll("input[list]")) {
+    if (!el.list) problems.push(`${name(el)} list=${el.getAttribute("list")} names no datalist`);
+  }
+  for (const el of document.querySelectorAll("input[maxlength], textarea[maxlength]")) {
+    if (el.maxLength < 0) {
+      problems.push(`${name(el)} maxlength=${el.getAttribute("maxlength")} is no number`);
+    }
+  }
+  for (const form of document.forms) {
+    for (const el of form.elements) {
+      if (el.willValidate && el.value !== "" && !el.checkValidity()) {
+        const value = JSON.stringify(el.value);
+        problems.push(`${name(el)} refuses its own value ${value}: ${el.validationMessage}`);
+      }
+    }
+  }
+  return problems;
+}"""
+
+
+def audit_forms(page: Any) -> None:
+    """Fail if the page's forms could not be submitted as the page rendered them."""
+    problems = page.evaluate(_AUDIT)
+    assert problems == [], f"{page.url}: {problems}"

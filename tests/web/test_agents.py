@@ -152,6 +152,25 @@ def test_status_priority_assignee_and_tags(web: LiveServer, staff: Callable[[str
     assert unassign.status_code == 303
 
 
+def test_assign_to_me_is_an_action_never_a_guess(
+    web: LiveServer, staff: Callable[[str], Staff]
+) -> None:
+    client, token, ticket = file_ticket(web)
+    agent = staff("agent")
+    page = f"/admin/tickets/{ticket.id}"
+    # what the page's form sends: the dropdown's value ("" for Unassigned) and the button's
+    mine = agent.post(page, {"assignee": "", "status": "new", "action": "assign_to_me"})
+    assert '<option value="ana" selected>' in agent.get(page).text
+    assert mine.status_code == 303 and mine.headers["Location"].endswith("notice=assigned")
+    # two different assignees and no action: refused, nothing changed
+    both = agent.post(page, {"assignee": ["", "me"], "priority": "urgent"})
+    assert both.status_code == 422 and "more than one assignee" in text_of(both.text)
+    after = agent.get(page).text
+    assert '<option value="ana" selected>' in after and '<option value="normal" selected>' in after
+    same = agent.post(page, {"assignee": ["", ""], "action": "save"})  # the same twice: fine
+    assert same.status_code == 303 and '<option value="ana" selected>' not in agent.get(page).text
+
+
 def test_user_text_is_escaped_everywhere(web: LiveServer, staff: Callable[[str], Staff]) -> None:
     _, _, ticket = file_ticket(
         web,

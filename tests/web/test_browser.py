@@ -4,14 +4,13 @@ keyboard, the unsaved-changes guard, and hostile text that must never run."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
 from ..conftest import LiveServer
-from .conftest import PASSWORD, USERS
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 XSS_FLAG = "() => window.__xss === undefined"
@@ -21,31 +20,6 @@ PAYLOADS = [
     "<svg onload=window.__xss=3>",
     '"><iframe srcdoc="<script>parent.__xss=4</script>">',
 ]
-
-
-@pytest.fixture
-def browser_page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.dialogs = []
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-
-    def on_dialog(dialog: Any) -> None:
-        page.dialogs.append((dialog.type, dialog.message))
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    yield page
-    context.close()
-
-
-def sign_in(page: Any, server: LiveServer, role: str) -> None:
-    page.goto(server.url + "/admin/login")
-    page.fill("#username", USERS[role])
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url("**/admin/**")
 
 
 def test_write_publish_and_find_it(web: LiveServer, browser_page: Any) -> None:

@@ -27,6 +27,23 @@ for (const input of document.querySelectorAll("[data-select-all]")) {
   input.addEventListener("focus", () => input.select());
 }
 
+// A row of a list (the inbox) opens its item when clicked anywhere, like its link does: a
+// modifier or middle click opens a new tab, and a click that ends a text selection, or lands
+// on a control of its own, is left alone. Keyboard users have the row's link (and j/k/Enter).
+function openRow(event) {
+  const row = event.currentTarget;
+  if (event.defaultPrevented || event.target.closest("a, button, input, select, textarea, label, summary")) return;
+  const selection = window.getSelection();
+  if (selection && !selection.isCollapsed && row.contains(selection.anchorNode)) return;
+  if (event.type === "auxclick" && event.button !== 1) return; // only the middle button
+  if (event.type === "auxclick" || event.ctrlKey || event.metaKey || event.shiftKey) window.open(row.dataset.href, "_blank", "noopener");
+  else window.location.assign(row.dataset.href);
+}
+for (const row of document.querySelectorAll("[data-rows] tr[data-href]")) {
+  row.addEventListener("click", openRow);
+  row.addEventListener("auxclick", openRow);
+}
+
 // Forms marked data-warn-unsaved warn before the page is left with their text changed.
 // (The article editor has its own, richer tracking in editor.js.)
 const watched = [...document.querySelectorAll("form[data-warn-unsaved]")];

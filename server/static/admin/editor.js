@@ -3,12 +3,18 @@
 // Ctrl/⌘+S to save, and the browser's time zone for scheduled publication.
 
 const form = document.querySelector("form[data-editor]");
+const SUBMITTED = "support-editor:submitted";
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
+// The article's own fields, as the writer sees them: hidden inputs (the revision, the CSRF
+// token) are not the writer's text, so a backup is compared and restored without them.
+const SKIPPED = ["tz_offset", "action", "publish_at"];
 function fieldValues() {
   const values = {};
-  for (const [name, value] of new FormData(form)) {
-    if (!["csrf_token", "tz_offset", "action", "publish_at"].includes(name)) values[name] = String(value);
+  for (const element of form.elements) {
+    if (!element.name || element.disabled || SKIPPED.includes(element.name)) continue;
+    if (["hidden", "file", "submit", "button", "radio", "checkbox"].includes(element.type)) continue;
+    values[element.name] = element.value;
   }
   return values;
 }
@@ -40,17 +46,31 @@ if (form) {
     clearTimeout(backupTimer);
     backupTimer = setTimeout(() => {
       try {
-        localStorage.setItem(key, JSON.stringify({ values: fieldValues(), savedAt: new Date().toISOString() }));
+        const values = fieldValues();
+        const saved = same(values, initial) && !form.hasAttribute("data-keep-dirty");
+        if (saved) localStorage.removeItem(key); // typed back to what the server has
+        else localStorage.setItem(key, JSON.stringify({ values, savedAt: new Date().toISOString() }));
       } catch { /* storage full or blocked: the unload warning still protects the text */ }
     }, 600);
   }
 
-  form.addEventListener("input", () => {
+  form.addEventListener("input", (event) => {
+    // The "Translate into" box sits inside this form's markup but belongs to another form.
+    if (event.target.form && event.target.form !== form) return;
     dirty = !same(fieldValues(), initial) || form.hasAttribute("data-keep-dirty");
     showDirty();
     backup();
   });
-  form.addEventListener("submit", () => { submitting = true; });
+  form.addEventListener("submit", () => {
+    submitting = true;
+    // The next page says whether the server saved it; only then is this backup dropped.
+    try { sessionStorage.setItem(SUBMITTED, key); } catch { /* no storage */ }
+  });
+  window.addEventListener("pageshow", (event) => {
+    // Back to this page from the back/forward cache after submitting it: what it shows may be
+    // saved already (and its revision stale), so show what the server has now.
+    if (event.persisted && submitting) window.location.reload();
+  });
   window.addEventListener("beforeunload", (event) => {
     if (dirty && !submitting) {
       event.preventDefault();
@@ -63,14 +83,18 @@ if (form) {
   showDirty();
 
   // -- local backup: offer what this browser had typed but not saved ---------------------------
+  // Each article, and each new translation (source and language), has its own key, so one
+  // article's unsaved text is never offered on another's page. The backup of the form this tab
+  // just submitted is dropped once the server says it saved (data-saved), even when the save
+  // moved it to a new address (a new article, a new translation).
   try {
-    if (form.hasAttribute("data-clean-backup")) {
-      localStorage.removeItem(key);
-      const extra = form.dataset.cleanBackup;
-      if (extra) localStorage.removeItem(key.replace(/:[^:]*$/, ":" + extra));
-    } else if (!form.hasAttribute("data-keep-dirty")) {
+    const submitted = sessionStorage.getItem(SUBMITTED);
+    sessionStorage.removeItem(SUBMITTED);
+    if (form.hasAttribute("data-saved") && submitted) localStorage.removeItem(submitted);
+    if (!form.hasAttribute("data-keep-dirty")) {
       const saved = JSON.parse(localStorage.getItem(key) || "null");
       if (saved && saved.values && !same(saved.values, initial)) offerRestore(saved);
+      else if (saved) localStorage.removeItem(key); // it holds nothing that is not saved
     }
   } catch { /* no storage */ }
 
@@ -90,7 +114,10 @@ if (form) {
     discard.textContent = "Discard";
     text.append(restore, " ", discard);
     box.append(text);
-    form.before(box);
+    // Its own place above the editor (beside an original, the form must stay in its column).
+    const slot = document.querySelector("[data-backup-slot]");
+    if (slot) slot.append(box);
+    else form.before(box);
     restore.addEventListener("click", () => {
       for (const [name, value] of Object.entries(saved.values)) {
         const field = form.elements.namedItem(name);

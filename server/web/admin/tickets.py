@@ -24,7 +24,9 @@ NOTICES = {
     "replied": "Reply sent. The requester sees it in “My tickets”.",
     "noted": "Internal note added. Only agents see it.",
     "updated": "Ticket updated.",
+    "assigned": "Assigned to you.",
 }
+ASSIGN_TO_ME = "assign_to_me"
 
 
 def _app_ids() -> list[str]:
@@ -137,15 +139,36 @@ def update(ticket_id: str) -> BaseResponse:
     priority = request.form.get("priority")
     if priority in PRIORITIES:
         changes["priority"] = priority
-    if "assignee" in request.form:
-        value = request.form["assignee"].strip()
-        value = me.handle if value == "me" else value
-        if value and value not in _people([app_id]) and value != current.get("assignee"):
-            raise ValidationFailed("no such agent", details={"assignee": [value]})
-        changes["assignee"] = value or None
+    assignee = _assignee(me.handle)
+    if assignee is not None:
+        if assignee and assignee not in _people([app_id]) and assignee != current.get("assignee"):
+            raise ValidationFailed("no such agent", details={"assignee": [assignee]})
+        changes["assignee"] = assignee or None
     if "tags" in request.form:
         tags = [t.strip() for t in request.form["tags"].split(",") if t.strip()]
         changes["tags"] = list(dict.fromkeys(t[:40] for t in tags))[:20]
     if changes:
         rt.tickets.update(me.principal(app_id), ticket_id, changes)
-    return redirect(url_for(".ticket", ticket_id=ticket_id, notice="updated"), code=303)
+    notice = "assigned" if request.form.get("action") == ASSIGN_TO_ME else "updated"
+    return redirect(url_for(".ticket", ticket_id=ticket_id, notice=notice), code=303)
+
+
+def _assignee(my_handle: str) -> str | None:
+    """The assignee the form asks for: a handle, "" for nobody, or None to leave it alone.
+
+    "Assign to me" is its own action (the button's ``action`` value), so it never depends on
+    which of two ``assignee`` fields a browser sends first. Several different ``assignee``
+    values without that action are ambiguous and refused rather than guessed.
+    """
+    if request.form.get("action") == ASSIGN_TO_ME:
+        return my_handle
+    values = {value.strip() for value in request.form.getlist("assignee")}
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ValidationFailed(
+            "the form asked for more than one assignee; choose one",
+            details={"assignee": sorted(values)},
+        )
+    value = values.pop()
+    return my_handle if value == "me" else value
