@@ -273,12 +273,14 @@ def _only_app(rt: Runtime) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 def run(data_dir: Path, host: str, port: int) -> None:
-    """Serve with the development server (one process, threads)."""
+    """Serve in one process with a thread per request (development and trying things out)."""
     from .app import create_app
+    from .serving import threaded_server
 
     app = _create(data_dir, create_app)
-    click.echo(f"Serving on http://{host}:{port}/api/v1/health", err=True)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    server = threaded_server(app, host, port, log_requests=True)  # a busy port: one line, exit 1
+    click.echo(f"Serving on http://{host}:{server.server_port}  (Ctrl+C to stop)", err=True)
+    server.serve_forever()
 
 
 @main.command()

@@ -131,13 +131,25 @@ def add_demo_pages(app: Flask, creds: dict[str, Any]) -> None:
         return Response(status=204)
 
 
+def remember_url(data_dir: Path, creds: dict[str, Any], url: str) -> None:
+    """Keep where this run serves in the credentials file, which the examples read (a later
+    ``make run PORT=…`` serves elsewhere)."""
+    creds["url"] = url
+    path = data_dir / CREDENTIALS
+    path.write_text(json.dumps(creds, indent=2), encoding="utf-8")
+    path.chmod(0o600)
+
+
 def run_demo(data_dir: Path, host: str, port: int, content: Path | None) -> None:
     from .app import create_app
+    from .serving import threaded_server
 
-    base = f"http://{host}:{port}"
-    creds = prepare(data_dir, base, content)
+    creds = prepare(data_dir, f"http://{host}:{port}", content)
     app = create_app(data_dir=data_dir)
     add_demo_pages(app, creds)
+    server = threaded_server(app, host, port, log_requests=False)  # a busy port: one line
+    base = f"http://{host}:{server.server_port}"
+    remember_url(data_dir, creds, base)
     admin = (
         f"(user {creds.get('admin_username', '-')}, password {creds.get('admin_password', '-')})"
     )
@@ -154,4 +166,4 @@ Support SDK demo
   (credentials kept in {data_dir / CREDENTIALS}; data in {data_dir / datadir.DATABASE})
 Press Ctrl+C to stop.
 """)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    server.serve_forever()
