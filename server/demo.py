@@ -51,21 +51,19 @@ CSP = (
 )
 
 
-def _default_content() -> Path:
-    return Path(__file__).resolve().parent.parent / "examples" / "help_center"
-
-
 def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]:
-    """Initialise the demo data directory once; later runs reuse it."""
+    """Initialise the demo data directory once: the sample help center (or ``content``), keys,
+    an admin and, with the sample, a fortnight of sample tickets and analytics. Later runs
+    reuse the directory and add nothing."""
     from .cli import _runtime, initialise
-    from .transfer import apply_import, plan_import
+    from .transfer import apply_import, plan_import, sample_folder
 
     creds_path = data_dir / CREDENTIALS
     if creds_path.exists():
         creds: dict[str, Any] = json.loads(creds_path.read_text(encoding="utf-8"))
         return creds
     creds = initialise(data_dir, [origin, *EXAMPLE_ORIGINS], "Ledgerly (demo)")
-    folder = content or _default_content()
+    folder = content or sample_folder()
     rt = _runtime(data_dir)
     plan = plan_import(rt.articles, creds["app_id"], folder)
     if plan.problems:
