@@ -27,14 +27,19 @@ from flask import (
 
 from support_sdk.tokens import mint_user_token
 
-from . import datadir
+from . import datadir, demo_data, demo_seed
 from .services import apps as app_service
 
 # The examples in examples/ run on these ports and embed the demo's widget.
 EXAMPLE_ORIGINS = ("http://127.0.0.1:5000", "http://127.0.0.1:5001", "http://127.0.0.1:5002")
 CREDENTIALS = "demo-credentials.json"
-DEMO_USER = {"user_id": "demo-user-1", "email": "ada@example.com", "name": "Ada Lovelace"}
-APP_VERSION = "2.3.1"
+# The demo page's signed-in user, whose sample tickets the widget's "Messages" shows.
+DEMO_USER = {
+    "user_id": demo_data.PEOPLE["ada"].id,
+    "email": demo_data.PEOPLE["ada"].email,
+    "name": demo_data.PEOPLE["ada"].name,
+}
+APP_VERSION = demo_data.APP_VERSION
 PAGES = (
     "dashboard",
     "invoices",
@@ -74,6 +79,8 @@ def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]
     raw_agent, _ = app_service.create_key(rt.db, creds["app_id"], "agent", "demo agent")
     admin_password = secrets.token_urlsafe(12)
     rt.staff.create_user("admin", admin_password, "admin", display_name="Demo admin")
+    if content is None:  # the sample activity reads and cites the sample help center
+        demo_seed.seed(rt, creds["app_id"], origin)
     creds.update(
         writer_api_key=raw_writer,
         agent_api_key=raw_agent,
