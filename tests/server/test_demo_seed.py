@@ -15,6 +15,7 @@ from support_server.demo_data import PEOPLE, SEARCHES, TICKETS
 from support_server.principal import Principal
 from support_server.services.analytics import DateRange
 
+ROOT = Path(__file__).resolve().parent.parent.parent
 DAY = 24 * 3600
 ORIGIN = "http://127.0.0.1:8123"
 
@@ -91,6 +92,15 @@ def test_the_analytics_summary_has_shape(demo_dir: tuple[Path, dict[str, Any]]) 
     assert report["csat"]["ratings"] >= 1
     viewed = [a for a in report["articles"] if a["views"]]
     assert len(viewed) >= 5
+
+
+def test_the_readme_describes_the_sample_activity() -> None:
+    words = {3: "three", 5: "five", 9: "nine", 30: "thirty"}
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    rated = sum(any(step.kind == "rating" for step in t.steps) for t in TICKETS)
+    assert f"{words[len(TICKETS)]} tickets from {words[len(PEOPLE)]} customers" in readme
+    assert f"{words[rated]} solved tickets with CSAT ratings" in readme
+    assert f"{words[len(SEARCHES)]} searches" in readme
 
 
 def test_restarting_the_demo_seeds_nothing_more(demo_dir: tuple[Path, dict[str, Any]]) -> None:
