@@ -177,7 +177,10 @@ def _search(rt: Runtime, app_id: str, who: str, query: str, locale: str) -> Call
 
 
 def _read(rt: Runtime, app_id: str, slug: str, locale: str) -> Callable[[], None]:
-    return lambda: rt.articles.published(app_id, slug, locale)  # counts the view
+    def run() -> None:
+        rt.articles.published(app_id, slug, locale)  # what the widget's GET does: count a view
+
+    return run
 
 
 def _session(
@@ -191,15 +194,17 @@ def _session(
 ) -> None:
     session = secrets.token_hex(8)
     sender, voter = _reader(who)
-    timeline.at(started, lambda: rt.events.event(app_id, "help_opened", session, sender))
+
+    def event(kind: str, slug: str = "") -> Callable[[], None]:
+        return lambda: rt.events.event(app_id, kind, session, sender, slug)
+
+    def feedback(slug: str, helpful: bool) -> Callable[[], None]:
+        return lambda: rt.articles.feedback(app_id, slug, "en", helpful, "", voter)
+
+    timeline.at(started, event("help_opened"))
     for n, slug in enumerate(slugs, start=1):
         at = started + 45 * n
         timeline.at(at, _read(rt, app_id, slug, "en"))
-        timeline.at(
-            at, lambda slug=slug: rt.events.event(app_id, "article_viewed", session, sender, slug)
-        )
+        timeline.at(at, event("article_viewed", slug))
         if vote is not None:
-            timeline.at(
-                at + 30,
-                lambda slug=slug: rt.articles.feedback(app_id, slug, "en", vote, "", voter),
-            )
+            timeline.at(at + 30, feedback(slug, vote))
