@@ -52,5 +52,9 @@ def support_settings(env: Mapping[str, str] = os.environ) -> dict[str, str]:
 def check_reachable(url: str) -> None:
     try:
         requests.get(f"{url.rstrip('/')}/api/v1/health", timeout=3).raise_for_status()
-    except requests.RequestException as exc:
-        sys.exit(f"No Support server answers at {url} ({exc}): is `make run` still running?")
+    except requests.HTTPError as exc:
+        sys.exit(
+            f"The server at {url} is not a healthy Support server ({exc.response.status_code})."
+        )
+    except requests.RequestException:
+        sys.exit(f"No Support server answers at {url}: is `make run` still running?")
