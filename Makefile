@@ -8,18 +8,31 @@ PORT ?= 8000
 
 .PHONY: run test lint format install bench clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+# Installs say nothing of their own: no pip version notice, and not setuptools' "Editable
+# installation" notice (setuptools says it for every editable install; ours imports fine).
+# Whatever else pip prints comes from this machine's pip configuration.
+PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONWARNINGS="ignore:Editable installation" \
+	$(BIN)/python -m pip --quiet
 
-$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $@
+$(BIN)/python:
+	@echo "Creating $(VENV) ..."
+	@$(PYTHON) -m venv $(VENV)
+
+# `make run` needs the server and its dependencies only; `make test` adds the test tools.
+$(VENV)/.installed-run: $(BIN)/python setup.cfg pyproject.toml
+	@echo "Installing support-sdk[server] into $(VENV) ..."
+	@$(PIP) install -e '.[server]'
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-run
+	@echo "Installing the test tools ([dev]) into $(VENV) ..."
+	@$(PIP) install -e '.[dev]'
+	@touch $@
 
 install: $(VENV)/.installed
 
-run: install
-	$(BIN)/support-server demo --data-dir $(DEMO_DIR) --host $(HOST) --port $(PORT)
+run: $(VENV)/.installed-run
+	@$(BIN)/support-server demo --data-dir $(DEMO_DIR) --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check support_sdk server tests benchmarks examples

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,15 +88,35 @@ def initialise(
     }
 
 
+# What `init --env` prints: the names the SDK, its CLI and the README's tour read.
+ENV_NAMES = {
+    "SUPPORT_APP_ID": "app_id",
+    "SUPPORT_APP_SECRET": "app_secret",
+    "SUPPORT_API_KEY": "admin_api_key",
+}
+
+
 @main.command()
 @_data_dir
 @click.option("--origin", "origins", multiple=True, help="A site allowed to embed the widget.")
 @click.option("--name", default="Default app", show_default=True, help="Name of the first app.")
 @_json
-def init(data_dir: Path, origins: tuple[str, ...], name: str, as_json: bool) -> None:
+@click.option(
+    "--env",
+    "as_env",
+    is_flag=True,
+    help="Print shell export lines (SUPPORT_APP_ID, SUPPORT_APP_SECRET, SUPPORT_API_KEY).",
+)
+def init(data_dir: Path, origins: tuple[str, ...], name: str, as_json: bool, as_env: bool) -> None:
     """Create a data directory with its first app; prints the app secret and an admin key once."""
+    if as_json and as_env:
+        raise click.UsageError("give --json or --env, not both")
     creds = initialise(data_dir, origins, name)
-    _out(creds, as_json)
+    if as_env:
+        for env_name, key in ENV_NAMES.items():
+            click.echo(f"export {env_name}={shlex.quote(str(creds[key]))}")
+    else:
+        _out(creds, as_json)
     if not as_json:
         click.echo("\nKeep the app secret and the admin key: they are not shown again.", err=True)
 
@@ -273,12 +294,14 @@ def _only_app(rt: Runtime) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 def run(data_dir: Path, host: str, port: int) -> None:
-    """Serve with the development server (one process, threads)."""
+    """Serve in one process with a thread per request (development and trying things out)."""
     from .app import create_app
+    from .serving import threaded_server
 
     app = _create(data_dir, create_app)
-    click.echo(f"Serving on http://{host}:{port}/api/v1/health", err=True)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    server = threaded_server(app, host, port, log_requests=True)  # a busy port: one line, exit 1
+    click.echo(f"Serving on http://{host}:{server.server_port}  (Ctrl+C to stop)", err=True)
+    server.serve_forever()
 
 
 @main.command()
@@ -328,14 +351,24 @@ def reindex(data_dir: Path) -> None:
 
 # -- docs folders --------------------------------------------------------------------------
 @main.command("import")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument(
+    "folder", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
 @_data_dir
 @click.option("--app", "app", default=None, help="App id or name (default: the only app).")
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
-def import_(folder: Path, data_dir: Path, app: str | None, dry_run: bool) -> None:
-    """Import a folder of Markdown files with front matter (all or nothing)."""
-    from .transfer import apply_import, plan_import
+@click.option(
+    "--sample", is_flag=True, help="Import the sample help center that ships with the server."
+)
+def import_(
+    folder: Path | None, data_dir: Path, app: str | None, dry_run: bool, sample: bool
+) -> None:
+    """Import a folder of Markdown files with front matter (all or nothing), or --sample."""
+    from .transfer import apply_import, plan_import, sample_folder
 
+    if (folder is None) == (not sample):
+        raise click.UsageError("give a FOLDER or --sample (not both)")
+    folder = folder or sample_folder()
     rt = _runtime(data_dir)
     app_id = app_service.get_app(rt.db, app)["id"] if app else _only_app(rt)
     plan = plan_import(rt.articles, app_id, folder)
@@ -378,7 +411,7 @@ def export(folder: Path, data_dir: Path, app: str | None) -> None:
     "--content",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Help-center folder (default: examples/help_center).",
+    help="Help-center folder (default: the sample help center).",
 )
 def demo(data_dir: Path, host: str, port: int, content: Path | None) -> None:
     """Set up (once) and serve a demo: sample help center plus a host page with the widget."""

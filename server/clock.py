@@ -1,13 +1,34 @@
-"""The server's notion of now, in one place so tests can pin it."""
+"""The server's notion of now, in one place so tests can pin it.
+
+:func:`pinned` sets now for the code it wraps, in this thread only: the demo uses it to file
+its sample tickets and searches through the ordinary services, back-dated over two weeks.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
+
+# A context variable, not a module global: a pinned clock never leaks to other threads.
+_pinned: ContextVar[float | None] = ContextVar("support_server_pinned_now", default=None)
 
 
 def now() -> float:
-    return time.time()
+    pinned = _pinned.get()
+    return time.time() if pinned is None else pinned
+
+
+@contextmanager
+def pinned(ts: float) -> Iterator[None]:
+    """Within the block, :func:`now` answers ``ts``."""
+    token = _pinned.set(ts)
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
 
 
 def iso(ts: float | None = None) -> str:

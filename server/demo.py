@@ -27,14 +27,19 @@ from flask import (
 
 from support_sdk.tokens import mint_user_token
 
-from . import datadir
+from . import datadir, demo_data, demo_seed
 from .services import apps as app_service
 
 # The examples in examples/ run on these ports and embed the demo's widget.
 EXAMPLE_ORIGINS = ("http://127.0.0.1:5000", "http://127.0.0.1:5001", "http://127.0.0.1:5002")
 CREDENTIALS = "demo-credentials.json"
-DEMO_USER = {"user_id": "demo-user-1", "email": "ada@example.com", "name": "Ada Lovelace"}
-APP_VERSION = "2.3.1"
+# The demo page's signed-in user, whose sample tickets the widget's "Messages" shows.
+DEMO_USER = {
+    "user_id": demo_data.PEOPLE["ada"].id,
+    "email": demo_data.PEOPLE["ada"].email,
+    "name": demo_data.PEOPLE["ada"].name,
+}
+APP_VERSION = demo_data.APP_VERSION
 PAGES = (
     "dashboard",
     "invoices",
@@ -51,21 +56,19 @@ CSP = (
 )
 
 
-def _default_content() -> Path:
-    return Path(__file__).resolve().parent.parent / "examples" / "help_center"
-
-
 def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]:
-    """Initialise the demo data directory once; later runs reuse it."""
+    """Initialise the demo data directory once: the sample help center (or ``content``), keys,
+    an admin and, with the sample, a fortnight of sample tickets and analytics. Later runs
+    reuse the directory and add nothing."""
     from .cli import _runtime, initialise
-    from .transfer import apply_import, plan_import
+    from .transfer import apply_import, plan_import, sample_folder
 
     creds_path = data_dir / CREDENTIALS
     if creds_path.exists():
         creds: dict[str, Any] = json.loads(creds_path.read_text(encoding="utf-8"))
         return creds
     creds = initialise(data_dir, [origin, *EXAMPLE_ORIGINS], "Ledgerly (demo)")
-    folder = content or _default_content()
+    folder = content or sample_folder()
     rt = _runtime(data_dir)
     plan = plan_import(rt.articles, creds["app_id"], folder)
     if plan.problems:
@@ -76,6 +79,8 @@ def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]
     raw_agent, _ = app_service.create_key(rt.db, creds["app_id"], "agent", "demo agent")
     admin_password = secrets.token_urlsafe(12)
     rt.staff.create_user("admin", admin_password, "admin", display_name="Demo admin")
+    if content is None:  # the sample activity reads and cites the sample help center
+        demo_seed.seed(rt, creds["app_id"], origin)
     creds.update(
         writer_api_key=raw_writer,
         agent_api_key=raw_agent,
@@ -131,13 +136,25 @@ def add_demo_pages(app: Flask, creds: dict[str, Any]) -> None:
         return Response(status=204)
 
 
+def remember_url(data_dir: Path, creds: dict[str, Any], url: str) -> None:
+    """Keep where this run serves in the credentials file, which the examples read (a later
+    ``make run PORT=…`` serves elsewhere)."""
+    creds["url"] = url
+    path = data_dir / CREDENTIALS
+    path.write_text(json.dumps(creds, indent=2), encoding="utf-8")
+    path.chmod(0o600)
+
+
 def run_demo(data_dir: Path, host: str, port: int, content: Path | None) -> None:
     from .app import create_app
+    from .serving import threaded_server
 
-    base = f"http://{host}:{port}"
-    creds = prepare(data_dir, base, content)
+    creds = prepare(data_dir, f"http://{host}:{port}", content)
     app = create_app(data_dir=data_dir)
     add_demo_pages(app, creds)
+    server = threaded_server(app, host, port, log_requests=False)  # a busy port: one line
+    base = f"http://{host}:{server.server_port}"
+    remember_url(data_dir, creds, base)
     admin = (
         f"(user {creds.get('admin_username', '-')}, password {creds.get('admin_password', '-')})"
     )
@@ -154,4 +171,4 @@ Support SDK demo
   (credentials kept in {data_dir / CREDENTIALS}; data in {data_dir / datadir.DATABASE})
 Press Ctrl+C to stop.
 """)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    server.serve_forever()

@@ -1,7 +1,10 @@
-"""Running the app under gunicorn: several worker processes, each building its own app.
+"""Serving the app: in one process with a thread per request (`support-server run`, the demo),
+or under gunicorn with several worker processes (`support-server serve`).
 
-Nothing is preloaded in the master: every worker opens its own database connections and
-search index after the fork, as SQLite and Whoosh require.
+The threaded server is werkzeug's, made directly rather than through ``Flask.run``, so it
+prints no "development server" banner: the caller prints the one URL that matters. Under
+gunicorn nothing is preloaded in the master: every worker opens its own database connections
+and search index after the fork, as SQLite and Whoosh require.
 """
 
 from __future__ import annotations
@@ -11,6 +14,23 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+
+class _ErrorsOnly(WSGIRequestHandler):
+    """Logs what goes wrong, not a line per request (the widget alone makes dozens)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def threaded_server(app: Flask, host: str, port: int, *, log_requests: bool) -> BaseWSGIServer:
+    """A bound, not yet serving, server; ``serve_forever()`` returns on Ctrl+C.
+
+    Port 0 picks a free port: read the real one from ``server_port``.
+    """
+    handler = WSGIRequestHandler if log_requests else _ErrorsOnly
+    return make_server(host, port, app, threaded=True, request_handler=handler)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]

@@ -4,6 +4,9 @@ The folder format is :mod:`support_sdk.docs`, shared with ``support-sdk articles
 An import checks every file first (the format rules, then the API's own schema) and writes
 nothing if any file is bad; then it creates new articles and updates changed ones, matched by
 (slug, locale). Importing an unchanged folder changes nothing.
+
+The sample help center (``support-server import --sample`` and the demo) ships inside the
+package, so it is there after ``pip install`` as well as in a source checkout.
 """
 
 from __future__ import annotations
@@ -20,6 +23,16 @@ from support_sdk.docs import DocFile, FileProblem, article_fields, read_folder, 
 from .api.schemas import ArticleInSchema
 from .services.articles import ArticleService
 from .store import articles as article_store
+
+
+def sample_folder() -> Path:
+    """The sample help center: ``support_server/sample_help_center`` in an installed wheel,
+    ``examples/help_center`` in a source checkout (where the wheel's copy comes from)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "sample_help_center", here.parent / "examples" / "help_center"):
+        if any(candidate.glob("*/*.md")):
+            return candidate
+    raise RuntimeError(f"the sample help center is missing (looked near {here})")
 
 
 @dataclass

@@ -123,15 +123,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
-        """Report the crash as a ticket carrying the traceback, then apologise."""
+        """Report the crash as a ticket carrying the traceback, then apologise, saying whether
+        the report reached the team (never claim a report that was not sent)."""
         original = getattr(error, "original_exception", None) or error
         user = current_user()
+        ticket = None
         try:
             with client() as support_client:
                 token = None
                 if user:
                     token = support_client.user_token(user["id"], email=user["email"])
-                support_client.report_exception(
+                ticket = support_client.report_exception(
                     original,
                     user_token=token,
                     context={"url": request.url},
@@ -139,6 +141,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                 )
         except SupportError as exc:  # never let error reporting fail the error page
             log.warning("could not report the error: %s", exc)
-        return render_template("error.html"), 500
+        return render_template("error.html", ticket=ticket), 500
 
     return app

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from examples.flask_shop import create_app
-from support_sdk.testing import SupportServer
+from support_sdk.testing import SupportServer, free_port
 from support_sdk.tokens import verify_user_token
 
 
@@ -132,10 +132,11 @@ def test_a_crash_is_reported_with_its_traceback_and_no_secrets(
     with shop.test_client() as browser, caplog.at_level(logging.CRITICAL):
         response = signed_in(browser).get("/reports/export")
     assert response.status_code == 500
-    assert "We have been told about it" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
     with support_server.staff_client("agent") as agent:
         tickets = agent.tickets().items
     crash = next(t for t in tickets if t.subject == "Error: RuntimeError")
+    assert f"We have been told about it (report {crash.id})" in page
     exception = crash.context["exception"]
     assert exception["message"] == "the export service timed out"
     assert "export_report" in exception["traceback"]
@@ -155,3 +156,23 @@ def test_a_failing_user_loader_never_breaks_the_page(
     with shop.test_client() as browser, caplog.at_level(logging.CRITICAL):
         response = signed_in(browser).get("/")
     assert response.status_code == 200 and widget_tag(response.get_data(as_text=True)) is None
+
+
+def test_the_error_page_never_claims_a_report_that_failed(
+    support_server: SupportServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    shop = create_app(
+        {
+            "SUPPORT_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens there
+            "SUPPORT_APP_ID": support_server.app_id,
+            "SUPPORT_APP_SECRET": support_server.app_secret,
+            "SECRET_KEY": "test",
+            "PROPAGATE_EXCEPTIONS": False,
+        }
+    )
+    with shop.test_client() as browser, caplog.at_level(logging.CRITICAL):
+        response = signed_in(browser).get("/reports/export")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "We have been told" not in page
+    assert "We could not send an error report just now" in page

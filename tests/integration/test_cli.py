@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,36 @@ def test_apps_update_refuses_nothing_to_do_and_bad_colours(data_dir: Path) -> No
         ).stdout
     )
     assert good["theme_color"] == "#2563eb" and good["origins"] == ["http://shop.test"]
+
+
+def test_init_env_prints_shell_exports_a_shell_can_source(data_dir: Path, tmp_path: Path) -> None:
+    printed = cli("init", "--data-dir", str(data_dir), "--env").stdout
+    assert [line.split("=", 1)[0] for line in printed.splitlines()] == [
+        "export SUPPORT_APP_ID",
+        "export SUPPORT_APP_SECRET",
+        "export SUPPORT_API_KEY",
+    ]
+    (tmp_path / "support.env").write_text(printed, encoding="utf-8")
+    seen = subprocess.run(
+        ["sh", "-c", '. ./support.env && echo "$SUPPORT_APP_ID $SUPPORT_API_KEY"'],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    listed = json.loads(cli("apps", "list", "--data-dir", str(data_dir), "--json").stdout)
+    assert seen[0] == listed[0]["app_id"] and seen[1].startswith("sk_")
+    both = cli("init", "--data-dir", str(tmp_path / "x"), "--env", "--json", check=False)
+    assert both.returncode == 2 and "--json or --env" in both.stderr
+    assert not (tmp_path / "x").exists()  # refused before anything was created
+
+
+def test_import_sample_loads_the_shipped_help_center_once(data_dir: Path) -> None:
+    init_data_dir(data_dir)
+    first = cli("import", "--sample", "--data-dir", str(data_dir))
+    assert "56 to create, 0 to update, 0 unchanged" in first.stdout
+    again = cli("import", "--sample", "--data-dir", str(data_dir))
+    assert "0 to create, 0 to update, 56 unchanged" in again.stdout
+    for args in ((), ("--sample", str(HELP_CENTER))):
+        wrong = cli("import", *args, "--data-dir", str(data_dir), check=False)
+        assert wrong.returncode == 2 and "give a FOLDER or --sample" in wrong.stderr

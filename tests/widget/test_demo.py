@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,47 +10,23 @@ from typing import Any
 import pytest
 import requests
 
-from ..servers import free_port
+from ..servers import free_port, running_demo
 from .conftest import READY
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The demo on a port of its own; yields its URL and data dir."""
     data_dir = tmp_path_factory.mktemp("demo") / "data"
-    port = free_port()
-    log = data_dir.parent / "demo.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "support-server"),
-                "demo",
-                "--data-dir",
-                str(data_dir),
-                "--port",
-                str(port),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "SUPPORT_RATE_LIMITS_ENABLED": "false"},
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{url}/api/v1/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(Path(log).read_text())
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+    with running_demo(data_dir, free_port(), data_dir.parent / "demo.log") as url:
+        yield url, data_dir
+
+
+@pytest.fixture(scope="module")
+def demo(demo_run: tuple[str, Path]) -> str:
+    return demo_run[0]
 
 
 def test_demo_page_is_a_product_with_the_widget(demo: str) -> None:
@@ -96,5 +68,63 @@ def test_demo_in_a_browser(demo: str, browser: Any) -> None:
         page.locator("support-widget button[type=submit]").click()
         page.locator("support-widget .done h3", has_text="Message sent").wait_for()
         assert errors == []
+    finally:
+        context.close()
+
+
+def credentials(data_dir: Path) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads((data_dir / "demo-credentials.json").read_text())
+    return found
+
+
+def test_the_demo_prints_only_what_a_newcomer_needs(demo_run: tuple[str, Path]) -> None:
+    url, data_dir = demo_run
+    requests.get(f"{url}/invoices/new", timeout=10).raise_for_status()
+    requests.get(f"{url}/widget/v1/loader.js", timeout=10).raise_for_status()
+    printed = (data_dir.parent / "demo.log").read_text(encoding="utf-8")
+    assert f"Demo host page : {url}/" in printed
+    assert f"Admin          : {url}/admin   (user admin, password " in printed
+    assert "development server" not in printed and "Running on" not in printed  # no banner
+    assert '"GET /' not in printed  # and no line per request
+    assert credentials(data_dir)["url"] == url  # where the examples find it
+
+
+def test_the_demo_starts_with_sample_tickets_and_analytics(demo_run: tuple[str, Path]) -> None:
+    url, data_dir = demo_run
+    creds = credentials(data_dir)
+    agent = {"Authorization": f"Bearer {creds['agent_api_key']}"}
+    tickets = requests.get(f"{url}/api/v1/tickets?limit=50", headers=agent, timeout=10).json()
+    subjects = [t["subject"] for t in tickets["items"]]
+    assert len(subjects) >= 6 and "VAT is missing from invoice INV-2024-0139" in subjects
+    admin = {"Authorization": f"Bearer {creds['admin_api_key']}"}
+    summary = requests.get(f"{url}/api/v1/analytics/summary", headers=admin, timeout=10).json()
+    assert summary["searches"]["total"] > 0 and summary["searches"]["zero_results"] > 0
+    assert summary["tickets"]["total"] >= 6 and summary["csat"]["ratings"] >= 1
+    assert summary["deflection"]["help_sessions"] > 0
+
+
+def test_a_newcomer_signs_in_and_sees_the_inbox_and_analytics(
+    demo_run: tuple[str, Path], browser: Any
+) -> None:
+    url, data_dir = demo_run
+    creds = credentials(data_dir)
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/admin/login")
+        page.fill("#username", creds["admin_username"])
+        page.fill("#password", creds["admin_password"])
+        page.click("button.primary")
+        page.wait_for_url("**/admin/**")
+        page.goto(f"{url}/admin/tickets/")
+        page.get_by_text("Bank feed sync fails every morning").first.wait_for()
+        assert page.get_by_text("Two-factor code is always rejected").count() >= 1
+        page.screenshot(path="/tmp/newcomer-demo-inbox.png", full_page=True)
+        page.get_by_text("Bank feed sync fails every morning").first.click()
+        page.get_by_text("engineering is on it").first.wait_for()  # the internal note
+        page.screenshot(path="/tmp/newcomer-demo-ticket.png", full_page=True)
+        page.goto(f"{url}/admin/analytics/")
+        page.get_by_text("payroll").first.wait_for()  # a search that found nothing
+        page.screenshot(path="/tmp/newcomer-demo-analytics.png", full_page=True)
     finally:
         context.close()
