@@ -155,7 +155,7 @@ def test_status_priority_assignee_and_tags(web: LiveServer, staff: Callable[[str
 def test_assign_to_me_is_an_action_never_a_guess(
     web: LiveServer, staff: Callable[[str], Staff]
 ) -> None:
-    client, token, ticket = file_ticket(web)
+    _client, _token, ticket = file_ticket(web)
     agent = staff("agent")
     page = f"/admin/tickets/{ticket.id}"
     # what the page's form sends: the dropdown's value ("" for Unassigned) and the button's
