@@ -14,7 +14,15 @@ from ..services.idempotency import fingerprint
 from ..services.tickets import SOURCES
 from . import schemas
 from .auth import principal, rate_limit
-from .handlers import decode_cursor, dump, encode_cursor, load_args, load_body, runtime
+from .handlers import (
+    decode_cursor,
+    dump,
+    encode_cursor,
+    json_body,
+    load_args,
+    load_body,
+    runtime,
+)
 from .openapi import documented
 
 bp = Blueprint("tickets", __name__)
@@ -63,7 +71,7 @@ def create() -> Response:
         data,
         source=source,
         idempotency_key=request.headers.get("Idempotency-Key"),
-        fingerprint=fingerprint("POST", request.path, request.get_json()),
+        fingerprint=fingerprint("POST", request.path, json_body()),
         scope=who.key,
         extra={"visitor_token": visitor_token} if visitor_token else None,
     )
@@ -122,7 +130,7 @@ def reply(ticket_id: str) -> Response:
         data["body"],
         data["internal"],
         idempotency_key=request.headers.get("Idempotency-Key"),
-        fingerprint=fingerprint("POST", request.path, request.get_json()),
+        fingerprint=fingerprint("POST", request.path, json_body()),
     )
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return dump(schemas.MessageOutSchema(), message, status, headers)
