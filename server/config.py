@@ -91,6 +91,13 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "SUPPORT_TOKEN_LEEWAY",
+        60,
+        "Seconds of clock difference tolerated between the host that mints a token and this "
+        "server, both ways (a token signed slightly in the future, or just past its expiry).",
+        _non_negative_int,
+    ),
+    Setting(
         "SUPPORT_VISITOR_TOKEN_AGE",
         90 * 86400,
         "Lifetime, in seconds, of the visitor tokens given to anonymous people who file a ticket.",

@@ -77,13 +77,21 @@ def _resolve() -> Principal:
             raise tokens.BadSignature(_INVALID)
         if credential.startswith(tokens.USER_TOKEN_PREFIX):
             claims = tokens.verify_user_token(
-                credential, app["id"], app["secrets"], rt.config["SUPPORT_MAX_TOKEN_AGE"]
+                credential,
+                app["id"],
+                app["secrets"],
+                rt.config["SUPPORT_MAX_TOKEN_AGE"],
+                leeway=rt.config["SUPPORT_TOKEN_LEEWAY"],
             )
             return Principal(
                 app_id=claims.app, kind="user", id=claims.sub, email=claims.email, name=claims.name
             )
         visitor = tokens.verify_visitor_token(
-            credential, app["id"], rt.server_secrets, rt.config["SUPPORT_VISITOR_TOKEN_AGE"]
+            credential,
+            app["id"],
+            rt.server_secrets,
+            rt.config["SUPPORT_VISITOR_TOKEN_AGE"],
+            leeway=rt.config["SUPPORT_TOKEN_LEEWAY"],
         )
         return Principal(
             app_id=visitor.app,
@@ -92,6 +100,10 @@ def _resolve() -> Principal:
             email=visitor.email,
             name=visitor.name,
         )
+    except tokens.TokenNotYetValid as exc:
+        raise Unauthorized(
+            f"{exc}; fix the clock (NTP) or raise SUPPORT_TOKEN_LEEWAY", code=exc.code
+        ) from None
     except tokens.TokenExpired:
         raise Unauthorized(
             "the token has expired; mint a fresh one", code="token_expired"
