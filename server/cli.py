@@ -291,8 +291,8 @@ def serve(data_dir: Path, host: str, port: int, workers: int, timeout: int) -> N
     """Serve with gunicorn and several worker processes (production)."""
     from .serving import serve_gunicorn
 
-    _runtime(data_dir)  # fail fast, in the parent, on a bad data dir or config
-    serve_gunicorn(data_dir, host, port, workers, timeout)
+    rt = _runtime(data_dir)  # fail fast, in the parent, on a bad data dir or config
+    serve_gunicorn(data_dir, host, port, workers, timeout, rt.config["SUPPORT_MAX_BODY_BYTES"])
 
 
 def _create(data_dir: Path, factory: Any) -> Any:

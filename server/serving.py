@@ -1,7 +1,8 @@
 """Running the app under gunicorn: several worker processes, each building its own app.
 
-Nothing is preloaded in the master: every worker opens its own database connections and
-search index after the fork, as SQLite and Whoosh require.
+Slow and idle clients are buffered by each worker's event loop, never by a thread
+(:mod:`support_server.http_worker`). Nothing is preloaded in the master: every worker opens
+its own database connections and search index after the fork, as SQLite and Whoosh require.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from gunicorn.app.base import BaseApplication
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, data_dir: Path, options: dict[str, Any]) -> None:
+    def __init__(self, data_dir: Path, options: dict[str, Any], max_body: int) -> None:
         self.data_dir = data_dir
         self.options = options
+        self.max_body = max_body  # read by http_worker.BufferingWorker
         super().__init__()
 
     def load_config(self) -> None:
@@ -29,18 +31,23 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app(data_dir=self.data_dir)
 
 
-def serve_gunicorn(data_dir: Path, host: str, port: int, workers: int, timeout: int) -> None:
+def serve_gunicorn(
+    data_dir: Path, host: str, port: int, workers: int, timeout: int, max_body: int
+) -> None:
     _Gunicorn(
         data_dir,
         {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "worker_class": "gthread",
+            # gthread, but a thread is given only whole requests (see http_worker).
+            "worker_class": "support_server.http_worker.BufferingWorker",
             "threads": 4,
+            "worker_connections": 1000,
             "timeout": timeout,
             "preload_app": False,
             "accesslog": None,
             "errorlog": "-",
             "loglevel": "warning",
         },
+        max_body,
     ).run()
