@@ -292,6 +292,14 @@ def serve(data_dir: Path, host: str, port: int, workers: int, timeout: int) -> N
     from .serving import serve_gunicorn
 
     rt = _runtime(data_dir)  # fail fast, in the parent, on a bad data dir or config
+    if not rt.config["SUPPORT_PUBLIC_URL"]:
+        # Canonical links, og:url, the sitemap and image links are absolute: built from the
+        # Host header, a forged one would be cached into public pages.
+        raise click.ClickException(
+            "serve needs SUPPORT_PUBLIC_URL, the address people use (for example "
+            "SUPPORT_PUBLIC_URL=https://support.example.com), so that links never come from "
+            "a request's Host header; for a local trial use `support-server run`"
+        )
     serve_gunicorn(data_dir, host, port, workers, timeout, rt.config["SUPPORT_MAX_BODY_BYTES"])
 
 

@@ -145,7 +145,8 @@ SETTINGS: tuple[Setting, ...] = (
         "SUPPORT_PUBLIC_URL",
         "",
         "The server's public base URL (https://support.example.com) for canonical links, the "
-        "sitemap and image links; empty: taken from each request.",
+        "sitemap and image links; required by `serve`; empty: `run` (development) takes it from "
+        "each request.",
         _public_url,
     ),
     Setting(

@@ -17,7 +17,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from marshmallow import EXCLUDE, Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from .. import jsontext
+from .. import edge, jsontext
 from ..errors import ApiError, BadRequest, UnsupportedMediaType, ValidationFailed
 from ..runtime import Runtime
 
@@ -152,6 +152,8 @@ def register(app: Flask) -> None:
     def _stamp(response: Response) -> Response:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if edge.is_https():
+            response.headers.setdefault("Strict-Transport-Security", edge.HSTS)
         return response
 
     @app.errorhandler(ApiError)
