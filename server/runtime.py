@@ -73,7 +73,7 @@ class Runtime:
             renderer=renderer,
             articles=articles,
             tickets=TicketService(db),
-            search=SearchService(db, index),
+            search=SearchService(db, index, on_unavailable=indexer.heal),
             limiter=RateLimiter(where["rate_limits"], config["SUPPORT_RATE_LIMITS_ENABLED"]),
             server_secrets=server_secrets,
             rates={

@@ -28,9 +28,15 @@ def health() -> Response:
     except Exception as exc:  # noqa: BLE001 - health reports, it does not fail
         database = {"status": "error", "reason": type(exc).__name__}
     index = dict(rt.index.state())
+    index["rebuilding"] = rt.indexer.healing
+    if index["status"] != "ok" and not index["rebuilding"]:
+        rt.indexer.heal()  # a missing or unreadable index is rebuilt, whoever notices first
+        index["rebuilding"] = rt.indexer.healing
     healthy = database["status"] == "ok"
+    # 503 only without a database: with a damaged index the node still serves (search
+    # answers from the database, marked degraded) while it rebuilds.
     body = {
-        "status": "ok" if healthy else "degraded",
+        "status": "ok" if healthy and index["status"] == "ok" else "degraded",
         "version": __version__,
         "database": database,
         "index": index,
