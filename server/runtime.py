@@ -23,6 +23,7 @@ from .services.staff import StaffService
 from .services.staff_sessions import StaffSessions
 from .services.tickets import TicketService
 from .services.writing import WritingDesk
+from .storage import StorageMonitor
 from .store import Database, RelaxedDatabase
 
 MEDIA = "media"
@@ -51,6 +52,7 @@ class Runtime:
     writing: WritingDesk
     inbox: Inbox
     analytics: Analytics
+    storage: StorageMonitor
 
     @classmethod
     def build(cls, config: Config) -> Runtime:
@@ -91,4 +93,5 @@ class Runtime:
             writing=WritingDesk(db, articles, schedule),
             inbox=Inbox(db),
             analytics=Analytics(db, events),
+            storage=StorageMonitor(config.data_dir),
         )

@@ -17,7 +17,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from marshmallow import EXCLUDE, Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from .. import edge, jsontext
+from .. import edge, jsontext, storage
 from ..errors import ApiError, BadRequest, UnsupportedMediaType, ValidationFailed
 from ..runtime import Runtime
 
@@ -173,6 +173,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
+        if storage.is_full(error):
+            runtime().storage.failed()
+            log.error("request %s: the disk is full (%s)", g.get("request_id"), error)
+            return error_response(storage.StorageFull())
         log.exception("unhandled error in request %s", g.get("request_id"))
         return error_response(
             ApiError(

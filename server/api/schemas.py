@@ -327,6 +327,7 @@ class HealthSchema(Schema):
     version = fields.Str(dump_only=True)
     database = fields.Dict(dump_only=True)
     index = fields.Dict(dump_only=True)
+    storage = fields.Dict(dump_only=True)
 
 
 class OkSchema(Schema):
