@@ -200,8 +200,15 @@ def apps_list(data_dir: Path, as_json: bool) -> None:
     is_flag=True,
     help="Instead of adding a secret, retire every secret but the newest.",
 )
+@click.option(
+    "--drop-oldest",
+    is_flag=True,
+    help="At the limit of 5 secrets, retire the oldest to make room (its tokens stop working).",
+)
 @_json
-def apps_rotate_secret(app: str, data_dir: Path, retire_old: bool, as_json: bool) -> None:
+def apps_rotate_secret(
+    app: str, data_dir: Path, retire_old: bool, drop_oldest: bool, as_json: bool
+) -> None:
     """Add a new signing secret (old tokens keep working), or retire the old ones.
 
     Rotate without downtime: add a secret, deploy it to your app, then --retire-old.
@@ -212,7 +219,8 @@ def apps_rotate_secret(app: str, data_dir: Path, retire_old: bool, as_json: bool
             retired = app_service.retire_secrets(rt.db, app)
             _out({"retired": str(retired)}, as_json)
         else:
-            _out({"app_secret": app_service.rotate_secret(rt.db, app)}, as_json)
+            secret = app_service.rotate_secret(rt.db, app, drop_oldest=drop_oldest)
+            _out({"app_secret": secret}, as_json)
     except ApiError as exc:
         raise click.ClickException(exc.message) from None
 
