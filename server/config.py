@@ -125,6 +125,13 @@ SETTINGS: tuple[Setting, ...] = (
         "SUPPORT_RATE_TICKETS", "60/hour", "Tickets and replies an identified user may post.", _rate
     ),
     Setting(
+        "SUPPORT_RATE_FAILED_KEYS",
+        "20/minute",
+        "Wrong staff API keys accepted per IP address before every key from it is refused "
+        "for a while (429).",
+        _rate,
+    ),
+    Setting(
         "SUPPORT_RATE_LIMITS_ENABLED", True, "Turn rate limiting off (tests, benchmarks).", _bool
     ),
     Setting(

@@ -108,6 +108,23 @@ class RateLimiter:
             self._degraded = False
         return wait
 
+    def blocked(self, key: str, rate: Rate) -> int:
+        """Seconds until ``key`` may be counted again (0: not over its limit); counts nothing."""
+        if not self.enabled:
+            return 0
+        now = clock.now()
+        try:
+            row = self._conn().execute("SELECT tat FROM buckets WHERE key = ?", (key,)).fetchone()
+            tat = row[0] if row else now
+        except sqlite3.Error:
+            self._drop_conn()
+            with self._memory_lock:
+                tat = self._memory.get(key, now)
+        allowed_at = max(tat, now) + rate.interval - rate.period
+        return (
+            max(1, math.ceil(allowed_at - now - _TOLERANCE)) if allowed_at - now > _TOLERANCE else 0
+        )
+
     @property
     def degraded(self) -> bool:
         """Whether the last request was counted in memory (the shared file failed)."""

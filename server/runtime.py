@@ -83,6 +83,7 @@ class Runtime:
                 "anon_tickets": parse_rate(config["SUPPORT_RATE_ANON_TICKETS"]),
                 "tickets": parse_rate(config["SUPPORT_RATE_TICKETS"]),
                 "login": parse_rate(config["SUPPORT_RATE_LOGIN"]),
+                "failed_keys": parse_rate(config["SUPPORT_RATE_FAILED_KEYS"]),
             },
             staff=staff,
             sessions=StaffSessions(db, staff, config["SUPPORT_SESSION_AGE"]),

@@ -9,6 +9,7 @@ what is wrong with the credential, never whether another app or user exists.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import g, request
@@ -21,6 +22,7 @@ from ..services import apps
 from ..store import apps as app_store
 from .handlers import runtime
 
+log = logging.getLogger("support_server.auth")
 _INVALID = "the credential is not valid for this server"
 
 
@@ -62,8 +64,18 @@ def _resolve() -> Principal:
     if scheme.lower() != "bearer" or not credential:
         raise Unauthorized("use the header Authorization: Bearer <token>")
     if credential.startswith(apps.KEY_PREFIX):
+        # Wrong keys are counted per address: past the limit, every key from it is refused
+        # for a while, so keys cannot be guessed at request speed.
+        bucket, rate = f"failed_keys:ip:{client_address()}", rt.rates["failed_keys"]
+        wait = rt.limiter.blocked(bucket, rate)
+        if wait:
+            raise RateLimited(wait)
         key = apps.authenticate_key(rt.db, credential)
         if key is None:
+            wait = rt.limiter.hit(bucket, rate)
+            log.warning("wrong API key from %s", client_address())
+            if wait:
+                raise RateLimited(wait)
             raise Unauthorized("the API key is not valid", code="invalid_api_key")
         g.app = _app(key.app_id)
         return Principal(

@@ -13,7 +13,7 @@ from ..ids import new_id
 from ..services.idempotency import fingerprint
 from ..services.tickets import SOURCES
 from . import schemas
-from .auth import principal, rate_limit
+from .auth import client_address, principal, rate_limit
 from .handlers import (
     decode_cursor,
     dump,
@@ -72,7 +72,9 @@ def create() -> Response:
         source=source,
         idempotency_key=request.headers.get("Idempotency-Key"),
         fingerprint=fingerprint("POST", request.path, json_body()),
-        scope=who.key,
+        # Anonymous visitors of an app all share one principal: scope their keys by address
+        # too, so that someone else's key and body never replay that visitor's token.
+        scope=f"{who.key}:ip:{client_address()}" if who.anonymous else who.key,
         extra={"visitor_token": visitor_token} if visitor_token else None,
     )
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
