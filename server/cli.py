@@ -221,8 +221,15 @@ def apps_list(data_dir: Path, as_json: bool) -> None:
     is_flag=True,
     help="Instead of adding a secret, retire every secret but the newest.",
 )
+@click.option(
+    "--drop-oldest",
+    is_flag=True,
+    help="At the limit of 5 secrets, retire the oldest to make room (its tokens stop working).",
+)
 @_json
-def apps_rotate_secret(app: str, data_dir: Path, retire_old: bool, as_json: bool) -> None:
+def apps_rotate_secret(
+    app: str, data_dir: Path, retire_old: bool, drop_oldest: bool, as_json: bool
+) -> None:
     """Add a new signing secret (old tokens keep working), or retire the old ones.
 
     Rotate without downtime: add a secret, deploy it to your app, then --retire-old.
@@ -233,7 +240,8 @@ def apps_rotate_secret(app: str, data_dir: Path, retire_old: bool, as_json: bool
             retired = app_service.retire_secrets(rt.db, app)
             _out({"retired": str(retired)}, as_json)
         else:
-            _out({"app_secret": app_service.rotate_secret(rt.db, app)}, as_json)
+            secret = app_service.rotate_secret(rt.db, app, drop_oldest=drop_oldest)
+            _out({"app_secret": secret}, as_json)
     except ApiError as exc:
         raise click.ClickException(exc.message) from None
 
@@ -314,8 +322,16 @@ def serve(data_dir: Path, host: str, port: int, workers: int, timeout: int) -> N
     """Serve with gunicorn and several worker processes (production)."""
     from .serving import serve_gunicorn
 
-    _runtime(data_dir)  # fail fast, in the parent, on a bad data dir or config
-    serve_gunicorn(data_dir, host, port, workers, timeout)
+    rt = _runtime(data_dir)  # fail fast, in the parent, on a bad data dir or config
+    if not rt.config["SUPPORT_PUBLIC_URL"]:
+        # Canonical links, og:url, the sitemap and image links are absolute: built from the
+        # Host header, a forged one would be cached into public pages.
+        raise click.ClickException(
+            "serve needs SUPPORT_PUBLIC_URL, the address people use (for example "
+            "SUPPORT_PUBLIC_URL=https://support.example.com), so that links never come from "
+            "a request's Host header; for a local trial use `support-server run`"
+        )
+    serve_gunicorn(data_dir, host, port, workers, timeout, rt.config["SUPPORT_MAX_BODY_BYTES"])
 
 
 def _create(data_dir: Path, factory: Any) -> Any:

@@ -91,6 +91,13 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "SUPPORT_TOKEN_LEEWAY",
+        60,
+        "Seconds of clock difference tolerated between the host that mints a token and this "
+        "server, both ways (a token signed slightly in the future, or just past its expiry).",
+        _non_negative_int,
+    ),
+    Setting(
         "SUPPORT_VISITOR_TOKEN_AGE",
         90 * 86400,
         "Lifetime, in seconds, of the visitor tokens given to anonymous people who file a ticket.",
@@ -118,6 +125,13 @@ SETTINGS: tuple[Setting, ...] = (
         "SUPPORT_RATE_TICKETS", "60/hour", "Tickets and replies an identified user may post.", _rate
     ),
     Setting(
+        "SUPPORT_RATE_FAILED_KEYS",
+        "20/minute",
+        "Wrong staff API keys accepted per IP address before every key from it is refused "
+        "for a while (429).",
+        _rate,
+    ),
+    Setting(
         "SUPPORT_RATE_LIMITS_ENABLED", True, "Turn rate limiting off (tests, benchmarks).", _bool
     ),
     Setting(
@@ -138,7 +152,8 @@ SETTINGS: tuple[Setting, ...] = (
         "SUPPORT_PUBLIC_URL",
         "",
         "The server's public base URL (https://support.example.com) for canonical links, the "
-        "sitemap and image links; empty: taken from each request.",
+        "sitemap and image links; required by `serve`; empty: `run` (development) takes it from "
+        "each request.",
         _public_url,
     ),
     Setting(

@@ -6,6 +6,11 @@ in-memory counters would let N gunicorn workers allow N times the limit. This is
 generic cell rate algorithm): one "theoretical arrival time" per key, updated in one short
 ``BEGIN IMMEDIATE`` transaction, which gives exact Retry-After values. The file is a cache:
 ``synchronous=OFF``, and losing it only forgets recent counts.
+
+When the file cannot be written (a full disk, a damaged file), the limits still apply: the
+same algorithm runs on counters in this process's memory until the file works again. That is
+looser by the number of workers, never unlimited, and never refuses a request because a
+counter could not be stored.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 import re
 import sqlite3
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +34,7 @@ _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 # rounding error would refuse the last request of a full burst by a few nanoseconds. A request
 # a millisecond early is, for any rate this server has, simply on time.
 _TOLERANCE = 1e-3
+_MEMORY_KEYS = 10_000  # counters kept in memory while the file is unusable (oldest dropped)
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*$")
 
 
@@ -56,6 +63,9 @@ class RateLimiter:
         self.path = Path(path)
         self.enabled = enabled
         self._local = threading.local()
+        self._memory: OrderedDict[str, float] = OrderedDict()
+        self._memory_lock = threading.Lock()
+        self._degraded = False
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -80,19 +90,57 @@ class RateLimiter:
         self._local.conn = None
 
     def hit(self, key: str, rate: Rate) -> int:
-        """Count one request; returns 0 if allowed, else the seconds to wait.
-
-        The counters are a cache: if their file cannot be used (locked for longer than the
-        timeout, damaged), the request is allowed and the failure logged, so that filing a
-        ticket never fails because of a rate-limit counter.
-        """
+        """Count one request; returns 0 if allowed, else the seconds to wait."""
         if not self.enabled:
             return 0
         try:
-            return self._hit(key, rate)
+            wait = self._hit(key, rate)
         except sqlite3.Error as exc:
-            log.error("rate limits unavailable (%s: %s); request allowed", self.path, exc)
+            if not self._degraded:
+                log.error(
+                    "rate limit counters unavailable (%s: %s); counting in memory", self.path, exc
+                )
+                self._degraded = True
             self._drop_conn()  # reconnect next time
+            return self._hit_memory(key, rate)
+        if self._degraded:
+            log.warning("rate limit counters are back in %s", self.path)
+            self._degraded = False
+        return wait
+
+    def blocked(self, key: str, rate: Rate) -> int:
+        """Seconds until ``key`` may be counted again (0: not over its limit); counts nothing."""
+        if not self.enabled:
+            return 0
+        now = clock.now()
+        try:
+            row = self._conn().execute("SELECT tat FROM buckets WHERE key = ?", (key,)).fetchone()
+            tat = row[0] if row else now
+        except sqlite3.Error:
+            self._drop_conn()
+            with self._memory_lock:
+                tat = self._memory.get(key, now)
+        allowed_at = max(tat, now) + rate.interval - rate.period
+        return (
+            max(1, math.ceil(allowed_at - now - _TOLERANCE)) if allowed_at - now > _TOLERANCE else 0
+        )
+
+    @property
+    def degraded(self) -> bool:
+        """Whether the last request was counted in memory (the shared file failed)."""
+        return self._degraded
+
+    def _hit_memory(self, key: str, rate: Rate) -> int:
+        now = clock.now()
+        with self._memory_lock:
+            tat = max(self._memory.get(key, now), now)
+            allowed_at = tat + rate.interval - rate.period
+            if allowed_at - now > _TOLERANCE:
+                return max(1, math.ceil(allowed_at - now - _TOLERANCE))
+            self._memory[key] = tat + rate.interval
+            self._memory.move_to_end(key)
+            while len(self._memory) > _MEMORY_KEYS:
+                self._memory.popitem(last=False)
             return 0
 
     def _hit(self, key: str, rate: Rate) -> int:

@@ -23,6 +23,7 @@ from .services.staff import StaffService
 from .services.staff_sessions import StaffSessions
 from .services.tickets import TicketService
 from .services.writing import WritingDesk
+from .storage import StorageMonitor
 from .store import Database, RelaxedDatabase
 
 MEDIA = "media"
@@ -51,6 +52,7 @@ class Runtime:
     writing: WritingDesk
     inbox: Inbox
     analytics: Analytics
+    storage: StorageMonitor
 
     @classmethod
     def build(cls, config: Config) -> Runtime:
@@ -73,7 +75,7 @@ class Runtime:
             renderer=renderer,
             articles=articles,
             tickets=TicketService(db),
-            search=SearchService(db, index),
+            search=SearchService(db, index, on_unavailable=indexer.heal),
             limiter=RateLimiter(where["rate_limits"], config["SUPPORT_RATE_LIMITS_ENABLED"]),
             server_secrets=server_secrets,
             rates={
@@ -81,6 +83,7 @@ class Runtime:
                 "anon_tickets": parse_rate(config["SUPPORT_RATE_ANON_TICKETS"]),
                 "tickets": parse_rate(config["SUPPORT_RATE_TICKETS"]),
                 "login": parse_rate(config["SUPPORT_RATE_LOGIN"]),
+                "failed_keys": parse_rate(config["SUPPORT_RATE_FAILED_KEYS"]),
             },
             staff=staff,
             sessions=StaffSessions(db, staff, config["SUPPORT_SESSION_AGE"]),
@@ -91,4 +94,5 @@ class Runtime:
             writing=WritingDesk(db, articles, schedule),
             inbox=Inbox(db),
             analytics=Analytics(db, events),
+            storage=StorageMonitor(config.data_dir),
         )

@@ -3,8 +3,9 @@ or under gunicorn with several worker processes (`support-server serve`).
 
 The threaded server is werkzeug's, made directly rather than through ``Flask.run``, so it
 prints no "development server" banner: the caller prints the one URL that matters. Under
-gunicorn nothing is preloaded in the master: every worker opens its own database connections
-and search index after the fork, as SQLite and Whoosh require.
+gunicorn, slow and idle clients are buffered by each worker's event loop, never by a thread
+(:mod:`support_server.http_worker`), and nothing is preloaded in the master: every worker opens
+its own database connections and search index after the fork, as SQLite and Whoosh require.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ def threaded_server(app: Flask, host: str, port: int, *, log_requests: bool) -> 
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, data_dir: Path, options: dict[str, Any]) -> None:
+    def __init__(self, data_dir: Path, options: dict[str, Any], max_body: int) -> None:
         self.data_dir = data_dir
         self.options = options
+        self.max_body = max_body  # read by http_worker.BufferingWorker
         super().__init__()
 
     def load_config(self) -> None:
@@ -49,18 +51,23 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app(data_dir=self.data_dir)
 
 
-def serve_gunicorn(data_dir: Path, host: str, port: int, workers: int, timeout: int) -> None:
+def serve_gunicorn(
+    data_dir: Path, host: str, port: int, workers: int, timeout: int, max_body: int
+) -> None:
     _Gunicorn(
         data_dir,
         {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "worker_class": "gthread",
+            # gthread, but a thread is given only whole requests (see http_worker).
+            "worker_class": "support_server.http_worker.BufferingWorker",
             "threads": 4,
+            "worker_connections": 1000,
             "timeout": timeout,
             "preload_app": False,
             "accesslog": None,
             "errorlog": "-",
             "loglevel": "warning",
         },
+        max_body,
     ).run()

@@ -5,7 +5,8 @@ It joins the URL, always sets a timeout, adds the headers (User-Agent, ``X-Suppo
 :class:`~support_sdk.errors.SupportError` and retries what is safe to retry:
 
 - connection errors and timeouts, 429 (honouring ``Retry-After``), 502, 503 and 504, and a 409
-  ``idempotency_key_in_flight`` (the first attempt of this very request is still running);
+  ``idempotency_key_in_flight`` (the first attempt of this very request is still running: retried
+  for up to :data:`IN_FLIGHT_PATIENCE` seconds, whatever ``max_retries`` says);
 - only for requests that cannot act twice: GET (and the other safe methods), or a POST/PATCH that
   carries an ``Idempotency-Key``, which the server uses to replay the first response;
 - at most ``max_retries`` times, waiting :meth:`Transport._backoff` (exponential, full jitter), or
@@ -45,6 +46,11 @@ VERSION = "0.1.0"
 
 #: Longest ``Retry-After`` (seconds) the SDK waits for before retrying by itself.
 MAX_RETRY_AFTER = 30.0
+
+#: How long (seconds of waiting, in all) the SDK keeps retrying a 409
+#: ``idempotency_key_in_flight``: longer than a server holds a claim whose worker died (60 s),
+#: so a retry with the same key ends in the first attempt's response, never in a duplicate.
+IN_FLIGHT_PATIENCE = 75.0
 
 _API_PREFIX = "/api/v1"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -175,6 +181,7 @@ class Transport:
         headers = self._headers(credential, idempotency_key, has_body=data is not None)
         retryable = method in _SAFE_METHODS or idempotency_key is not None
         attempt = 0
+        waited = 0.0
         while True:
             cause: requests.RequestException | None = None
             retry_after: float | None = None
@@ -198,10 +205,11 @@ class Transport:
                     return _decode(response)
                 error = _error_from(response)
                 retry_after = _retry_after(response.headers.get("Retry-After"))
-            delay = self._retry_delay(error, retry_after, attempt) if retryable else None
+            delay = self._retry_delay(error, retry_after, attempt, waited) if retryable else None
             if delay is None:
                 raise error from cause
             self._sleep(delay)
+            waited += delay
             attempt += 1
 
     def _headers(
@@ -224,15 +232,20 @@ class Transport:
         return headers
 
     def _retry_delay(
-        self, error: SupportError, retry_after: float | None, attempt: int
+        self, error: SupportError, retry_after: float | None, attempt: int, waited: float = 0.0
     ) -> float | None:
         """Seconds to wait before retrying after ``error``, or None to give up now."""
+        in_flight = error.status == 409 and error.code == "idempotency_key_in_flight"
+        if in_flight and self.max_retries:
+            # Bounded by time, not attempts: the first attempt may hold the key for a minute.
+            delay = retry_after if retry_after is not None else self._backoff(attempt)
+            delay = min(delay, IN_FLIGHT_PATIENCE - waited)
+            return delay if delay > 0 else None
         if attempt >= self.max_retries:
             return None
         if isinstance(error, NetworkError):
             return self._backoff(attempt)
-        in_flight = error.status == 409 and error.code == "idempotency_key_in_flight"
-        if error.status not in _RETRY_STATUSES and not in_flight:
+        if error.status not in _RETRY_STATUSES:
             return None
         if retry_after is None:
             return self._backoff(attempt)

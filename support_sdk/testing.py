@@ -112,9 +112,14 @@ class SupportServer:
         self.creds = dict(creds or {})
         self.mode = mode
         self.workers = workers
-        self.env = {"SUPPORT_RATE_LIMITS_ENABLED": "false", **(env or {})}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # serve builds public links only from SUPPORT_PUBLIC_URL: here, the test server's own.
+        self.env = {
+            "SUPPORT_RATE_LIMITS_ENABLED": "false",
+            "SUPPORT_PUBLIC_URL": self.url,
+            **(env or {}),
+        }
         self.log = self.data_dir.parent / f"support-server-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -10,12 +10,17 @@ Claims of an end-user token: ``app`` (app id), ``sub`` (user id), optional ``ema
 ``traits`` (a small flat dict) and ``exp`` (unix seconds). The server additionally passes a
 maximum age on every verification, so a token with a far-future ``exp`` still dies.
 
+Clocks differ: a host whose clock runs a second ahead of the server mints tokens "from the
+future". Verification allows ``leeway`` seconds (default :data:`DEFAULT_LEEWAY`) both ways: on
+the signature's timestamp, on ``exp`` and on the maximum age.
+
 Errors::
 
     TokenError
      ├── MalformedToken    not a token of ours at all, or a claim of the wrong shape
      ├── BadSignature      signed with no current secret of the app (or tampered with)
      ├── TokenExpired      past ``exp`` or older than the server's maximum age
+     ├── TokenNotYetValid  signed further in the future than the clock leeway allows
      └── WrongPurpose      a valid token of another kind (e.g. a visitor token used as a user token)
 """
 
@@ -30,6 +35,7 @@ from typing import Any
 import itsdangerous
 
 __all__ = [
+    "DEFAULT_LEEWAY",
     "MAX_TRAITS",
     "USER_TOKEN_PREFIX",
     "VISITOR_TOKEN_PREFIX",
@@ -37,6 +43,7 @@ __all__ = [
     "MalformedToken",
     "TokenError",
     "TokenExpired",
+    "TokenNotYetValid",
     "UserClaims",
     "VisitorClaims",
     "WrongPurpose",
@@ -54,6 +61,7 @@ _VISITOR_SALT = "support-sdk.visitor-token.v1"
 MAX_TRAITS = 20
 _MAX_TRAIT_VALUE = 200
 _MAX_TOKEN_LENGTH = 4096
+DEFAULT_LEEWAY = 60  # seconds of clock difference tolerated between minter and verifier
 
 
 class TokenError(Exception):
@@ -72,6 +80,12 @@ class BadSignature(TokenError):
 
 class TokenExpired(TokenError):
     code = "token_expired"
+
+
+class TokenNotYetValid(TokenError):
+    """Signed further in the future than the leeway: the minting host's clock is ahead."""
+
+    code = "token_not_yet_valid"
 
 
 class WrongPurpose(TokenError):
@@ -245,32 +259,46 @@ def peek_app_id(token: str) -> str | None:
 
 
 def _loads(
-    raw: str, secrets: str | Sequence[str], salt: str, max_age: int, now: float | None
+    raw: str,
+    secrets: str | Sequence[str],
+    salt: str,
+    max_age: int,
+    now: float | None,
+    leeway: float,
 ) -> dict[str, Any]:
     if not secrets:
         raise BadSignature("there is no secret to verify the token with")
     try:
-        payload = _serializer(secrets, salt, now).loads(raw, max_age=max_age)
-    except itsdangerous.SignatureExpired as exc:
-        raise TokenExpired("token is older than the maximum age") from exc
+        # No max_age here: itsdangerous refuses any timestamp ahead of its clock, and a host
+        # whose clock runs 0.2 s fast would see half its fresh tokens refused. Ages are
+        # checked below, with the leeway.
+        payload, signed_at = _serializer(secrets, salt, now).loads(raw, return_timestamp=True)
     except itsdangerous.BadSignature as exc:
         # BadPayload and BadTimeSignature derive from BadSignature; a body that does not even
         # decode is "malformed", a body whose signature fails is "bad signature": both are 401.
         raise BadSignature("token signature does not verify") from exc
     except (ValueError, json.JSONDecodeError) as exc:
         raise MalformedToken("token does not decode") from exc
+    age = (time.time() if now is None else now) - signed_at.timestamp()
+    if age < -leeway:
+        raise TokenNotYetValid(
+            f"token was signed {-age:.0f} s in the future; the minting host's clock is ahead "
+            f"of the server's by more than the {leeway:.0f} s leeway"
+        )
+    if age > max_age + leeway:
+        raise TokenExpired("token is older than the maximum age")
     if not isinstance(payload, dict):
         raise MalformedToken("token payload is not an object")
     return payload
 
 
-def _check_common(payload: Mapping[str, Any], app_id: str, now: float | None) -> int:
+def _check_common(payload: Mapping[str, Any], app_id: str, now: float | None, leeway: float) -> int:
     if payload.get("app") != app_id:
         raise BadSignature("token belongs to another app")
     exp = payload.get("exp")
     if not isinstance(exp, int) or isinstance(exp, bool):
         raise MalformedToken("token has no expiry")
-    if exp <= int(now if now is not None else time.time()):
+    if exp + leeway <= (now if now is not None else time.time()):
         raise TokenExpired("token has expired")
     return exp
 
@@ -291,14 +319,15 @@ def verify_user_token(
     max_age: int,
     *,
     now: float | None = None,
+    leeway: float = DEFAULT_LEEWAY,
 ) -> UserClaims:
     """Verify an end-user token for ``app_id`` against the app's current secrets.
 
     ``max_age`` (seconds) is the server's own cap on a token's lifetime and is always applied,
-    whatever ``exp`` the minter chose.
+    whatever ``exp`` the minter chose. ``leeway`` (seconds) tolerates clocks that differ.
     """
-    payload = _loads(_split(token, USER_TOKEN_PREFIX), secrets, _USER_SALT, max_age, now)
-    exp = _check_common(payload, app_id, now)
+    payload = _loads(_split(token, USER_TOKEN_PREFIX), secrets, _USER_SALT, max_age, now, leeway)
+    exp = _check_common(payload, app_id, now, leeway)
     sub = payload.get("sub")
     if not isinstance(sub, str) or not sub:
         raise MalformedToken("token has no subject")
@@ -322,12 +351,13 @@ def verify_visitor_token(
     max_age: int,
     *,
     now: float | None = None,
+    leeway: float = DEFAULT_LEEWAY,
 ) -> VisitorClaims:
     """Verify a visitor token minted by :func:`mint_visitor_token`."""
     payload = _loads(
-        _split(token, VISITOR_TOKEN_PREFIX), server_secrets, _VISITOR_SALT, max_age, now
+        _split(token, VISITOR_TOKEN_PREFIX), server_secrets, _VISITOR_SALT, max_age, now, leeway
     )
-    exp = _check_common(payload, app_id, now)
+    exp = _check_common(payload, app_id, now, leeway)
     vid = payload.get("vid")
     if not isinstance(vid, str) or not vid:
         raise MalformedToken("token has no visitor id")

@@ -30,9 +30,21 @@ class HelpEventInSchema(Schema):
     slug = fields.Str(validate=validate.Length(0, 80), metadata={"description": "The article"})
 
 
+_DAY = r"^\d{4}-\d{2}-\d{2}$"
+
+
 class SummaryArgs(Schema):
-    from_ = fields.Str(data_key="from", metadata={"description": "First day, YYYY-MM-DD (UTC)"})
-    to = fields.Str(metadata={"description": "Last day, YYYY-MM-DD (UTC); default today"})
+    # Strings checked by DateRange.parse (its errors name both ends); "format: date" tells
+    # OpenAPI clients what is accepted.
+    from_ = fields.Str(
+        data_key="from",
+        validate=validate.Regexp(_DAY, error="dates look like 2025-01-31"),
+        metadata={"description": "First day, YYYY-MM-DD (UTC)", "format": "date"},
+    )
+    to = fields.Str(
+        validate=validate.Regexp(_DAY, error="dates look like 2025-01-31"),
+        metadata={"description": "Last day, YYYY-MM-DD (UTC); default today", "format": "date"},
+    )
 
 
 class SummarySchema(Schema):

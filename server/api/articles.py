@@ -8,7 +8,15 @@ from ..services import idempotency
 from ..services.idempotency import fingerprint
 from . import schemas
 from .auth import require_writer
-from .handlers import decode_cursor, dump, encode_cursor, load_args, load_body, runtime
+from .handlers import (
+    decode_cursor,
+    dump,
+    encode_cursor,
+    json_body,
+    load_args,
+    load_body,
+    runtime,
+)
 from .openapi import documented
 
 bp = Blueprint("articles", __name__)
@@ -41,7 +49,7 @@ def create() -> Response:
         who.app_id,
         who.key,
         key,
-        fingerprint("POST", request.path, request.get_json()),
+        fingerprint("POST", request.path, json_body()),
         lambda conn: (201, rt.articles.insert(conn, who.app_id, data, _author())),
     )
     rt.indexer.drain()

@@ -9,6 +9,7 @@ what is wrong with the credential, never whether another app or user exists.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import g, request
@@ -21,6 +22,7 @@ from ..services import apps
 from ..store import apps as app_store
 from .handlers import runtime
 
+log = logging.getLogger("support_server.auth")
 _INVALID = "the credential is not valid for this server"
 
 
@@ -62,8 +64,18 @@ def _resolve() -> Principal:
     if scheme.lower() != "bearer" or not credential:
         raise Unauthorized("use the header Authorization: Bearer <token>")
     if credential.startswith(apps.KEY_PREFIX):
+        # Wrong keys are counted per address: past the limit, every key from it is refused
+        # for a while, so keys cannot be guessed at request speed.
+        bucket, rate = f"failed_keys:ip:{client_address()}", rt.rates["failed_keys"]
+        wait = rt.limiter.blocked(bucket, rate)
+        if wait:
+            raise RateLimited(wait)
         key = apps.authenticate_key(rt.db, credential)
         if key is None:
+            wait = rt.limiter.hit(bucket, rate)
+            log.warning("wrong API key from %s", client_address())
+            if wait:
+                raise RateLimited(wait)
             raise Unauthorized("the API key is not valid", code="invalid_api_key")
         g.app = _app(key.app_id)
         return Principal(
@@ -77,7 +89,11 @@ def _resolve() -> Principal:
             raise tokens.BadSignature(_INVALID)
         if credential.startswith(tokens.USER_TOKEN_PREFIX):
             claims = tokens.verify_user_token(
-                credential, app["id"], app["secrets"], rt.config["SUPPORT_MAX_TOKEN_AGE"]
+                credential,
+                app["id"],
+                app["secrets"],
+                rt.config["SUPPORT_MAX_TOKEN_AGE"],
+                leeway=rt.config["SUPPORT_TOKEN_LEEWAY"],
             )
             return Principal(
                 app_id=claims.app,
@@ -88,7 +104,11 @@ def _resolve() -> Principal:
                 traits=claims.traits,
             )
         visitor = tokens.verify_visitor_token(
-            credential, app["id"], rt.server_secrets, rt.config["SUPPORT_VISITOR_TOKEN_AGE"]
+            credential,
+            app["id"],
+            rt.server_secrets,
+            rt.config["SUPPORT_VISITOR_TOKEN_AGE"],
+            leeway=rt.config["SUPPORT_TOKEN_LEEWAY"],
         )
         return Principal(
             app_id=visitor.app,
@@ -97,6 +117,10 @@ def _resolve() -> Principal:
             email=visitor.email,
             name=visitor.name,
         )
+    except tokens.TokenNotYetValid as exc:
+        raise Unauthorized(
+            f"{exc}; fix the clock (NTP) or raise SUPPORT_TOKEN_LEEWAY", code=exc.code
+        ) from None
     except tokens.TokenExpired:
         raise Unauthorized(
             "the token has expired; mint a fresh one", code="token_expired"

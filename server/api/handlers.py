@@ -17,6 +17,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from marshmallow import EXCLUDE, Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from .. import edge, jsontext, storage
 from ..errors import ApiError, BadRequest, UnsupportedMediaType, ValidationFailed
 from ..runtime import Runtime
 
@@ -46,10 +47,7 @@ def load_body(schema: Schema) -> dict[str, Any]:
     """The JSON body validated by ``schema``: 415 if not JSON, 400 if malformed, 422 if invalid."""
     if not request.is_json:
         raise UnsupportedMediaType("send the body as JSON with Content-Type: application/json")
-    raw = request.get_data(cache=True)
-    payload = request.get_json(silent=True)
-    if payload is None and raw.strip() != b"null":
-        raise BadRequest("the body is not valid JSON")
+    payload = json_body()
     if not isinstance(payload, dict):
         raise ValidationFailed(
             "the body must be a JSON object", details={"_schema": ["not an object"]}
@@ -61,6 +59,30 @@ def load_body(schema: Schema) -> dict[str, Any]:
             "the request has invalid fields", details=_flat(exc.messages)
         ) from None
     return loaded
+
+
+def json_body() -> Any:
+    """The request's JSON, parsed once: 400 if malformed or nested too deep, 422 if a string
+    holds a lone surrogate (a code point no UTF-8 text can carry)."""
+    if "json_body" in g:
+        return g.json_body
+    raw = request.get_data(cache=True)
+    try:
+        payload = jsontext.parse(raw)
+    except jsontext.TooDeep:
+        raise BadRequest(
+            f"the JSON body nests deeper than {jsontext.MAX_DEPTH} levels", code="json_too_deep"
+        ) from None
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("the body is not valid JSON") from None
+    where = jsontext.surrogate_path(payload)
+    if where is not None:
+        raise ValidationFailed(
+            "text must be valid Unicode: a string holds a lone surrogate (\\ud800-\\udfff)",
+            details={where: ["contains a lone surrogate code point"]},
+        )
+    g.json_body = payload
+    return payload
 
 
 def load_args(schema: Schema) -> dict[str, Any]:
@@ -130,6 +152,8 @@ def register(app: Flask) -> None:
     def _stamp(response: Response) -> Response:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if edge.is_https():
+            response.headers.setdefault("Strict-Transport-Security", edge.HSTS)
         return response
 
     @app.errorhandler(ApiError)
@@ -149,6 +173,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
+        if storage.is_full(error):
+            runtime().storage.failed()
+            log.error("request %s: the disk is full (%s)", g.get("request_id"), error)
+            return error_response(storage.StorageFull())
         log.exception("unhandled error in request %s", g.get("request_id"))
         return error_response(
             ApiError(

@@ -28,12 +28,22 @@ def health() -> Response:
     except Exception as exc:  # noqa: BLE001 - health reports, it does not fail
         database = {"status": "error", "reason": type(exc).__name__}
     index = dict(rt.index.state())
-    healthy = database["status"] == "ok"
+    index["rebuilding"] = rt.indexer.healing
+    if index["status"] != "ok" and not index["rebuilding"]:
+        rt.indexer.heal()  # a missing or unreadable index is rebuilt, whoever notices first
+        index["rebuilding"] = rt.indexer.healing
+    disk = rt.storage.state()
+    healthy = database["status"] == "ok" and disk["status"] != "full"
+    # 503 without a database or without room to write (take this node out of rotation); with a
+    # damaged index the node still serves (search answers from the database) while it rebuilds.
     body = {
-        "status": "ok" if healthy else "degraded",
+        "status": "ok"
+        if healthy and index["status"] == "ok" and disk["status"] == "ok"
+        else "degraded",
         "version": __version__,
         "database": database,
         "index": index,
+        "storage": disk,
     }
     return dump(schemas.HealthSchema(), body, 200 if healthy else 503)
 

@@ -20,6 +20,22 @@ from .schemas import ErrorSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+# Who may call: "public" and "user" operations also take anonymous callers (``{}``), who name
+# the app with the X-Support-App header (or ?app_id=); the others need a staff key.
+_SECURITY = {
+    "public": [{}, {"bearer": []}],
+    "user": [{}, {"bearer": []}],
+    "writer": [{"bearer": []}],
+    "agent": [{"bearer": []}],
+    "admin": [{"bearer": []}],
+}
+_APP_HEADER = {
+    "in": "header",
+    "name": "X-Support-App",
+    "required": False,
+    "description": "The app, for anonymous callers (a token names its own app)",
+    "schema": {"type": "string"},
+}
 _AUTH_DOC = {
     "public": "No credential needed: name the app with X-Support-App, or send any token.",
     "user": "An end-user token, a visitor token, or a staff key.",
@@ -87,10 +103,11 @@ def _operation(meta: dict[str, Any], rule: Any) -> dict[str, Any]:
     ]
     if meta["query"] is not None:
         parameters.append({"in": "query", "schema": meta["query"]})
+    if meta["auth"] in ("public", "user"):
+        parameters.append(_APP_HEADER)
     if parameters:
         op["parameters"] = parameters
-    if meta["auth"] != "public":
-        op["security"] = [{"bearer": []}]
+    op["security"] = _SECURITY[meta["auth"]]
     if meta["body"] is not None:
         op["requestBody"] = {
             "required": True,
@@ -109,7 +126,14 @@ def _operation(meta: dict[str, Any], rule: Any) -> dict[str, Any]:
             }
         ok["content"] = {"application/json": {"schema": schema}}
     responses: dict[str, Any] = {str(meta["status"]): ok}
-    for status in sorted({400, 401, 422, 429, *meta["errors"]}):
+    errors = {400, 401, 422, 429, 503, *meta["errors"]}
+    if rule.arguments:
+        errors.add(404)  # an id or slug that is not (visible) there
+    if meta["body"] is not None:
+        errors |= {413, 415}  # too large; not JSON
+    if meta["auth"] in ("writer", "agent", "admin"):
+        errors.add(403)  # a key whose role may not
+    for status in sorted(errors):
         responses[str(status)] = {
             "description": "Error",
             "content": {"application/json": {"schema": "Error"}},

@@ -16,6 +16,22 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CONTEXT_KEY = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$")
 LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
 MAX_CUSTOM_BYTES = 8192
+# What _context_entry accepts, for the OpenAPI document (the function gives the clear message).
+CONTEXT_ENTRY_PATTERN = r"^(/\S{0,299}|[A-Za-z0-9_-]{1,60}(\.[A-Za-z0-9_-]{1,59}){0,1})$"
+
+
+class _StrictBoolean(fields.Boolean):
+    """A JSON boolean, not 0, 1, "yes" or "on" (what marshmallow's Boolean also takes)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def _strict_bool(**kwargs: Any) -> fields.Boolean:
+    return _StrictBoolean(**kwargs)
+
 
 _locale = fields.Str(validate=validate.Regexp(LOCALE, error="not a locale such as en or fr-CA"))
 
@@ -43,7 +59,10 @@ class ArticleInSchema(Schema):
     summary = fields.Str(validate=validate.Length(0, 300))
     category = fields.Str(validate=validate.Length(0, 80))
     tags = fields.List(fields.Str(validate=validate.Length(1, 40)), validate=validate.Length(0, 20))
-    contexts = fields.List(fields.Str(validate=_context_entry), validate=validate.Length(0, 30))
+    contexts = fields.List(
+        fields.Str(validate=_context_entry, metadata={"pattern": CONTEXT_ENTRY_PATTERN}),
+        validate=validate.Length(0, 30),
+    )
     locale = fields.Str(validate=validate.Regexp(LOCALE, error="not a locale such as en or fr-CA"))
     status = fields.Str(validate=validate.OneOf(["draft", "published"]))
 
@@ -147,7 +166,7 @@ class SearchOutSchema(Schema):
     total = fields.Int(dump_only=True)
     page = fields.Int(dump_only=True)
     suggestion = fields.Str(dump_only=True, allow_none=True)
-    degraded = fields.Bool(dump_only=True)
+    degraded = _strict_bool(dump_only=True)
 
 
 class SuggestionArgs(Schema):
@@ -187,7 +206,7 @@ class CategoriesOutSchema(Schema):
 
 
 class FeedbackInSchema(Schema):
-    helpful = fields.Bool(required=True)
+    helpful = _strict_bool(required=True)
     comment = fields.Str(validate=validate.Length(0, 2000))
 
 
@@ -195,15 +214,15 @@ class FeedbackInSchema(Schema):
 class ClientErrorSchema(Schema):
     message = fields.Str(validate=validate.Length(0, 1000))
     source = fields.Str(validate=validate.Length(0, 500))
-    line = fields.Int(allow_none=True)
-    column = fields.Int(allow_none=True)
+    line = fields.Int(allow_none=True, strict=True)
+    column = fields.Int(allow_none=True, strict=True)
     stack = fields.Str(validate=validate.Length(0, 4000))
     at = fields.Str(validate=validate.Length(0, 40))
 
 
 class ViewportSchema(Schema):
-    width = fields.Int(validate=validate.Range(0, 100_000))
-    height = fields.Int(validate=validate.Range(0, 100_000))
+    width = fields.Int(validate=validate.Range(0, 100_000), strict=True)
+    height = fields.Int(validate=validate.Range(0, 100_000), strict=True)
 
 
 class TicketContextSchema(Schema):
@@ -260,7 +279,7 @@ class MessageOutSchema(Schema):
     id = fields.Str(dump_only=True)
     body = fields.Str(dump_only=True)
     author = fields.Nested(AuthorSchema, dump_only=True)
-    internal = fields.Bool(dump_only=True)
+    internal = _strict_bool(dump_only=True)
     created_at = fields.Str(dump_only=True)
 
 
@@ -305,7 +324,7 @@ class TicketListArgs(PageArgs):
 
 class MessageInSchema(Schema):
     body = fields.Str(required=True, validate=validate.Length(1, 20_000))
-    internal = fields.Bool(load_default=False)
+    internal = _strict_bool(load_default=False)
 
     @validates("body")
     def _body_not_blank(self, value: str, **_: Any) -> None:
@@ -336,10 +355,11 @@ class HealthSchema(Schema):
     version = fields.Str(dump_only=True)
     database = fields.Dict(dump_only=True)
     index = fields.Dict(dump_only=True)
+    storage = fields.Dict(dump_only=True)
 
 
 class OkSchema(Schema):
-    ok = fields.Bool(dump_only=True)
+    ok = _strict_bool(dump_only=True)
 
 
 # -- pages ---------------------------------------------------------------------------------

@@ -13,8 +13,16 @@ from ..ids import new_id
 from ..services.idempotency import fingerprint
 from ..services.tickets import SOURCES
 from . import schemas
-from .auth import principal, rate_limit
-from .handlers import decode_cursor, dump, encode_cursor, load_args, load_body, runtime
+from .auth import client_address, principal, rate_limit
+from .handlers import (
+    decode_cursor,
+    dump,
+    encode_cursor,
+    json_body,
+    load_args,
+    load_body,
+    runtime,
+)
 from .openapi import documented
 
 bp = Blueprint("tickets", __name__)
@@ -63,8 +71,10 @@ def create() -> Response:
         data,
         source=source,
         idempotency_key=request.headers.get("Idempotency-Key"),
-        fingerprint=fingerprint("POST", request.path, request.get_json()),
-        scope=who.key,
+        fingerprint=fingerprint("POST", request.path, json_body()),
+        # Anonymous visitors of an app all share one principal: scope their keys by address
+        # too, so that someone else's key and body never replay that visitor's token.
+        scope=f"{who.key}:ip:{client_address()}" if who.anonymous else who.key,
         extra={"visitor_token": visitor_token} if visitor_token else None,
     )
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
@@ -122,7 +132,7 @@ def reply(ticket_id: str) -> Response:
         data["body"],
         data["internal"],
         idempotency_key=request.headers.get("Idempotency-Key"),
-        fingerprint=fingerprint("POST", request.path, request.get_json()),
+        fingerprint=fingerprint("POST", request.path, json_body()),
     )
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return dump(schemas.MessageOutSchema(), message, status, headers)

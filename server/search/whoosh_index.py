@@ -9,6 +9,10 @@ Writers (``apply`` and ``rebuild``) are only ever called by the indexer, which h
 indexer file lock, so Whoosh never sees two writers. Readers keep one searcher per process
 (opened lazily, so after a fork), refresh it when a writer committed new segments, and cache
 results per index generation.
+
+Segments are read with plain file reads, never memory-mapped: a truncated or damaged segment
+file then raises an exception the server handles (search falls back to the database and the
+index is rebuilt) instead of a SIGBUS that kills the worker.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 from whoosh import fields, highlight, index, query, scoring
 from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
 from whoosh.analysis.filters import LowercaseFilter
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
@@ -40,6 +45,11 @@ _SPELL_SEP = "\x1f"  # app id and word in one term: each app's vocabulary stays 
 _FIELDS = ("title", "summary", "tags", "content")
 _BOOSTS = {"title": 3.0, "summary": 1.5, "tags": 2.0, "content": 1.0}
 _KEEP_OLD_GENERATIONS = 1
+
+
+def _open_dir(path: Path) -> index.Index:
+    # supports_mmap=False: see the module docstring (SIGBUS on a truncated segment).
+    return FileStorage(str(path), supports_mmap=False).open_index()
 
 
 def _schema() -> fields.Schema:
@@ -98,6 +108,10 @@ class WhooshIndex:
         self._analyzer = StemmingAnalyzer()
 
     # -- locating the live generation --------------------------------------------------------
+    def generation_name(self) -> str | None:
+        """The live generation's directory name (None: never built)."""
+        return self._current_name()
+
     def _current_name(self) -> str | None:
         try:
             return (self.root / _CURRENT).read_text(encoding="utf-8").strip() or None
@@ -113,7 +127,7 @@ class WhooshIndex:
         if self._pid != pid or self._generation_dir != name or self._ix is None:
             self._close()
             try:
-                self._ix = index.open_dir(str(self.root / name))
+                self._ix = _open_dir(self.root / name)
                 self._searcher = self._ix.searcher(weighting=scoring.BM25F())
             except (EmptyIndexError, OSError, ValueError, EOFError, KeyError) as exc:
                 self._close()
@@ -127,6 +141,11 @@ class WhooshIndex:
             self._searcher = self._ix.searcher(weighting=scoring.BM25F())
             old.close()
         return self._searcher
+
+    def close(self) -> None:
+        """Release the process's searcher and the segment files it holds open."""
+        with self._lock:
+            self._close()
 
     def _close(self) -> None:
         if self._searcher is not None:
@@ -160,9 +179,13 @@ class WhooshIndex:
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-            result = self._search(
-                searcher, generation, app_id, parsed, locale, category, page, limit
-            )
+            try:
+                result = self._search(
+                    searcher, generation, app_id, parsed, locale, category, page, limit
+                )
+            except Exception as exc:  # a damaged segment: any error of the engine's reads
+                self._close()
+                raise IndexUnavailable(f"the search index cannot be read: {exc!r}") from exc
             if self.cache_size:
                 self._cache[key] = result
                 while len(self._cache) > self.cache_size:
@@ -395,7 +418,10 @@ class WhooshIndex:
         name = self._current_name()
         if name is None:
             raise IndexUnavailable("no index to update; rebuild first")
-        ix = index.open_dir(str(self.root / name))
+        try:
+            ix = _open_dir(self.root / name)
+        except (EmptyIndexError, OSError, ValueError, EOFError, KeyError) as exc:
+            raise IndexUnavailable(f"the search index cannot be opened: {exc}") from exc
         writer = ix.writer()
         try:
             for article_id in deletes:

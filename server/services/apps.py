@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import clock
-from ..errors import NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..ids import new_id
 from ..store import Database
 from ..store import apps as app_store
@@ -93,9 +93,21 @@ def set_theme_color(db: Database, id_or_name: str, colour: str | None) -> dict[s
     return get_app(db, app["id"])
 
 
-def rotate_secret(db: Database, id_or_name: str) -> str:
-    """Add a new signing secret; tokens signed with the older ones keep verifying."""
+def rotate_secret(db: Database, id_or_name: str, *, drop_oldest: bool = False) -> str:
+    """Add a new signing secret; tokens signed with the older ones keep verifying.
+
+    An app keeps at most :data:`MAX_SECRETS`. At the limit the rotation is refused, since
+    dropping the oldest secret would silently break every token still signed with it, unless
+    ``drop_oldest`` says that is intended.
+    """
     app = get_app(db, id_or_name)
+    if len(app["secrets"]) >= MAX_SECRETS and not drop_oldest:
+        raise Conflict(
+            f"the app already has {MAX_SECRETS} signing secrets: retire the old ones first "
+            "(rotate-secret --retire-old), or add --drop-oldest to retire only the oldest; "
+            "tokens signed with a retired secret stop working",
+            code="too_many_secrets",
+        )
     new_secret = secrets.token_urlsafe(32)
     kept = (app["secrets"] + [new_secret])[-MAX_SECRETS:]
     with db.write() as conn:

@@ -1,17 +1,22 @@
 """Idempotency-Key handling as the IETF draft describes it.
 
 Same key and same body: the first response is replayed. Same key and another body: 422
-``idempotency_key_reused``. Same key while the first request is still being processed: 409
-``idempotency_key_in_flight``. The key is claimed in its own short transaction, and the
-response is stored in the same transaction as the work it describes, so a crash can never
-leave a ticket without its key (or a key pointing at no ticket). A claim abandoned by a
-crashed worker expires after :data:`IN_FLIGHT_TIMEOUT` seconds.
+``idempotency_key_reused``. The key is looked up, the work done and the response stored in ONE
+write transaction, so a worker killed at any moment leaves either nothing (the key is free for
+the retry) or the work with its response, never a claimed key without its ticket or a ticket
+without its key. Two requests with the same key at once are serialised by the write lock: the
+second finds the first's response and replays it, instead of the 409 an earlier version gave.
+
+A row left ``in_flight`` by a version that claimed keys in a transaction of their own is free
+after :data:`IN_FLIGHT_TIMEOUT` seconds (409 ``idempotency_key_in_flight`` with Retry-After
+until then).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -45,7 +50,8 @@ def run_once(
     print_: str,
     work: Callable[[sqlite3.Connection], tuple[int, dict[str, Any]]],
 ) -> tuple[int, dict[str, Any], bool]:
-    """Run ``work`` once per key; returns (status, body, replayed)."""
+    """Run ``work`` once per key, in the transaction that records its response; returns
+    (status, body, replayed). An error raised by ``work`` rolls everything back."""
     if not key or len(key) > MAX_KEY_LENGTH:
         raise ValidationFailed(
             f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
@@ -61,21 +67,15 @@ def run_once(
                 )
             if record["state"] == "done":
                 return int(record["status_code"]), json.loads(record["response"]), True
-            if _age(record["created_at"]) < IN_FLIGHT_TIMEOUT:
+            left = IN_FLIGHT_TIMEOUT - _age(record["created_at"])
+            if left > 0:  # a legacy claim (see the module docstring)
                 raise Conflict(
                     "a request with this Idempotency-Key is still being processed; retry shortly",
                     code="idempotency_key_in_flight",
+                    headers={"Retry-After": str(max(1, math.ceil(left)))},
                 )
-        store.claim(conn, app_id, principal, key, print_, clock.iso())
-    try:
-        with db.write() as conn:
-            status, body = work(conn)
-            store.complete(conn, app_id, principal, key, status, json.dumps(body))
-    except BaseException:
-        # The work failed (an error response or a crash): free the key so a retry can run.
-        with db.write() as conn:
-            store.release(conn, app_id, principal, key)
-        raise
+        status, body = work(conn)
+        store.save(conn, app_id, principal, key, print_, clock.iso(), status, json.dumps(body))
     return status, body, False
 
 

@@ -6,12 +6,17 @@ indexer file lock writes to the index. A writer waits a little for the lock, so 
 response is sent its own change is searchable (read your writes); if it cannot get the lock in
 time, its row stays in the outbox for the holder, which looks at the outbox again after
 releasing the lock, so no row is ever stranded.
+
+A damaged or missing index never fails a write that committed: the rows stay in the outbox,
+:meth:`Indexer.heal` rebuilds the index from the database in a background thread (one process
+at a time, under the indexer lock), and search answers from the database meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -56,6 +61,8 @@ class Indexer:
         self.index = index
         self.lock_path = Path(lock_path)
         self.renderer = renderer
+        self._heal_guard = threading.Lock()
+        self._healer: threading.Thread | None = None
 
     def _lock(self) -> FileLock:
         return FileLock(str(self.lock_path), thread_local=False)
@@ -96,10 +103,45 @@ class Indexer:
                 if i in rows and rows[i]["status"] == "published"
             ]
             deletes = [i for i in sorted(ids) if i not in rows or rows[i]["status"] != "published"]
-            self.index.apply(upserts, deletes)
+            try:
+                self.index.apply(upserts, deletes)
+            except Exception as exc:  # noqa: BLE001 - the write committed; the index is derived
+                log.warning("cannot update the search index (%s); rebuilding it", exc)
+                self.heal()
+                return applied  # the rows stay in the outbox until the rebuild
             with self.db.write() as conn:
                 article_store.outbox_delete_through(conn, batch[-1][0])
             applied += len(batch)
+
+    @property
+    def healing(self) -> bool:
+        """Whether this process is rebuilding a damaged index in the background."""
+        return self._healer is not None and self._healer.is_alive()
+
+    def heal(self) -> None:
+        """Rebuild the index in the background (once per damaged generation), after a read or
+        a write found it missing or damaged. Returns at once."""
+        failed = self.index.generation_name()
+        with self._heal_guard:
+            if self.healing:
+                return
+            self._healer = threading.Thread(
+                target=self._heal, args=(failed,), name="search-index-heal", daemon=True
+            )
+            self._healer.start()
+
+    def _heal(self, failed: str | None) -> None:
+        try:
+            with self._lock():
+                current = self.index.generation_name()
+                if current != failed and self.index.check() == "ok":
+                    return  # another process rebuilt it meanwhile
+                log.warning("rebuilding the search index from the database")
+                self._rebuild_locked(None)
+            self.drain()
+            log.warning("search index rebuilt")
+        except Exception:  # a background thread must log, not die silently
+            log.exception("could not rebuild the search index; the next failure retries")
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild the whole index from the database; waits for a running drain to finish."""

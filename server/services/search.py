@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import ValidationFailed
@@ -20,9 +21,13 @@ log = logging.getLogger(__name__)
 
 
 class SearchService:
-    def __init__(self, db: Database, index: SearchIndex) -> None:
+    def __init__(
+        self, db: Database, index: SearchIndex, on_unavailable: Callable[[], None] | None = None
+    ) -> None:
         self.db = db
         self.index = index
+        # Called when the index cannot serve (the indexer's heal: a rebuild in the background).
+        self.on_unavailable = on_unavailable or (lambda: None)
 
     def search(
         self,
@@ -45,6 +50,7 @@ class SearchService:
             ) from None
         except IndexUnavailable as exc:
             log.warning("search index unavailable, using the database: %s", exc)
+            self.on_unavailable()
             return self._fallback(app_id, text, chosen, category, page, limit)
         return {
             "results": [

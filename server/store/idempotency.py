@@ -14,31 +14,21 @@ def get(conn: sqlite3.Connection, app_id: str, principal: str, key: str) -> dict
     return dict(row) if row else None
 
 
-def claim(
-    conn: sqlite3.Connection, app_id: str, principal: str, key: str, fingerprint: str, when: str
+def save(
+    conn: sqlite3.Connection,
+    app_id: str,
+    principal: str,
+    key: str,
+    fingerprint: str,
+    when: str,
+    status: int,
+    response: str,
 ) -> None:
+    """Record a finished request's response (replacing a stale legacy claim, if any)."""
     conn.execute(
         "INSERT OR REPLACE INTO idempotency_keys (app_id, principal, key, fingerprint, state,"
-        " created_at) VALUES (?, ?, ?, ?, 'in_flight', ?)",
-        (app_id, principal, key, fingerprint, when),
-    )
-
-
-def complete(
-    conn: sqlite3.Connection, app_id: str, principal: str, key: str, status: int, response: str
-) -> None:
-    conn.execute(
-        "UPDATE idempotency_keys SET state = 'done', status_code = ?, response = ?"
-        " WHERE app_id = ? AND principal = ? AND key = ?",
-        (status, response, app_id, principal, key),
-    )
-
-
-def release(conn: sqlite3.Connection, app_id: str, principal: str, key: str) -> None:
-    conn.execute(
-        "DELETE FROM idempotency_keys WHERE app_id = ? AND principal = ? AND key = ?"
-        " AND state = 'in_flight'",
-        (app_id, principal, key),
+        " status_code, response, created_at) VALUES (?, ?, ?, ?, 'done', ?, ?, ?)",
+        (app_id, principal, key, fingerprint, status, response, when),
     )
 
 

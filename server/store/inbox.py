@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
+
+from ..jsontext import loads_stored
 
 _PRIORITY_ORDER = (
     "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END"
@@ -94,9 +95,9 @@ def page(
     items = []
     for row in rows:
         item = dict(row)
-        item["context"] = json.loads(item["context"])
-        item["tags"] = json.loads(item["tags"])
-        item["traits"] = json.loads(item["traits"])
+        item["context"] = loads_stored(item["context"])
+        item["tags"] = loads_stored(item["tags"])
+        item["traits"] = loads_stored(item["traits"])
         items.append(item)
     return items, total
 

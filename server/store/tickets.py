@@ -6,6 +6,8 @@ import json
 import sqlite3
 from typing import Any
 
+from ..jsontext import loads_stored
+
 _TICKET_UPDATABLE = ("status", "priority", "assignee", "tags", "updated_at", "solved_at")
 
 
@@ -13,9 +15,9 @@ def _ticket(row: sqlite3.Row | None) -> dict[str, Any] | None:
     if row is None:
         return None
     ticket = dict(row)
-    ticket["context"] = json.loads(ticket["context"])
-    ticket["tags"] = json.loads(ticket["tags"])
-    ticket["traits"] = json.loads(ticket["traits"])
+    ticket["context"] = loads_stored(ticket["context"])
+    ticket["tags"] = loads_stored(ticket["tags"])
+    ticket["traits"] = loads_stored(ticket["traits"])
     return ticket
 
 

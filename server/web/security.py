@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 from flask import Response, request
 
 from ..api.handlers import runtime
+from ..edge import is_https
+
+__all__ = ["base_url", "is_https", "page_headers", "same_origin_request"]
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
@@ -34,15 +37,6 @@ def page_headers(response: Response, *, private: bool) -> Response:
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def is_https() -> bool:
-    """Whether the browser reached us over HTTPS (directly, or through a trusted proxy)."""
-    rt = runtime()
-    if request.is_secure or rt.config["SUPPORT_PUBLIC_URL"].startswith("https://"):
-        return True
-    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip().lower()
-    return bool(rt.config["SUPPORT_TRUSTED_PROXIES"]) and forwarded == "https"
 
 
 def base_url() -> str:

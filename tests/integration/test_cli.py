@@ -64,6 +64,19 @@ def test_apps_create_list_update_and_rotate(data_dir: Path) -> None:
     assert missing.returncode == 1 and "no app" in missing.stderr
 
 
+def test_a_sixth_secret_is_refused_unless_the_oldest_may_go(data_dir: Path) -> None:
+    creds = init_data_dir(data_dir)
+    app, where = creds["app_id"], ["--data-dir", str(data_dir)]
+    for _ in range(4):  # the first secret and four more: the limit of five
+        cli("apps", "rotate-secret", app, *where)
+    refused = cli("apps", "rotate-secret", app, *where, check=False)
+    assert refused.returncode == 1
+    assert "already has 5 signing secrets" in refused.stderr and "--drop-oldest" in refused.stderr
+    assert json.loads(cli("apps", "list", *where, "--json").stdout)[0]["secrets"] == 5
+    cli("apps", "rotate-secret", app, "--drop-oldest", *where)
+    assert json.loads(cli("apps", "list", *where, "--json").stdout)[0]["secrets"] == 5
+
+
 def test_keys_are_shown_once_and_listed_without_the_secret(data_dir: Path) -> None:
     init_data_dir(data_dir)
     made = json.loads(

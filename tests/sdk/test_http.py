@@ -302,6 +302,31 @@ def test_idempotency_key_in_flight_is_retried(
     assert len(server.received) == 2
 
 
+def test_in_flight_is_retried_until_the_servers_claim_would_have_expired(
+    server: ScriptedServer, client: SupportClient, sleeps: list[float]
+) -> None:
+    # A worker died holding the key: the server says "in flight" for up to a minute. The SDK
+    # outlasts that (more tries than max_retries), so the user's retry never becomes a new key.
+    busy = {"error": {"code": "idempotency_key_in_flight", "message": "wait"}}
+    for _ in range(12):
+        server.reply(409, busy, headers={"Retry-After": "6"})
+    server.reply(201, OK_TICKET)
+    assert client.create_ticket("help").id == "tk_1"
+    assert sleeps == [6.0] * 12
+    assert len({r.headers["Idempotency-Key"] for r in server.received}) == 1
+
+
+def test_in_flight_patience_is_bounded(
+    server: ScriptedServer, client: SupportClient, sleeps: list[float]
+) -> None:
+    busy = {"error": {"code": "idempotency_key_in_flight", "message": "wait"}}
+    for _ in range(9):  # 7 waits of 10 s, one of 5 s: 75 s in all, then it gives up
+        server.reply(409, busy, headers={"Retry-After": "10"})
+    with pytest.raises(Conflict):
+        client.create_ticket("help")
+    assert sleeps == [10.0] * 7 + [5.0]
+
+
 def test_other_conflicts_are_not_retried(
     server: ScriptedServer, make_client: Callable[..., SupportClient]
 ) -> None:

@@ -152,7 +152,7 @@ def test_disabled_limiter_allows_everything_and_writes_nothing(
     assert not path.exists()
 
 
-def test_a_damaged_counter_file_fails_open(
+def test_a_damaged_counter_file_still_limits_in_memory(
     pinned: Clock, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "rate-limits.sqlite3"
@@ -160,8 +160,10 @@ def test_a_damaged_counter_file_fails_open(
     limiter = RateLimiter(path)
     with caplog.at_level(logging.ERROR, logger="support_server.ratelimit"):
         assert limiter.hit("k", parse_rate("1/day")) == 0
-        assert limiter.hit("k", parse_rate("1/day")) == 0
-    assert "rate limits unavailable" in caplog.text
-    path.unlink()  # once the file is usable again, limits apply again
-    assert limiter.hit("k", parse_rate("1/day")) == 0
-    assert limiter.hit("k", parse_rate("1/day")) == 86400
+        assert limiter.hit("k", parse_rate("1/day")) == 86400  # the limit still applies
+        assert limiter.degraded
+    assert caplog.text.count("counting in memory") == 1  # said once, not per request
+    path.unlink()  # once the file is usable again, it holds the counts again
+    assert limiter.hit("other", parse_rate("1/day")) == 0
+    assert not limiter.degraded
+    assert limiter.hit("other", parse_rate("1/day")) == 86400

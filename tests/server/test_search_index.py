@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,8 +56,22 @@ def doc(article_id: int, title: str, text: str, **kw: object) -> IndexDocument:
 
 
 @pytest.fixture
-def index(tmp_path: Path) -> WhooshIndex:
-    ix = WhooshIndex(tmp_path / "index")
+def make_index() -> Iterator[Callable[..., WhooshIndex]]:
+    """WhooshIndex instances closed after the test (segments are read with open files)."""
+    made: list[WhooshIndex] = []
+
+    def make(*args: Any, **kwargs: Any) -> WhooshIndex:
+        made.append(WhooshIndex(*args, **kwargs))
+        return made[-1]
+
+    yield make
+    for ix in made:
+        ix.close()
+
+
+@pytest.fixture
+def index(tmp_path: Path, make_index: Callable[..., WhooshIndex]) -> WhooshIndex:
+    ix = make_index(tmp_path / "index")
     ix.rebuild(
         [
             doc(1, "Request a refund", "How to get your money back for a duplicate charge."),
@@ -107,8 +123,10 @@ def test_a_half_typed_last_word_matches_as_a_prefix(index: WhooshIndex) -> None:
     assert index.search("app_a", "passw", locale="en").suggestion is None
 
 
-def test_snippets_highlight_matches_and_escape_text(tmp_path: Path) -> None:
-    ix = WhooshIndex(tmp_path / "ix")
+def test_snippets_highlight_matches_and_escape_text(
+    tmp_path: Path, make_index: Callable[..., WhooshIndex]
+) -> None:
+    ix = make_index(tmp_path / "ix")
     ix.rebuild([doc(1, "Widgets", "Use <script>alert(1)</script> to break widgets & more")])
     hit = ix.search("app_a", "widgets break", locale="en").hits[0]
     assert "<mark>" in hit.snippet
@@ -130,8 +148,8 @@ def test_other_apps_vocabulary_never_leaks_into_did_you_mean(index: WhooshIndex)
     assert page.suggestion is None and not page.hits
 
 
-def test_paging(tmp_path: Path) -> None:
-    ix = WhooshIndex(tmp_path / "ix")
+def test_paging(tmp_path: Path, make_index: Callable[..., WhooshIndex]) -> None:
+    ix = make_index(tmp_path / "ix")
     ix.rebuild([doc(i, f"Invoice number {i}", "invoice text") for i in range(1, 26)])
     first = ix.search("app_a", "invoice", locale="en", page=1, limit=10)
     third = ix.search("app_a", "invoice", locale="en", page=3, limit=10)
@@ -168,8 +186,10 @@ def test_updates_and_deletes_are_seen_by_an_open_searcher(index: WhooshIndex) ->
 # Whoosh leaves a file handle open when it fails to read a damaged TOC; that is its leak on
 # an error path we recover from, not ours.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_missing_and_corrupt_indexes_are_detected(tmp_path: Path) -> None:
-    ix = WhooshIndex(tmp_path / "ix")
+def test_missing_and_corrupt_indexes_are_detected(
+    tmp_path: Path, make_index: Callable[..., WhooshIndex]
+) -> None:
+    ix = make_index(tmp_path / "ix")
     assert ix.check() == "missing"
     with pytest.raises(IndexUnavailable):
         ix.search("app_a", "x", locale="en")
@@ -179,11 +199,13 @@ def test_missing_and_corrupt_indexes_are_detected(tmp_path: Path) -> None:
         segment.write_bytes(b"garbage")
     for toc in (tmp_path / "ix").rglob("*.toc"):
         toc.write_bytes(b"garbage")
-    assert WhooshIndex(tmp_path / "ix").check() == "corrupt"
+    assert make_index(tmp_path / "ix").check() == "corrupt"
 
 
-def test_a_rebuild_swaps_generations_and_readers_follow(index: WhooshIndex, tmp_path: Path) -> None:
-    reader = WhooshIndex(tmp_path / "index")
+def test_a_rebuild_swaps_generations_and_readers_follow(
+    index: WhooshIndex, tmp_path: Path, make_index: Callable[..., WhooshIndex]
+) -> None:
+    reader = make_index(tmp_path / "index")
     assert reader.search("app_a", "refund", locale="en").hits
     index.rebuild([doc(9, "Brand new", "nothing about money")])
     assert not reader.search("app_a", "refund", locale="en").hits
@@ -192,8 +214,10 @@ def test_a_rebuild_swaps_generations_and_readers_follow(index: WhooshIndex, tmp_
     assert len(generations) <= 2  # the live one and the previous one
 
 
-def test_totals_count_only_the_apps_own_articles(tmp_path: Path) -> None:
-    ix = WhooshIndex(tmp_path / "ix")
+def test_totals_count_only_the_apps_own_articles(
+    tmp_path: Path, make_index: Callable[..., WhooshIndex]
+) -> None:
+    ix = make_index(tmp_path / "ix")
     ix.rebuild(
         [doc(i, f"Refund {i}", "refund text") for i in range(1, 4)]
         + [doc(i, f"Refund {i}", "refund text", app_id="app_b") for i in range(4, 9)]

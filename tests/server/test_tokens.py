@@ -13,6 +13,7 @@ from support_sdk.tokens import (
     BadSignature,
     MalformedToken,
     TokenExpired,
+    TokenNotYetValid,
     UserClaims,
     VisitorClaims,
     WrongPurpose,
@@ -161,17 +162,45 @@ def test_an_app_without_secrets_verifies_nothing() -> None:
 # -- expiry and maximum age ----------------------------------------------------------------
 def test_expired_token_is_token_expired() -> None:
     token = _user(expires_in=60)
-    assert verify_user_token(token, APP, SECRET, DAY, now=NOW + 59).sub == "42"
+    assert verify_user_token(token, APP, SECRET, DAY, now=NOW + 59, leeway=0).sub == "42"
     with pytest.raises(TokenExpired) as caught:
-        verify_user_token(token, APP, SECRET, DAY, now=NOW + 60)
+        verify_user_token(token, APP, SECRET, DAY, now=NOW + 60, leeway=0)
     assert caught.value.code == "token_expired"
 
 
 def test_max_age_caps_a_far_future_exp() -> None:
     token = _user(expires_in=365 * DAY)
-    assert verify_user_token(token, APP, SECRET, 600, now=NOW + 600).sub == "42"
+    assert verify_user_token(token, APP, SECRET, 600, now=NOW + 600, leeway=0).sub == "42"
     with pytest.raises(TokenExpired):
-        verify_user_token(token, APP, SECRET, 600, now=NOW + 601)
+        verify_user_token(token, APP, SECRET, 600, now=NOW + 601, leeway=0)
+
+
+def test_clock_skew_within_the_leeway_is_tolerated_both_ways() -> None:
+    # The minting host's clock runs ahead of the server's: its token is signed "in the future".
+    ahead = mint_user_token(APP, SECRET, "42", expires_in=60, now=NOW + 1)
+    assert verify_user_token(ahead, APP, SECRET, DAY, now=NOW).sub == "42"
+    far_ahead = mint_user_token(APP, SECRET, "42", expires_in=600, now=NOW + 59)
+    assert verify_user_token(far_ahead, APP, SECRET, DAY, now=NOW, leeway=60).sub == "42"
+    # ...or behind: a token just past its exp, or just over the maximum age, still verifies.
+    behind = mint_user_token(APP, SECRET, "42", expires_in=60, now=NOW)
+    assert verify_user_token(behind, APP, SECRET, DAY, now=NOW + 60 + 59).sub == "42"
+    assert verify_user_token(behind, APP, SECRET, 30, now=NOW + 30 + 59).sub == "42"
+
+
+def test_skew_beyond_the_leeway_is_refused_with_the_reason() -> None:
+    ahead = mint_user_token(APP, SECRET, "42", expires_in=600, now=NOW + 61)
+    with pytest.raises(TokenNotYetValid) as caught:
+        verify_user_token(ahead, APP, SECRET, DAY, now=NOW, leeway=60)
+    assert caught.value.code == "token_not_yet_valid"
+    assert "61 s in the future" in str(caught.value)
+    behind = mint_user_token(APP, SECRET, "42", expires_in=60, now=NOW)
+    with pytest.raises(TokenExpired):
+        verify_user_token(behind, APP, SECRET, DAY, now=NOW + 60 + 60, leeway=60)
+    with pytest.raises(TokenExpired):
+        verify_user_token(behind, APP, SECRET, 30, now=NOW + 30 + 61, leeway=60)
+    visitor = mint_visitor_token("s", APP, "vis_1", now=NOW + 120)
+    with pytest.raises(TokenNotYetValid):
+        verify_visitor_token(visitor, APP, "s", DAY, now=NOW)
 
 
 def test_minting_in_the_past_stamps_the_signature_in_the_past() -> None:
@@ -185,7 +214,7 @@ def test_minting_in_the_past_stamps_the_signature_in_the_past() -> None:
 def test_visitor_token_max_age() -> None:
     token = mint_visitor_token("s", APP, "vis_1", expires_in=10 * DAY, now=NOW)
     with pytest.raises(TokenExpired):
-        verify_visitor_token(token, APP, "s", DAY, now=NOW + DAY + 1)
+        verify_visitor_token(token, APP, "s", DAY, now=NOW + DAY + 1, leeway=0)
 
 
 def test_bad_signature_wins_over_expiry() -> None:

@@ -51,6 +51,7 @@ class Staff:
     def __init__(self, server: LiveServer) -> None:
         self.server = server
         self.http = requests.Session()
+        self.http.headers["Origin"] = server.url  # as every browser sends with a form post
         self.csrf = ""
 
     def url(self, path: str) -> str:

@@ -107,6 +107,13 @@ def test_sign_in_form_refuses_login_csrf(web: LiveServer) -> None:
             timeout=10,
         )
         assert forged.status_code == 403
+        anonymous_source = http.post(  # a right token, but no Origin or Referer at all
+            web.url + "/admin/login",
+            data={"login_token": token, "username": "ada", "password": PASSWORD},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert anonymous_source.status_code == 403
 
 
 def test_every_form_needs_the_sessions_csrf_token(staff: Callable[[str], Staff]) -> None:
@@ -154,6 +161,7 @@ def test_signing_in_again_replaces_the_session(web: LiveServer) -> None:
         again = person.http.post(
             web.url + "/admin/login",
             data={"login_token": token, "username": "ana", "password": PASSWORD},
+            headers={"Origin": web.url},
             allow_redirects=False,
             timeout=10,
         )
@@ -350,10 +358,13 @@ def test_over_https_the_cookie_is_secure_and_host_only(tmp_path: Path) -> None:
         client = app.test_client()
         form = client.get("/admin/login", base_url="https://support.example")
         token = form.get_data(as_text=True).split('name="login_token" value="')[1].split('"')[0]
+        login_cookie = next(c for c in form.headers.getlist("Set-Cookie") if "login_csrf" in c)
+        assert login_cookie.startswith("__Host-support_login_csrf=") and "Secure" in login_cookie
         signed_in = client.post(
             "/admin/login",
             base_url="https://support.example",
             data={"login_token": token, "username": "ada", "password": PASSWORD},
+            headers={"Origin": "https://support.example"},
         )
         cookie = next(
             c for c in signed_in.headers.getlist("Set-Cookie") if c.startswith("__Host-support")

@@ -3,7 +3,8 @@
 Sign-in takes a username and password (``support-server users create``) or a staff API key.
 Attempts are rate limited per IP address and per username (shared by every worker process).
 The sign-in form is protected against login CSRF with a double-submit cookie, since there is
-no session yet to hold a token.
+no session yet to hold a token: ``__Host-`` prefixed over HTTPS (so no subdomain can plant
+it), and the post must name this site as its Origin (or Referer): every browser sends one.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ from . import guard
 
 bp = Blueprint("auth", __name__)
 LOGIN_COOKIE = "support_login_csrf"
+SECURE_LOGIN_COOKIE = "__Host-support_login_csrf"  # Secure, Path=/, no Domain
+
+
+def login_cookie() -> str:
+    return SECURE_LOGIN_COOKIE if is_https() else LOGIN_COOKIE
 
 
 def landing() -> str:
@@ -56,12 +62,12 @@ def _set_cookie(response: BaseResponse, name: str, value: str, max_age: int | No
         path="/",
         secure=is_https(),
         httponly=True,
-        samesite="Lax" if name != LOGIN_COOKIE else "Strict",
+        samesite="Strict" if name in (LOGIN_COOKIE, SECURE_LOGIN_COOKIE) else "Lax",
     )
 
 
 def _form(error: str | None = None, status: int = 200, username: str = "") -> BaseResponse:
-    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+    token = request.cookies.get(login_cookie()) or secrets.token_urlsafe(24)
     html = render_template(
         "admin/login.html",
         login_token=token,
@@ -71,7 +77,7 @@ def _form(error: str | None = None, status: int = 200, username: str = "") -> Ba
         signed_out=request.args.get("signed_out") == "1",
     )
     response = make_response(html, status)
-    _set_cookie(response, LOGIN_COOKIE, token, 3600)
+    _set_cookie(response, login_cookie(), token, 3600)
     return response
 
 
@@ -87,8 +93,13 @@ def login() -> BaseResponse:
 @guard.public
 def login_submit() -> BaseResponse:
     sent = request.form.get("login_token", "")
-    expected = request.cookies.get(LOGIN_COOKIE, "")
-    if not (sent and expected and hmac.compare_digest(sent, expected)) or not same_origin_request():
+    expected = request.cookies.get(login_cookie(), "")
+    named = request.headers.get("Origin") or request.headers.get("Referer")
+    if (
+        not (sent and expected and hmac.compare_digest(sent, expected))
+        or not named
+        or not same_origin_request()
+    ):
         return _form("Your sign-in form expired. Please try again.", 403)
     rt = runtime()
     username = request.form.get("username", "").strip()[:64]
@@ -115,7 +126,7 @@ def login_submit() -> BaseResponse:
     g.staff_session = session
     response = redirect(safe_next(request.form.get("next"), landing()), code=303)
     _set_cookie(response, guard.cookie_name(), token, rt.config["SUPPORT_SESSION_AGE"])
-    response.delete_cookie(LOGIN_COOKIE, path="/")
+    response.delete_cookie(login_cookie(), path="/", secure=is_https())
     return response
 
 
