@@ -77,7 +77,7 @@ export function createOutbox({ appId, api, emit, owner, sent }) {
   return {
     /** File a ticket: {status: "sent", ticket} | {status: "queued"} | {status: "rejected", error}. */
     submit(payload, auth) {
-      const entry = { key: uuid(), body: JSON.stringify(payload), subject: payload.subject || payload.body.slice(0, 80), owner: owner(), auth };
+      const entry = { key: uuid(), body: JSON.stringify(payload), subject: payload.subject || [...payload.body].slice(0, 80).join(""), owner: owner(), auth };
       save([...list(), entry]);
       return locked(() => attempt(entry));
     },

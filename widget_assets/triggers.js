@@ -17,7 +17,7 @@ export function target(value = "") {
 /** What the trigger is about, for its label: its own words, its field's label, or its parent's. */
 function topic(el) {
   const text = (node) => node?.textContent.replace(/\s+/g, " ").trim();
-  return (el.getAttribute("aria-label") || text(el.labels?.[0]) || el.placeholder || text(el) || text(el.parentElement) || "").slice(0, 60);
+  return [...(el.getAttribute("aria-label") || text(el.labels?.[0]) || el.placeholder || text(el) || text(el.parentElement) || "")].slice(0, 60).join("");
 }
 
 export function watchTriggers({ css, t, host, help, report }) {

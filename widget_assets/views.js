@@ -180,7 +180,8 @@ export function articleView(app, slug) {
 
 // -- contact support / report a problem --------------------------------------------------
 
-const cut = (value, n) => (value || value === 0 ? String(value).slice(0, n) : undefined);
+// By code point, as the server counts: a UTF-16 slice could split an emoji into a lone surrogate.
+const cut = (value, n) => (value || value === 0 ? [...String(value)].slice(0, n).join("") : undefined);
 
 /** The context a ticket carries for the agent, cut to the lengths the server accepts. */
 export function ticketContext(state, { shown = [] } = {}) {
@@ -221,7 +222,7 @@ export function contactView(app, { report = false, subject = "" } = {}) {
   const { t, state } = app;
   const draft = (state.draft ||= {});
   if (!draft.subject && (subject || report)) {
-    draft.subject = subject || t("problemOn", { page: document.title || location.pathname });
+    draft.subject = cut(subject || t("problemOn", { page: document.title || location.pathname }), 200);
     draft.auto = true; // our words, not the user's: no article search for them
   }
   const user = app.user();
