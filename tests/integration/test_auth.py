@@ -230,7 +230,9 @@ def test_a_good_token_works_and_lowercase_bearer_too(env: Env) -> None:
 def test_tampered_tokens_are_invalid(env: Env) -> None:
     token = env.token(email="ada@example.com")
     body, _, signature = token.rpartition(".")
-    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    # The first character: every one of its bits is signature (the last one's low bits are
+    # base64 padding, so flipping "B" to "A" there could leave the signature unchanged).
+    flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
     forged = mint_user_token(env.app_a, "guessed-secret", "42", email="ada@example.com")
     payload_of_admin = (
         env.token("admin")[: len(USER_TOKEN_PREFIX)]
