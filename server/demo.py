@@ -70,17 +70,20 @@ def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]
     creds = initialise(data_dir, [origin, *EXAMPLE_ORIGINS], "Ledgerly (demo)")
     folder = content or sample_folder()
     rt = _runtime(data_dir)
-    plan = plan_import(rt.articles, creds["app_id"], folder)
-    if plan.problems:
-        raise click.ClickException("; ".join(str(p) for p in plan.problems))
-    with click.progressbar(length=len(plan.create), label="Loading sample help center") as bar:
-        apply_import(rt.articles, creds["app_id"], plan, "demo", lambda: bar.update(1))
-    raw_writer, _ = app_service.create_key(rt.db, creds["app_id"], "writer", "demo writer")
-    raw_agent, _ = app_service.create_key(rt.db, creds["app_id"], "agent", "demo agent")
-    admin_password = secrets.token_urlsafe(12)
-    rt.staff.create_user("admin", admin_password, "admin", display_name="Demo admin")
-    if content is None:  # the sample activity reads and cites the sample help center
-        demo_seed.seed(rt, creds["app_id"], origin)
+    try:
+        plan = plan_import(rt.articles, creds["app_id"], folder)
+        if plan.problems:
+            raise click.ClickException("; ".join(str(p) for p in plan.problems))
+        with click.progressbar(length=len(plan.create), label="Loading sample help center") as bar:
+            apply_import(rt.articles, creds["app_id"], plan, "demo", lambda: bar.update(1))
+        raw_writer, _ = app_service.create_key(rt.db, creds["app_id"], "writer", "demo writer")
+        raw_agent, _ = app_service.create_key(rt.db, creds["app_id"], "agent", "demo agent")
+        admin_password = secrets.token_urlsafe(12)
+        rt.staff.create_user("admin", admin_password, "admin", display_name="Demo admin")
+        if content is None:  # the sample activity reads and cites the sample help center
+            demo_seed.seed(rt, creds["app_id"], origin)
+    finally:
+        rt.close()
     creds.update(
         writer_api_key=raw_writer,
         agent_api_key=raw_agent,

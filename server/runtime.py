@@ -54,6 +54,12 @@ class Runtime:
     analytics: Analytics
     storage: StorageMonitor
 
+    def close(self) -> None:
+        """Release this thread's database connection and the search index's open files (the
+        index reads segments through open files, not memory maps; see search.whoosh_index)."""
+        self.index.close()
+        self.db.close()
+
     @classmethod
     def build(cls, config: Config) -> Runtime:
         where = datadir.paths(config.data_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,26 @@ from support_server.cli import _runtime
 from support_server.demo import DEMO_USER, prepare
 from support_server.demo_data import PEOPLE, SEARCHES, TICKETS
 from support_server.principal import Principal
+from support_server.runtime import Runtime
 from support_server.services.analytics import DateRange
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DAY = 24 * 3600
 ORIGIN = "http://127.0.0.1:8123"
+
+
+@pytest.fixture
+def runtimes() -> Iterator[Callable[[Path], Runtime]]:
+    """``_runtime`` as the CLI builds it, closed after the test (the index holds open files)."""
+    made: list[Runtime] = []
+
+    def build(data_dir: Path) -> Runtime:
+        made.append(_runtime(data_dir))
+        return made[-1]
+
+    yield build
+    for rt in made:
+        rt.close()
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +42,11 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     return data_dir, prepare(data_dir, ORIGIN, None)
 
 
-def test_a_fresh_demo_has_tickets_in_the_inbox(demo_dir: tuple[Path, dict[str, Any]]) -> None:
+def test_a_fresh_demo_has_tickets_in_the_inbox(
+    demo_dir: tuple[Path, dict[str, Any]], runtimes: Callable[[Path], Runtime]
+) -> None:
     data_dir, creds = demo_dir
-    rt = _runtime(data_dir)
+    rt = runtimes(data_dir)
     inbox = rt.inbox.page([creds["app_id"]], view="all")
     assert inbox["total"] == len(TICKETS) >= 6
     assert inbox["counts"]["solved"] >= 1 and inbox["counts"]["unsolved"] >= 4
@@ -63,10 +81,10 @@ def test_a_fresh_demo_has_tickets_in_the_inbox(demo_dir: tuple[Path, dict[str, A
 
 
 def test_the_demo_user_sees_their_tickets_and_replies(
-    demo_dir: tuple[Path, dict[str, Any]],
+    demo_dir: tuple[Path, dict[str, Any]], runtimes: Callable[[Path], Runtime]
 ) -> None:
     data_dir, creds = demo_dir
-    rt = _runtime(data_dir)
+    rt = runtimes(data_dir)
     ada = PEOPLE["ada"]
     assert DEMO_USER["user_id"] == ada.id
     me = Principal(creds["app_id"], "user", ada.id, email=ada.email, name=ada.name)
@@ -77,9 +95,11 @@ def test_the_demo_user_sees_their_tickets_and_replies(
     assert not any(m["internal"] for m in shown)  # notes never reach the requester
 
 
-def test_the_analytics_summary_has_shape(demo_dir: tuple[Path, dict[str, Any]]) -> None:
+def test_the_analytics_summary_has_shape(
+    demo_dir: tuple[Path, dict[str, Any]], runtimes: Callable[[Path], Runtime]
+) -> None:
     data_dir, creds = demo_dir
-    report = _runtime(data_dir).analytics.report(creds["app_id"], DateRange.parse(None, None))
+    report = runtimes(data_dir).analytics.report(creds["app_id"], DateRange.parse(None, None))
     searches = report["searches"]
     assert searches["total"] == len(SEARCHES)
     assert 0 < searches["zero_results"] < searches["total"]
@@ -103,11 +123,13 @@ def test_the_readme_describes_the_sample_activity() -> None:
     assert f"{words[len(SEARCHES)]} searches" in readme
 
 
-def test_restarting_the_demo_seeds_nothing_more(demo_dir: tuple[Path, dict[str, Any]]) -> None:
+def test_restarting_the_demo_seeds_nothing_more(
+    demo_dir: tuple[Path, dict[str, Any]], runtimes: Callable[[Path], Runtime]
+) -> None:
     data_dir, creds = demo_dir
     again = prepare(data_dir, "http://127.0.0.1:9999", None)
     assert again["app_id"] == creds["app_id"]
-    rt = _runtime(data_dir)
+    rt = runtimes(data_dir)
     assert rt.inbox.page([creds["app_id"]], view="all")["total"] == len(TICKETS)
     report = rt.analytics.report(creds["app_id"], DateRange.parse(None, None))
     assert report["searches"]["total"] == len(SEARCHES)
