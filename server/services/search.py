@@ -14,7 +14,7 @@ from ..errors import ValidationFailed
 from ..search import IndexUnavailable, SearchIndex
 from ..search.query import QueryTooLong, parse
 from ..store import Database
-from .articles import locale_chain
+from .articles import published_locale
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ class SearchService:
         page: int,
         limit: int,
     ) -> dict[str, Any]:
-        chosen = locale_chain(locale)[0]
+        with self.db.read() as conn:
+            chosen = published_locale(conn, app_id, locale)
         try:
             result = self.index.search(
                 app_id, text, locale=chosen, category=category, page=page, limit=limit
@@ -47,6 +48,7 @@ class SearchService:
             log.warning("search index unavailable, using the database: %s", exc)
             return self._fallback(app_id, text, chosen, category, page, limit)
         return {
+            "locale": chosen,
             "results": [
                 {
                     "slug": h.slug,
@@ -104,6 +106,7 @@ class SearchService:
                 for r in rows
             ]
         return {
+            "locale": locale,
             "results": results,
             "total": total,
             "page": page,

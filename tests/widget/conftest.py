@@ -70,7 +70,7 @@ class Harness:
         head: str = "",
         headers: dict[str, str] | None = None,
         title: str = "Ledgerly",
-        lang: str = "en",
+        lang: str | None = "en",
         **embed_args: Any,
     ) -> str:
         path = path or f"/p/{uuid.uuid4().hex[:12]}"

@@ -93,9 +93,13 @@ def embed(
     return f"<script async {rendered}></script>"
 
 
-def document(body: str, *, head: str = "", title: str = "Ledgerly", lang: str = "en") -> str:
+def document(
+    body: str, *, head: str = "", title: str = "Ledgerly", lang: str | None = "en"
+) -> str:
+    """A host page; ``lang=None`` leaves out the attribute, as many real pages do."""
+    opening = "<html>" if lang is None else f'<html lang="{html.escape(lang)}">'
     return (
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f'<!doctype html>{opening}<head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title>{head}</head><body>{body}</body></html>"
     )
