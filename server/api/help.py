@@ -52,9 +52,7 @@ def search() -> Response:
     )
     if args["page"] == 1:
         searcher = f"ip:{client_address()}" if who.anonymous else who.key
-        runtime().events.search(
-            who.app_id, args["q"], result["locale"], result["total"], searcher
-        )
+        runtime().events.search(who.app_id, args["q"], result["locale"], result["total"], searcher)
     return dump(schemas.SearchOutSchema(), result)
 
 

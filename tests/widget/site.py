@@ -93,9 +93,7 @@ def embed(
     return f"<script async {rendered}></script>"
 
 
-def document(
-    body: str, *, head: str = "", title: str = "Ledgerly", lang: str | None = "en"
-) -> str:
+def document(body: str, *, head: str = "", title: str = "Ledgerly", lang: str | None = "en") -> str:
     """A host page; ``lang=None`` leaves out the attribute, as many real pages do."""
     opening = "<html>" if lang is None else f'<html lang="{html.escape(lang)}">'
     return (

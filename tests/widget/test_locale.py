@@ -58,7 +58,7 @@ def test_a_regional_french_page_gets_french_strings_and_french_articles(
     page = harness.new_page(harness.page_url(lang="fr-CA"), locale="fr-CA")
     open_panel(page)
     assert page.locator("support-widget input[type=search]").get_attribute("placeholder") == (
-        "Rechercher dans l’aide"
+        "Rechercher dans l\u2019aide"
     )
     assert search(page, "remboursement")[0] == "Demander un remboursement"
     assert "Demander un remboursement" in search(page, "rembourssement")[:3]
