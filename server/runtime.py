@@ -90,5 +90,5 @@ class Runtime:
             help_center=HelpCenterService(db, articles),
             writing=WritingDesk(db, articles, schedule),
             inbox=Inbox(db),
-            analytics=Analytics(db, events),
+            analytics=Analytics(db),
         )

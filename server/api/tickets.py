@@ -13,7 +13,7 @@ from ..ids import new_id
 from ..services.idempotency import fingerprint
 from ..services.tickets import SOURCES
 from . import schemas
-from .auth import principal, rate_limit
+from .auth import browser_key, principal, rate_limit
 from .handlers import decode_cursor, dump, encode_cursor, load_args, load_body, runtime
 from .openapi import documented
 
@@ -67,6 +67,9 @@ def create() -> Response:
         scope=who.key,
         extra={"visitor_token": visitor_token} if visitor_token else None,
     )
+    if status == 201 and not replayed and who.kind != "staff":
+        # For deflection: filed by this browser, and by this user or visitor.
+        rt.events.ticket_filed(who.app_id, [browser_key(), requester.key])
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return dump(schemas.TicketOutSchema(), body, status, headers)
 

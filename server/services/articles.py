@@ -18,6 +18,8 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..ids import new_id
 from ..store import Database
 from ..store import articles as store
+from ..store import events as event_store
+from .events import ARTICLE_SERVED
 from .indexing import Indexer
 from .locales import DEFAULT_LOCALE, locale_chain, normalise_locale, resolve_locale
 from .rendering import Renderer
@@ -250,8 +252,17 @@ class ArticleService:
             article = store.get_published(conn, app_id, slug, locale_chain(locale))
         if article is None:
             raise NotFound("no published article with that slug")
-        with self.counters.write() as conn:
+        with self.counters.write() as conn:  # the counter and its dated row, together
             store.record_view(conn, article["id"])
+            event_store.insert_event(
+                conn,
+                app_id=app_id,
+                type=ARTICLE_SERVED,
+                session="",
+                actor="",
+                slug=article["slug"],
+                now=clock.iso(),
+            )
         return self.present(article)
 
     def feedback(
