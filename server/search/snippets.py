@@ -59,14 +59,15 @@ def _clause_starts(text: str, low: int, high: int) -> list[int]:
     return starts
 
 
-def _best_match(text: str, spans: Sequence[tuple[int, int]]) -> int:
-    """The span to build around: the one whose window holds the most different words."""
+def _best_match(spans: Sequence[tuple[int, int, str]]) -> int:
+    """The span to build around: the first whose window holds the most different query terms
+    (the earliest wins a tie: an article's opening is its best summary)."""
     best, best_count = 0, -1
-    for i, (start, _) in enumerate(spans[:_CANDIDATES]):
+    for i, (start, _, _) in enumerate(spans[:_CANDIDATES]):
         horizon = start + MAX_CHARS - LEAD // 2
-        words = {text[a:b].casefold() for a, b in spans[i:] if b <= horizon}
-        if len(words) > best_count:
-            best, best_count = i, len(words)
+        terms = {term for _, end, term in spans[i:] if end <= horizon}
+        if len(terms) > best_count:
+            best, best_count = i, len(terms)
     return best
 
 
@@ -77,7 +78,7 @@ def _start(text: str, anchor: int) -> tuple[int, bool]:
         return sentence, False
     clauses = _clause_starts(text, anchor - LEAD, anchor)
     if clauses:
-        return clauses[-1], True
+        return clauses[0], True  # the farthest back in reach: the most context
     space = text.rfind(" ", anchor - LEAD // 2, anchor)
     return (space + 1 if space >= 0 else anchor), True
 
@@ -112,28 +113,41 @@ def _render(text: str) -> str:
     return "".join(out)
 
 
-def snippet(text: str, spans: Sequence[tuple[int, int]]) -> str:
-    """The snippet of ``text`` around the matched character ``spans`` (``[start, end)``).
+def snippet(text: str, spans: Sequence[tuple[int, int]], terms: Sequence[str] | None = None) -> str:
+    """The snippet of ``text`` around the matched character ``spans`` (``[start, end)``);
+    ``terms`` names the query term each span matched (by default, its text case folded).
 
     >>> snippet("Intro. Click Refund. The money is back in 5 days.", [(13, 19)])
     'Click <mark>Refund</mark>. The money is back in 5 days.'
     """
-    ordered = sorted((a, b) for a, b in spans if 0 <= a < b <= len(text))
-    merged: list[tuple[int, int]] = []
-    for a, b in ordered:
+    named = [
+        (a, b, terms[i] if terms is not None else text[a:b].casefold())
+        for i, (a, b) in enumerate(spans)
+    ]
+    ordered = sorted(m for m in named if 0 <= m[0] < m[1] <= len(text))
+    merged: list[tuple[int, int, str]] = []
+    for a, b, term in ordered:
         if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]), merged[-1][2])
         else:
-            merged.append((a, b))
+            merged.append((a, b, term))
     if merged:
-        anchor = merged[_best_match(text, merged)]
-        start, cut_before = _start(text, anchor[0])
-        end, cut_after = _end(text, start, anchor[1])
+        best = _best_match(merged)
+        start, cut_before = _start(text, merged[best][0])
+        # Reach the first match of each other query term that fits, so they all show.
+        reach, seen = merged[best][1], {merged[best][2]}
+        for _, b, term in merged[best:]:
+            if b > start + MAX_CHARS:
+                break
+            if term not in seen:
+                seen.add(term)
+                reach = b
+        end, cut_after = _end(text, start, reach)
     else:
         start, cut_before = 0, False
         end, cut_after = _end(text, 0, 0)
     pieces, at = [], start
-    for a, b in merged:
+    for a, b, _ in merged:
         if a < start or b > end:
             continue
         pieces.append(_render(text[at:a]))

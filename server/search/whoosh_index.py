@@ -85,7 +85,9 @@ class _SnippetFragmenter(highlight.Fragmenter):
         if not tokens:
             return []
         fragment = highlight.Fragment(text, list(tokens), 0, len(text))
-        fragment.snippet = snippet(text, [(t.startchar, t.endchar) for t in tokens])
+        fragment.snippet = snippet(
+            text, [(t.startchar, t.endchar) for t in tokens], [t.text for t in tokens]
+        )
         return [fragment]
 
 

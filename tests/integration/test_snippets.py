@@ -131,7 +131,10 @@ def test_a_long_sentence_is_cut_at_a_clause_with_an_ellipsis(fresh_server: LiveS
             title="Owner gone", body=f"Intro sentence here.\n\n{long_sentence}", status="published"
         )
     [hit] = search(fresh_server, "ownership")
-    assert hit["snippet"] == "…ask support to move the <mark>ownership</mark> to an admin."
+    assert hit["snippet"] == (
+        "…which happens more often than you would think, ask support to move the "
+        "<mark>ownership</mark> to an admin."
+    )
 
 
 def test_the_help_center_shows_the_same_snippets(help_center_server: LiveServer) -> None:
