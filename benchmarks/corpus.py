@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from whoosh.lang.porter import stem
 
+from support_sdk.docs import article_fields, read_folder
 from support_server.search.base import IndexDocument
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,38 +36,26 @@ _WORD = re.compile(r"[a-z]+")
 
 
 # -- the sample help center -------------------------------------------------------------------
-def _front_matter(text: str) -> tuple[dict[str, object], str]:
-    lines = text.lstrip("\ufeff").splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        return {}, text
-    for end in range(1, len(lines)):
-        if lines[end].strip() == "---":
-            meta = yaml.safe_load("".join(lines[1:end])) or {}
-            return dict(meta), "".join(lines[end + 1 :])
-    return {}, text
-
-
 def sample_help_center(folder: Path = SAMPLE_DIR) -> list[IndexDocument]:
-    """The published articles of the sample help center, every locale (search asks for 'en')."""
+    """The published articles of the sample help center, every locale (search asks for 'en'),
+    read as `support-server import` reads them (file names, folders, then front matter)."""
     documents = []
-    for path in sorted(folder.rglob("*.md")):
-        if path.name == "README.md":
-            continue
-        meta, body = _front_matter(path.read_text(encoding="utf-8"))
-        if meta.get("status", "draft") != "published":
+    for doc in read_folder(folder):
+        fields = article_fields(doc)
+        if fields["status"] != "published":
             continue
         documents.append(
             IndexDocument(
                 article_id=len(documents) + 1,
                 revision=1,
                 app_id=APP_ID,
-                slug=str(meta["slug"]),
-                locale=str(meta.get("locale") or "en"),
-                title=str(meta["title"]),
-                summary=str(meta.get("summary") or ""),
-                category=str(meta.get("category") or ""),
-                tags=[str(t) for t in meta.get("tags") or []],
-                text=body,
+                slug=fields["slug"],
+                locale=fields["locale"],
+                title=fields["title"],
+                summary=fields["summary"],
+                category=fields["category"],
+                tags=list(fields["tags"]),
+                text=fields["body"],
             )
         )
     return documents

@@ -99,6 +99,6 @@ class Runtime:
             help_center=HelpCenterService(db, articles),
             writing=WritingDesk(db, articles, schedule),
             inbox=Inbox(db),
-            analytics=Analytics(db, events),
+            analytics=Analytics(db),
             storage=StorageMonitor(config.data_dir),
         )

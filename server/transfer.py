@@ -18,7 +18,14 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from support_sdk.docs import DocFile, FileProblem, article_fields, read_folder, write_folder
+from support_sdk.docs import (
+    DocFile,
+    FileProblem,
+    article_fields,
+    duplicates,
+    read_folder,
+    write_folder,
+)
 
 from .api.schemas import ArticleInSchema
 from .services.articles import ArticleService
@@ -62,23 +69,14 @@ def plan_import(service: ArticleService, app_id: str, folder: Path) -> ImportPla
     if not folder.is_dir():
         plan.problems.append(FileProblem(folder, 0, "not a folder"))
         return plan
-    seen: dict[tuple[str, str], Path] = {}
-    for doc in read_folder(folder):
+    files = read_folder(folder)
+    plan.problems.extend(duplicates(files))
+    for doc in files:
         data = _validate(doc) if not doc.problems else None
         plan.problems.extend(doc.problems)
-        if data is None:
-            continue
+        if data is None or plan.problems:
+            continue  # nothing will be written: only the problems matter now
         key = (data["slug"], data["locale"])
-        if key in seen:
-            plan.problems.append(
-                FileProblem(
-                    doc.path,
-                    doc.line_of("slug"),
-                    f"slug {key[0]!r} ({key[1]}) is also used by {seen[key]}",
-                )
-            )
-            continue
-        seen[key] = doc.path
         with service.db.read() as conn:
             existing = article_store.get_by_slug(conn, app_id, *key)
         if existing is None:
@@ -89,6 +87,7 @@ def plan_import(service: ArticleService, app_id: str, folder: Path) -> ImportPla
             plan.update.append((existing, changes))
         else:
             plan.unchanged += 1
+    plan.problems.sort(key=lambda p: (str(p.path), p.line))
     return plan
 
 

@@ -84,26 +84,21 @@ def plan_push(
         plan.problems.append(docs.FileProblem(folder, 0, "not a folder"))
         return plan
     by_key = {(a.slug, a.locale): a for a in remote}
-    seen: dict[tuple[str, str], Path] = {}
-    for doc in docs.read_folder(folder):
-        if doc.problems:
-            plan.problems.extend(doc.problems)
-            continue
+    files = docs.read_folder(folder)
+    plan.problems.extend(docs.duplicates(files))
+    seen: set[tuple[str, str]] = set()
+    for doc in files:
+        claimed = docs.article_key(doc)
+        if claimed is not None:
+            seen.add(claimed)
+        plan.problems.extend(doc.problems)
+        if doc.problems or plan.problems:
+            continue  # nothing will be sent: only the problems matter now
         wanted = docs.article_fields(doc)
         wanted["body"] = wanted["body"].rstrip()
         if publish:
             wanted["status"] = "published"
         key = (wanted["slug"], wanted["locale"])
-        if key in seen:
-            plan.problems.append(
-                docs.FileProblem(
-                    doc.path,
-                    doc.line_of("slug"),
-                    f"slug {key[0]!r} ({key[1]}) is also in {seen[key]}",
-                )
-            )
-            continue
-        seen[key] = doc.path
         existing = by_key.get(key)
         if existing is None:
             plan.changes.append(Change("create", key[0], key[1], wanted))
@@ -115,6 +110,7 @@ def plan_push(
             plan.changes.append(Change("update", key[0], key[1], differs, existing.id, status))
         else:
             plan.unchanged += 1
+    plan.problems.sort(key=lambda p: (str(p.path), p.line))
     if delete_missing:
         for key, article in sorted(by_key.items()):
             if key not in seen and article.status != "archived":

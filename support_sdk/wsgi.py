@@ -16,13 +16,24 @@ Content-Length and a lazy iterable), not compressed ones (Content-Encoding), not
 (Content-Disposition: attachment), not HEAD requests, not 204/304, and not a response that
 opts out with the header ``X-Support-Widget: off`` (which is removed). ``Content-Length`` is
 fixed. Anything going wrong inside the middleware leaves the response untouched.
+
+It never breaks the host, however the host is written (PEP 3333):
+
+- a generator that calls ``start_response`` on its first iteration is read up to that call
+  before anything is decided;
+- exceptions the host raises, before or while its body is read, propagate untouched;
+- ``start_response(..., exc_info)`` replaces a response the middleware still holds, and is
+  forwarded as it is once the headers went out (so the server re-raises);
+- the host's iterable is closed exactly once, whatever happened;
+- streamed and other untouched responses reach the server chunk by chunk, as the host
+  yields them (the same iterable when the host started its response eagerly).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from html import escape
 from typing import Any
 
@@ -69,52 +80,63 @@ class SupportMiddleware:
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        captured: dict[str, Any] = {}
+        # What the host raises, here or while its body is read, is the host's: it propagates
+        # untouched (never wrapped, never swallowed).
+        response = _Response(start_response)
+        body = self.app(environ, response.start_response)
+        if response.status is None:
+            # PEP 3333 lets a generator call start_response on its first iteration: decide
+            # then, when the server asks for the first chunk.
+            return _Deferred(self, environ, body, response)
+        return self._respond(environ, body, response)
 
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if exc_info is not None or captured.get("passed"):
-                captured["passed"] = True
-                return start_response(status, headers, exc_info)
-            captured.update(status=status, headers=headers)
-            return self._late_write(captured, start_response)
-
-        body = self.app(environ, capture)
-        if captured.get("passed"):
-            return body
-        status, headers = captured["status"], captured["headers"]
-        opted_out = any(
-            k.lower() == OPT_OUT_HEADER.lower() and v.lower() in {"off", "0", "false"}
-            for k, v in headers
-        )
-        headers = [(k, v) for k, v in headers if k.lower() != OPT_OUT_HEADER.lower()]
-        if opted_out or not self._injectable(environ, status, headers, body):
-            start_response(status, headers)
+    def _respond(
+        self, environ: Mapping[str, Any], body: Iterable[bytes], response: _Response
+    ) -> Iterable[bytes]:
+        """What to give the server once the host has started its response."""
+        if response.passed:  # the host used write(), or sent an error page with exc_info
             return body
         try:
-            content = _collect(body)
-        except _TooLarge as too_large:
-            start_response(status, headers)
-            return too_large.chunks
+            inject = self._wants_widget(environ, response, body)
+        except Exception:  # the host's page matters more than the widget
+            log.exception("SupportMiddleware failed; the response is passed through")
+            inject = False
+        if not inject:
+            response.send()
+            return body
+        chunks, rest = _collect(body, response)  # the host's errors propagate, after close()
+        if rest is not None:  # too large to rewrite, or an error page: passed on as it is
+            response.send()
+            return rest
+        content = b"".join(chunks)
+        if response.passed:  # an error page with no body replaced the page
+            return []
         try:
             tag = self._tag(environ)
-            content = _inject(content, tag) if tag else content
+            if tag:
+                content = _inject(content, tag)
+                response.headers = [
+                    (k, v) for k, v in response.headers if k.lower() != "content-length"
+                ]
+                response.headers.append(("Content-Length", str(len(content))))
         except Exception:  # the host's page matters more than the widget
             log.exception("SupportMiddleware could not add the widget; page left as it was")
-        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
-        headers.append(("Content-Length", str(len(content))))
-        start_response(status, headers)
+            content = b"".join(chunks)
+        response.send()
         return [content]
 
-    @staticmethod
-    def _late_write(captured: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        def write(data: bytes) -> None:
-            # The legacy write() callable streams: stop buffering and pass everything through.
-            if not captured.get("passed"):
-                captured["passed"] = True
-                captured["write"] = start_response(captured["status"], captured["headers"])
-            captured["write"](data)
-
-        return write
+    def _wants_widget(
+        self, environ: Mapping[str, Any], response: _Response, body: Iterable[bytes]
+    ) -> bool:
+        assert response.status is not None
+        opted_out = any(
+            k.lower() == OPT_OUT_HEADER.lower() and v.lower() in {"off", "0", "false"}
+            for k, v in response.headers
+        )
+        response.headers = [
+            (k, v) for k, v in response.headers if k.lower() != OPT_OUT_HEADER.lower()
+        ]
+        return not opted_out and self._injectable(environ, response.status, response.headers, body)
 
     @staticmethod
     def _injectable(
@@ -159,27 +181,143 @@ class SupportMiddleware:
         return f"<script async {rendered}></script>".encode()
 
 
-class _TooLarge(Exception):
-    def __init__(self, chunks: list[bytes]) -> None:
-        self.chunks = chunks
+class _Response:
+    """The host's response, held by the middleware until it is handed to the server.
+
+    The host calls :meth:`start_response`; the middleware forwards the call (:meth:`send`)
+    once it knows whether it adds the widget. A call with ``exc_info`` (an error page)
+    replaces a response not yet sent and is forwarded at once; after the headers went out it
+    is forwarded as it is, so the server re-raises, as PEP 3333 says. The legacy ``write()``
+    callable streams: it sends the response at once, and the widget is not added.
+    """
+
+    def __init__(self, start_response: Callable[..., Any]) -> None:
+        self.server_start_response = start_response
+        self.status: str | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.exc_info: Any = None
+        self.sent = False
+        self.passed = False  # forwarded as the host gave it: the body is never rewritten
+        self._write: Callable[[bytes], Any] | None = None
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], Any]:
+        if exc_info is not None:
+            if self.sent:  # the server re-raises exc_info; the middleware does not
+                return self.server_start_response(status, headers, exc_info)  # type: ignore[no-any-return]
+            self.passed = True
+        self.status, self.headers, self.exc_info = status, list(headers), exc_info
+        if self.passed:
+            self.send()
+        return self.write
+
+    def send(self) -> None:
+        if self.sent:
+            return
+        self.sent = True
+        if self.exc_info is not None:
+            self._write = self.server_start_response(self.status, self.headers, self.exc_info)
+        else:
+            self._write = self.server_start_response(self.status, self.headers)
+        self.exc_info = None  # PEP 3333: keep no traceback alive
+
+    def write(self, data: bytes) -> Any:
+        self.passed = True
+        self.send()
+        return self._write(data) if self._write is not None else None
 
 
-def _collect(body: Iterable[bytes]) -> bytes:
+class _Deferred:
+    """The body of a host that starts its response lazily (on its first iteration).
+
+    The first ``next()`` pulls from the host until it has called ``start_response``, then
+    hands over to :meth:`SupportMiddleware._respond`: a page to rewrite is read whole; any
+    other body is passed on chunk by chunk, as the host yields it. ``close()`` closes the
+    host's iterable once, whatever happened before.
+    """
+
+    def __init__(
+        self,
+        middleware: SupportMiddleware,
+        environ: Mapping[str, Any],
+        body: Iterable[bytes],
+        response: _Response,
+    ) -> None:
+        self.middleware = middleware
+        self.environ = environ
+        self.body = body
+        self.response = response
+        self.output: Iterator[bytes] | None = None
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        if self.output is None:
+            self.output = self._start()
+        return next(self.output)
+
+    def _start(self) -> Iterator[bytes]:
+        source = iter(self.body)
+        early: list[bytes] = []
+        while self.response.status is None:
+            early.append(next(source))  # StopIteration: the host never started (its bug)
+        rest = _Chained(early, source, self.close)
+        return iter(self.middleware._respond(self.environ, rest, self.response))
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            _close(self.body)
+
+
+class _Chained:
+    """Chunks already read, then the rest of the host's iterator; a lazy iterable (so it
+    counts as streamed) whose ``close()`` closes the host's body."""
+
+    def __init__(
+        self, early: list[bytes], rest: Iterator[bytes], close: Callable[[], None]
+    ) -> None:
+        self.early = early
+        self.rest = rest
+        self.close = close
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.early
+        yield from self.rest
+
+
+def _close(body: object) -> None:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
+def _collect(
+    body: Iterable[bytes], response: _Response
+) -> tuple[list[bytes], Iterable[bytes] | None]:
+    """Read a page whole, then close it: ``(chunks, None)``. Otherwise ``(chunks, rest)``, an
+    iterable of everything still to send that closes the body when the server closes it:
+    when the page is over :data:`MAX_BUFFER` (not rewritten), or when the host replaced it
+    by an error page (``start_response`` with ``exc_info``), which then streams on as is."""
     chunks: list[bytes] = []
     size = 0
     iterator = iter(body)
     try:
         for chunk in iterator:
+            if response.passed:  # what came before belonged to the page it replaced
+                return [], _Chained([chunk], iterator, lambda: _close(body))
             chunks.append(chunk)
             size += len(chunk)
             if size > MAX_BUFFER:
-                chunks.extend(iterator)  # give up on injecting; send it all unchanged
-                raise _TooLarge(chunks)
-    finally:
-        close = getattr(body, "close", None)
-        if close is not None:
-            close()
-    return b"".join(chunks)
+                return chunks, _Chained(chunks, iterator, lambda: _close(body))
+    except BaseException:
+        _close(body)
+        raise
+    _close(body)
+    return chunks, None
 
 
 def _inject(content: bytes, tag: bytes) -> bytes:

@@ -9,7 +9,7 @@ from ..errors import Forbidden, Unauthorized
 from ..services.analytics import DateRange
 from ..services.events import EVENT_TYPES
 from . import schemas
-from .auth import principal, rate_limit
+from .auth import browser_key, principal, rate_limit
 from .handlers import dump, load_args, load_body, runtime
 from .openapi import documented
 
@@ -67,13 +67,9 @@ def help_event() -> Response:
     who = principal()
     rate_limit("search", who)
     data = load_body(HelpEventInSchema())
-    runtime().events.event(
-        who.app_id,
-        data["type"],
-        data["session"],
-        "" if who.anonymous else who.key,
-        data.get("slug", ""),
-    )
+    # The person: the user (or visitor) of the token when there is one, else the browser.
+    person = browser_key() if who.anonymous else who.key
+    runtime().events.event(who.app_id, data["type"], data["session"], person, data.get("slug", ""))
     return dump(schemas.OkSchema(), {"ok": True}, 202)
 
 

@@ -149,6 +149,17 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def browser_key() -> str:
+    """Who is behind this request, for help analytics: the browser (address and User-Agent).
+
+    The widget sends its help events without the user's token and makes up a new visit id
+    on every page load, so the browser is what ties one person's help and tickets together
+    (as privacy-first web analytics do). It is only ever stored hashed (EventLog.actor).
+    """
+    agent = request.headers.get("User-Agent", "")[:300]
+    return f"browser:{client_address()}|{agent}"
+
+
 def rate_limit(bucket: str, who: Principal) -> None:
     """Count this request against ``bucket``; 429 with Retry-After when over the limit."""
     rt = runtime()

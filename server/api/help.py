@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from ..services.articles import locale_chain
 from . import schemas
 from .auth import client_address, principal, rate_limit
 from .handlers import dump, load_args, load_body, runtime
@@ -53,8 +52,7 @@ def search() -> Response:
     )
     if args["page"] == 1:
         searcher = f"ip:{client_address()}" if who.anonymous else who.key
-        locale = locale_chain(args.get("locale"))[0]
-        runtime().events.search(who.app_id, args["q"], locale, result["total"], searcher)
+        runtime().events.search(who.app_id, args["q"], result["locale"], result["total"], searcher)
     return dump(schemas.SearchOutSchema(), result)
 
 

@@ -34,6 +34,14 @@ def _strict_bool(**kwargs: Any) -> fields.Boolean:
 
 
 _locale = fields.Str(validate=validate.Regexp(LOCALE, error="not a locale such as en or fr-CA"))
+# What readers ask for: any text, resolved by services.locales (en-US -> en, garbage -> en), so
+# a host page's <html lang> can never make help fail.
+_reader_locale = fields.Str(
+    metadata={
+        "description": "A BCP 47 language tag such as en, fr or en-US (then its language, then "
+        "English); anything else means English"
+    }
+)
 
 
 def _context_entry(value: str) -> None:
@@ -146,7 +154,7 @@ class PageArgs(Schema):
 # -- help center ---------------------------------------------------------------------------
 class SearchArgs(Schema):
     q = fields.Str(load_default="", metadata={"description": "What the person typed; any text"})
-    locale = _locale
+    locale = _reader_locale
     category = fields.Str(validate=validate.Length(1, 80))
     limit = fields.Int(load_default=10, validate=validate.Range(1, 50))
     page = fields.Int(load_default=1, validate=validate.Range(1, 100))
@@ -166,13 +174,14 @@ class SearchOutSchema(Schema):
     total = fields.Int(dump_only=True)
     page = fields.Int(dump_only=True)
     suggestion = fields.Str(dump_only=True, allow_none=True)
+    locale = fields.Str(dump_only=True, metadata={"description": "The language searched"})
     degraded = _strict_bool(dump_only=True)
 
 
 class SuggestionArgs(Schema):
     context = fields.Str(validate=validate.Length(0, 200))
     url = fields.Str(validate=validate.Length(0, 2000))
-    locale = _locale
+    locale = _reader_locale
     limit = fields.Int(load_default=5, validate=validate.Range(1, 20))
     app_id = fields.Str()
 
@@ -190,7 +199,7 @@ class SuggestionsOutSchema(Schema):
 
 
 class LocaleArgs(Schema):
-    locale = _locale
+    locale = _reader_locale
     app_id = fields.Str()
 
 

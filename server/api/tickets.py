@@ -13,7 +13,7 @@ from ..ids import new_id
 from ..services.idempotency import fingerprint
 from ..services.tickets import SOURCES
 from . import schemas
-from .auth import client_address, principal, rate_limit
+from .auth import browser_key, client_address, principal, rate_limit
 from .handlers import (
     decode_cursor,
     dump,
@@ -77,6 +77,9 @@ def create() -> Response:
         scope=f"{who.key}:ip:{client_address()}" if who.anonymous else who.key,
         extra={"visitor_token": visitor_token} if visitor_token else None,
     )
+    if status == 201 and not replayed and who.kind != "staff":
+        # For deflection: filed by this browser, and by this user or visitor.
+        rt.events.ticket_filed(who.app_id, [browser_key(), requester.key])
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return dump(schemas.TicketOutSchema(), body, status, headers)
 

@@ -23,7 +23,7 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +36,16 @@ from whoosh.searching import Searcher
 
 from .base import IndexDocument, IndexUnavailable, SearchHit, SearchPage
 from .query import ParsedQuery, QueryTooLong, parse
+from .snippets import snippet
 from .spelling import Speller
 
 __all__ = ["QueryTooLong", "WhooshIndex"]
 
 _CURRENT = "CURRENT"
+# What the stored text of a generation means; a generation of another format is rebuilt at
+# start ("outdated"). 2: block-aware plain text with line breaks (snippets are cut from it).
+_FORMAT_FILE = "FORMAT"
+FORMAT = "2"
 _SPELL_SEP = "\x1f"  # app id and word in one term: each app's vocabulary stays its own
 _FIELDS = ("title", "summary", "tags", "content")
 _BOOSTS = {"title": 3.0, "summary": 1.5, "tags": 2.0, "content": 1.0}
@@ -73,20 +78,32 @@ def _schema() -> fields.Schema:
     )
 
 
-class _MarkFormatter(highlight.Formatter):
-    """Escaped text with <mark> around the matched words (HtmlFormatter escapes, we wrap)."""
+class _SnippetFragmenter(highlight.Fragmenter):
+    """One fragment per field: the snippet :func:`.snippets.snippet` cuts around the matched
+    words, from Whoosh's stored character offsets (no re-analysis of the body)."""
 
-    between = " … "
+    charlimit = None  # every match counts, however far into a long article
 
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return (
-            "<mark>"
-            + highlight.htmlescape(highlight.get_text(text, token, replace), quote=False)
-            + "</mark>"
+    def must_retokenize(self) -> bool:
+        return False
+
+    def fragment_tokens(self, text: str, tokens: Iterable[Any]) -> list[highlight.Fragment]:
+        # Whoosh reuses one Token object while analysing: copy the matched ones.
+        return self.fragment_matches(text, [t.copy() for t in tokens if t.matched])
+
+    def fragment_matches(self, text: str, tokens: Sequence[Any]) -> list[highlight.Fragment]:
+        if not tokens:
+            return []
+        fragment = highlight.Fragment(text, list(tokens), 0, len(text))
+        fragment.snippet = snippet(
+            text, [(t.startchar, t.endchar) for t in tokens], [t.text for t in tokens]
         )
+        return [fragment]
 
-    def _text(self, text: str) -> str:
-        return highlight.htmlescape(text, quote=False)
+
+class _SnippetFormatter(highlight.Formatter):
+    def format(self, fragments: Sequence[highlight.Fragment], replace: bool = False) -> str:
+        return str(fragments[0].snippet) if fragments else ""
 
 
 def category_key(name: str) -> str:
@@ -318,25 +335,22 @@ class WhooshIndex:
                 break
         if results is None or not total:
             return SearchPage(hits=[], total=0, page=page)
-        # Builds snippets from the stored character offsets instead of re-analysing each body.
-        results.results.fragmenter = highlight.PinpointFragmenter(
-            maxchars=180, surround=50, autotrim=True
-        )
-        results.results.formatter = _MarkFormatter()
+        results.results.fragmenter = _SnippetFragmenter()
+        results.results.formatter = _SnippetFormatter()
         hits = []
         for hit in results:
-            snippet = hit.highlights("content", top=2) or hit.highlights("summary")
-            if not snippet:
-                snippet = highlight.htmlescape(
-                    hit.get("summary") or hit["content"][:180], quote=False
-                )
+            cut = (
+                hit.highlights("content", top=1)
+                or hit.highlights("summary", top=1)
+                or snippet(hit.get("summary") or hit["content"], [])
+            )
             hits.append(
                 SearchHit(
                     article_id=int(hit["doc_id"]),
                     slug=hit["slug"],
                     title=hit["title"],
                     category=hit.get("category") or "",
-                    snippet=snippet,
+                    snippet=cut,
                     score=round(float(hit.score or 0.0), 4),
                 )
             )
@@ -356,9 +370,17 @@ class WhooshIndex:
             }
 
     def check(self) -> str:
-        """'ok', 'missing' or 'corrupt' (cannot be opened or read)."""
-        if self._current_name() is None:
+        """'ok', 'missing', 'corrupt' (cannot be opened or read) or 'outdated' (built by an
+        older release, whose stored text snippets cannot be cut from)."""
+        name = self._current_name()
+        if name is None:
             return "missing"
+        try:
+            built = (self.root / name / _FORMAT_FILE).read_text(encoding="utf-8").strip()
+        except OSError:
+            built = "1"
+        if built != FORMAT and (self.root / name).is_dir():
+            return "outdated"
         try:
             with self._lock:
                 searcher = self._open()
@@ -456,6 +478,7 @@ class WhooshIndex:
             raise
         writer.commit()
         ix.close()
+        (directory / _FORMAT_FILE).write_text(FORMAT, encoding="utf-8")
         _fsync_dir(directory)
         pointer = self.root / (_CURRENT + ".tmp")
         with open(pointer, "w", encoding="utf-8") as handle:

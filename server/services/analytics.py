@@ -1,15 +1,31 @@
 """Analytics for admins: what people search for (and do not find), which articles help, how
 often help deflects a ticket, where tickets come from, how fast agents answer, and CSAT.
 
-Definitions (also in the README):
+Every figure is defined here and in the README (Analytics), for a range of whole UTC days:
 
-- *zero-result query*: a search that found nothing, the content gaps to write for;
-- *deflection rate*: of the help sessions that opened help or viewed an article, the share not
-  followed by a ticket within :data:`DEFLECTION_WINDOW` (a ``ticket_created`` event of the same
-  session, or a ticket filed by the same signed-in person);
-- *first response time*: from filing to the first agent reply the requester can see;
-- *resolution time*: from filing to solved, for tickets solved now;
-- *CSAT*: the share of ratings that are 4 or 5 out of 5.
+- *searches*: searches logged in the range (API and help center, first page only; a query
+  extending or trimming the same person's query of the last 10 seconds replaces it);
+  *searches with no results*: those that found nothing; *content gaps*: the queries (case
+  folded) all of whose searches in the range found nothing;
+- *article views*: the times the server served the published article (the widget, the help
+  center, the API, the SDK: every read, any translation, counted per slug): *in the range*
+  counts those of the range, *all time* is the article's view counter, which grows with the
+  same reads (and holds those from before dated views were kept);
+- *helpful votes*: "was this helpful?" answers given in the range (the score, all time);
+- *help session*: one person's help activity (help opened, article viewed, contact opened,
+  ticket filed) with no gap longer than :data:`SESSION_GAP`; a person is the browser the
+  events came from (its address and User-Agent, hashed), because the widget makes up a new
+  visit id on every page load; a session belongs to the range it starts in;
+- *deflection rate*: of the help sessions that opened help or viewed an article, the share
+  in which the person filed no ticket; a ticket filed through the API by a user or visitor
+  is recorded by the server, and one the widget reports counts too;
+- *tickets*: tickets filed in the range, per day, context key and app version;
+- *first response time*: for the tickets filed in the range, from filing to the first reply
+  the requester can see (internal notes do not count); tickets still unanswered and not
+  solved are *awaiting a first response*;
+- *resolution time*: for the tickets filed in the range that are solved or closed now, from
+  filing to when they were (last) solved;
+- *CSAT*: of the ratings given in the range, the share of 4 and 5 out of 5.
 """
 
 from __future__ import annotations
@@ -24,11 +40,11 @@ from .. import clock
 from ..errors import ValidationFailed
 from ..store import Database
 from ..store import analytics as store
-from .events import EventLog
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-DEFLECTION_WINDOW = 24 * 3600
+SESSION_GAP = 30 * 60  # web analytics' usual inactivity timeout for a visit
+_HELPED = frozenset({"help_opened", "article_viewed"})
 TOP = 20
 
 
@@ -89,9 +105,8 @@ def _fill(days: list[str], rows: list[dict[str, Any]], *names: str) -> list[dict
 
 
 class Analytics:
-    def __init__(self, db: Database, events: EventLog) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self.events = events
 
     def report(self, app_id: str, span: DateRange) -> dict[str, Any]:
         start, end = span.start, span.end
@@ -104,9 +119,10 @@ class Analytics:
             totals = store.article_totals(conn, app_id)
             viewed = store.views_in_range(conn, app_id, start, end)
             votes = store.feedback_in_range(conn, app_id, start, end)
-            sessions = store.help_sessions(conn, app_id, start, end)
-            later = (span.last + timedelta(days=2)).isoformat() + "T00:00:00.000Z"
-            filed = store.ticket_requesters(conn, app_id, start, later)
+            # A day either side: sessions that began before the range, or run past its end.
+            before = (span.first - timedelta(days=1)).isoformat() + "T00:00:00.000Z"
+            after = (span.last + timedelta(days=2)).isoformat() + "T00:00:00.000Z"
+            activity = store.help_activity(conn, app_id, before, after)
             by_context = store.tickets_by(conn, app_id, start, end, "context_key", TOP)
             by_version = store.tickets_by(conn, app_id, start, end, "app_version", TOP)
             per_day = _fill(span.days(), store.tickets_by_day(conn, app_id, start, end), "total")
@@ -125,7 +141,7 @@ class Analytics:
                 "zero_result_queries": [_query(q) for q in gaps],
             },
             "articles": _articles(totals, viewed, votes),
-            "deflection": self._deflection(sessions, filed),
+            "deflection": deflection(help_sessions(activity), start, end),
             "tickets": {
                 "total": sum(d["total"] for d in per_day),
                 "by_day": per_day,
@@ -140,29 +156,48 @@ class Analytics:
             "csat": _csat(scores),
         }
 
-    def _deflection(
-        self, sessions: list[dict[str, Any]], filed: list[dict[str, Any]]
-    ) -> dict[str, Any]:
-        by_actor: dict[str, list[float]] = {}
-        for ticket in filed:
-            who = self.events.actor(f"{ticket['requester_kind']}:{ticket['requester_id']}")
-            by_actor.setdefault(who, []).append(clock.parse_iso(ticket["created_at"]))
-        helped = [s for s in sessions if s["helped"]]
-        followed = 0
-        for session in helped:
-            started = clock.parse_iso(session["started"])
-            if session["ticket"] or any(
-                started <= t <= started + DEFLECTION_WINDOW
-                for t in by_actor.get(session["actor"] or "", ())
-            ):
-                followed += 1
-        count = len(helped)
-        return {
-            "help_sessions": count,
-            "followed_by_ticket": followed,
-            "deflected": count - followed,
-            "rate": round((count - followed) / count, 4) if count else None,
-        }
+
+@dataclass
+class HelpSession:
+    person: str
+    started: str  # ISO time of its first event
+    last: float
+    helped: bool = False  # opened help or viewed an article
+    ticket: bool = False
+
+
+def help_sessions(activity: Sequence[Mapping[str, Any]]) -> list[HelpSession]:
+    """Group help events (oldest first) into help sessions: per person, split by a gap
+    longer than :data:`SESSION_GAP`."""
+    open_sessions: dict[str, HelpSession] = {}
+    done: list[HelpSession] = []
+    for event in activity:
+        # Rows from before people were told apart by browser have no actor: their visit id.
+        person = event["actor"] or f"session:{event['session']}"
+        at = clock.parse_iso(event["created_at"])
+        current = open_sessions.get(person)
+        if current is None or at - current.last > SESSION_GAP:
+            if current is not None:
+                done.append(current)
+            current = open_sessions[person] = HelpSession(person, event["created_at"], at)
+        current.last = at
+        current.helped = current.helped or event["type"] in _HELPED
+        current.ticket = current.ticket or event["type"] == "ticket_created"
+    return done + list(open_sessions.values())
+
+
+def deflection(sessions: Sequence[HelpSession], start: str, end: str) -> dict[str, Any]:
+    """Of the help sessions starting in [start, end) that opened help or viewed an article,
+    those without a ticket."""
+    helped = [s for s in sessions if s.helped and start <= s.started < end]
+    followed = sum(1 for s in helped if s.ticket)
+    count = len(helped)
+    return {
+        "help_sessions": count,
+        "followed_by_ticket": followed,
+        "deflected": count - followed,
+        "rate": round((count - followed) / count, 4) if count else None,
+    }
 
 
 def _query(row: Mapping[str, Any]) -> dict[str, Any]:

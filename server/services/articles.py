@@ -18,11 +18,13 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..ids import new_id
 from ..store import Database
 from ..store import articles as store
+from ..store import events as event_store
+from .events import ARTICLE_SERVED
 from .indexing import Indexer
+from .locales import DEFAULT_LOCALE, locale_chain, normalise_locale, resolve_locale
 from .rendering import Renderer
 
 STATUSES = ("draft", "published", "archived")
-DEFAULT_LOCALE = "en"
 _EDITABLE = ("title", "body", "summary", "category", "tags", "contexts", "slug", "locale")
 
 
@@ -32,17 +34,21 @@ def slugify(text: str) -> str:
     return slug[:80].strip("-") or "article"
 
 
-def locale_chain(locale: str | None) -> list[str]:
-    """'fr-CA' -> ['fr-ca', 'fr', 'en']: the translations to try, best first."""
-    chain: list[str] = []
-    if locale:
-        lowered = locale.strip().lower().replace("_", "-")
-        chain.append(lowered)
-        if "-" in lowered:
-            chain.append(lowered.split("-", 1)[0])
-    if DEFAULT_LOCALE not in chain:
-        chain.append(DEFAULT_LOCALE)
-    return chain
+class PublishedLocales:
+    """The locales an app has published articles in, as a container asked one code at a time
+    (a language tag's chain is two or three codes long: no need to list them all)."""
+
+    def __init__(self, conn: Any, app_id: str) -> None:
+        self.conn = conn
+        self.app_id = app_id
+
+    def __contains__(self, locale: object) -> bool:
+        return isinstance(locale, str) and store.has_published(self.conn, self.app_id, locale)
+
+
+def published_locale(conn: Any, app_id: str, requested: str | None) -> str:
+    """The language to answer ``requested`` in: see :mod:`.locales`."""
+    return resolve_locale(requested, PublishedLocales(conn, app_id))
 
 
 def context_chain(key: str) -> list[str]:
@@ -85,7 +91,7 @@ class ArticleService:
     ) -> dict[str, Any]:
         """Create an article inside the caller's transaction (then call ``indexer.drain``)."""
         now = clock.iso()
-        locale = (data.get("locale") or DEFAULT_LOCALE).lower()
+        locale = normalise_locale(data.get("locale")) or DEFAULT_LOCALE
         status = data.get("status") or "draft"
         article: dict[str, Any] = {
             "public_id": new_id("art_"),
@@ -204,7 +210,7 @@ class ArticleService:
                     if name in ("tags", "contexts"):
                         value = _unique(value)
                     if name == "locale":
-                        value = value.lower()
+                        value = normalise_locale(value) or DEFAULT_LOCALE
                     updated[name] = value
             if updated == article:
                 return self.present(article)  # nothing changed: no new revision
@@ -246,8 +252,17 @@ class ArticleService:
             article = store.get_published(conn, app_id, slug, locale_chain(locale))
         if article is None:
             raise NotFound("no published article with that slug")
-        with self.counters.write() as conn:
+        with self.counters.write() as conn:  # the counter and its dated row, together
             store.record_view(conn, article["id"])
+            event_store.insert_event(
+                conn,
+                app_id=app_id,
+                type=ARTICLE_SERVED,
+                session="",
+                actor="",
+                slug=article["slug"],
+                now=clock.iso(),
+            )
         return self.present(article)
 
     def feedback(
@@ -267,7 +282,7 @@ class ArticleService:
 
     def categories(self, app_id: str, locale: str | None) -> list[dict[str, Any]]:
         with self.db.read() as conn:
-            rows = store.categories(conn, app_id, locale_chain(locale)[0])
+            rows = store.categories(conn, app_id, published_locale(conn, app_id, locale))
         return [{"name": name, "slug": slugify(name), "count": count} for name, count in rows]
 
     def suggestions(

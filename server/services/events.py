@@ -7,8 +7,14 @@ count once, as "refund". People are told apart by a salted hash of who they are 
 or IP address for anonymous visitors); no address is stored.
 
 Help events (``POST /api/v1/help/events``, sent by the widget and the help center's pages)
-measure deflection: a *help session* (an id the client makes up per visit) that opened help or
-viewed an article and was not followed by a ticket was deflected.
+measure deflection; the server adds a ``ticket_created`` event itself for every ticket a user
+or visitor files through the API, so a ticket counts even when no client reported it. Events
+are told apart by person, stored as a salted hash: the user (or visitor) of the token the
+client sent, else the browser the request came from (address and User-Agent), which is how
+the widget's events, sent without a token, meet the tickets its user files. The server also
+keeps a dated ``article_served`` row for every published article it serves (beside the
+article's view counter, in the same transaction), which is what "views in a date range"
+count. See :mod:`.analytics` for how these become the dashboard's figures.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from ..store.events import RelaxedDatabase
 log = logging.getLogger(__name__)
 
 EVENT_TYPES = ("help_opened", "article_viewed", "contact_opened", "ticket_created")
+ARTICLE_SERVED = "article_served"  # written by the server (ArticleService), never posted
 TYPING_WINDOW = 10
 MAX_QUERY = 200
 
@@ -60,6 +67,25 @@ class EventLog:
                 )
         except sqlite3.Error as exc:
             log.warning("could not log a search: %s", exc)
+
+    def ticket_filed(self, app_id: str, people: Sequence[str]) -> None:
+        """Record that a ticket was filed, once for each name of the person who filed it (the
+        browser, the user); a failure is logged and swallowed: the ticket is already filed,
+        and analytics must never fail it."""
+        try:
+            with self.db.write() as conn:
+                for who in dict.fromkeys(people):
+                    store.insert_event(
+                        conn,
+                        app_id=app_id,
+                        type="ticket_created",
+                        session="",
+                        actor=self.actor(who),
+                        slug="",
+                        now=clock.iso(),
+                    )
+        except sqlite3.Error as exc:
+            log.warning("could not record a filed ticket for analytics: %s", exc)
 
     def event(self, app_id: str, type: str, session: str, who: str, slug: str = "") -> None:
         if type not in EVENT_TYPES:

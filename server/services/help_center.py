@@ -12,7 +12,8 @@ from typing import Any
 from ..errors import NotFound
 from ..store import Database
 from ..store import help_pages as store
-from .articles import DEFAULT_LOCALE, ArticleService, locale_chain, slugify
+from .articles import ArticleService, slugify
+from .locales import DEFAULT_LOCALE, locale_chain
 
 POPULAR = 6
 RELATED = 5

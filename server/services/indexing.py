@@ -173,11 +173,11 @@ class Indexer:
 
         Several workers may start at once: the check runs under the indexer lock, so the
         first rebuilds and the others find a good index. Returns what was found: 'ok',
-        'stale', 'missing' or 'corrupt'.
+        'stale', 'missing', 'corrupt' or 'outdated'.
         """
         with self._lock():
             found = self.index.check()
-            if found in {"missing", "corrupt"}:
+            if found in {"missing", "corrupt", "outdated"}:
                 log.warning("search index is %s; rebuilding from the database", found)
                 self._rebuild_locked(progress)
             else:

@@ -7,11 +7,10 @@ attributes: a <script>, an onerror= or a javascript: link never survives.
 
 from __future__ import annotations
 
-import html
-import re
-
 import nh3
 from markdown_it import MarkdownIt
+
+from .plain_text import plain_text
 
 _TAGS = {
     "a",
@@ -66,7 +65,6 @@ _ATTRIBUTES = {
     "td": {"align"},
     "*": {"id"},
 }
-_SPACE = re.compile(r"\s+")
 
 
 class Renderer:
@@ -89,6 +87,5 @@ class Renderer:
 
     @staticmethod
     def text(safe_html: str) -> str:
-        """Readable text of sanitized HTML, for indexing and snippets."""
-        stripped = nh3.clean(safe_html.replace("</", " </"), tags=set())
-        return _SPACE.sub(" ", html.unescape(stripped)).strip()
+        """Readable text of sanitized HTML, for indexing and snippets (see :mod:`.plain_text`)."""
+        return plain_text(safe_html)

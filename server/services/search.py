@@ -15,7 +15,7 @@ from ..errors import ValidationFailed
 from ..search import IndexUnavailable, SearchIndex
 from ..search.query import QueryTooLong, parse
 from ..store import Database
-from .articles import locale_chain
+from .articles import published_locale
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ class SearchService:
         page: int,
         limit: int,
     ) -> dict[str, Any]:
-        chosen = locale_chain(locale)[0]
+        with self.db.read() as conn:
+            chosen = published_locale(conn, app_id, locale)
         try:
             result = self.index.search(
                 app_id, text, locale=chosen, category=category, page=page, limit=limit
@@ -53,6 +54,7 @@ class SearchService:
             self.on_unavailable()
             return self._fallback(app_id, text, chosen, category, page, limit)
         return {
+            "locale": chosen,
             "results": [
                 {
                     "slug": h.slug,
@@ -110,6 +112,7 @@ class SearchService:
                 for r in rows
             ]
         return {
+            "locale": locale,
             "results": results,
             "total": total,
             "page": page,

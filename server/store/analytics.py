@@ -46,9 +46,10 @@ def article_totals(conn: sqlite3.Connection, app_id: str) -> list[dict[str, Any]
 
 
 def views_in_range(conn: sqlite3.Connection, app_id: str, start: str, end: str) -> dict[str, int]:
+    """Per slug: the times the server served the published article (article_served rows)."""
     rows = conn.execute(
-        "SELECT slug, count(*) FROM help_events WHERE app_id = ? AND type = 'article_viewed'"
-        " AND created_at >= ? AND created_at < ? AND slug != '' GROUP BY slug",
+        "SELECT slug, count(*) FROM help_events WHERE app_id = ? AND type = 'article_served'"
+        " AND created_at >= ? AND created_at < ? GROUP BY slug",
         (app_id, start, end),
     ).fetchall()
     return {str(r[0]): int(r[1]) for r in rows}
@@ -66,26 +67,14 @@ def feedback_in_range(
     return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
 
 
-def help_sessions(
+def help_activity(
     conn: sqlite3.Connection, app_id: str, start: str, end: str
 ) -> list[dict[str, Any]]:
+    """The help events of people (not the server's article_served rows), oldest first."""
     rows = conn.execute(
-        "SELECT session, min(created_at) AS started, max(actor) AS actor,"
-        " max(type = 'ticket_created') AS ticket,"
-        " max(type IN ('help_opened', 'article_viewed')) AS helped"
-        " FROM help_events WHERE app_id = ? AND created_at >= ? AND created_at < ?"
-        " GROUP BY session",
-        (app_id, start, end),
-    ).fetchall()
-    return [dict(r) for r in rows]
-
-
-def ticket_requesters(
-    conn: sqlite3.Connection, app_id: str, start: str, end: str
-) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        "SELECT requester_kind, requester_id, created_at FROM tickets WHERE app_id = ?"
-        " AND created_at >= ? AND created_at < ?",
+        "SELECT type, session, actor, created_at FROM help_events WHERE app_id = ?"
+        " AND created_at >= ? AND created_at < ? AND type != 'article_served'"
+        " ORDER BY created_at, id",
         (app_id, start, end),
     ).fetchall()
     return [dict(r) for r in rows]

@@ -264,6 +264,15 @@ def popular(
     return [a for a in map(_article, rows) if a is not None]
 
 
+def has_published(conn: sqlite3.Connection, app_id: str, locale: str) -> bool:
+    """Whether the app has a published article in ``locale`` (one index seek)."""
+    row = conn.execute(
+        "SELECT 1 FROM articles WHERE app_id = ? AND status = 'published' AND locale = ? LIMIT 1",
+        (app_id, locale),
+    ).fetchone()
+    return row is not None
+
+
 def categories(conn: sqlite3.Connection, app_id: str, locale: str) -> list[tuple[str, int]]:
     rows = conn.execute(
         "SELECT category, count(*) FROM articles WHERE app_id = ? AND status = 'published'"

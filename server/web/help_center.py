@@ -17,14 +17,14 @@ from werkzeug.exceptions import HTTPException
 
 from ..api.auth import client_address
 from ..api.handlers import runtime
-from ..api.schemas import LOCALE
 from ..errors import ApiError, NotFound, RateLimited, ValidationFailed
-from ..services.articles import DEFAULT_LOCALE, slugify
+from ..services.articles import slugify
+from ..services.locales import DEFAULT_LOCALE, negotiate_locale, resolve_locale
 from ..store import apps as app_store
 from ..theme import on_colour
 from .article_html import article_body
 from .filters import RTL
-from .i18n import translator
+from .i18n import STRINGS, translator
 from .security import base_url, page_headers, same_origin_request
 
 bp = Blueprint("help_center", __name__, url_prefix="/help")
@@ -50,16 +50,12 @@ class _OtherLocale(Exception):
 
 
 def _locale(app_id: str, locale: str) -> list[str]:
-    """The help center's locales; 404 for a malformed locale, and a redirect (to the lowercase
-    spelling, the base language, or English) for one the help center does not offer."""
-    if not LOCALE.match(locale):
-        raise NotFound("no such language")
+    """The help center's locales, when ``locale`` is one of them; otherwise a redirect to the
+    one it resolves to (``en-US`` -> ``en``, ``fr_CA`` -> ``fr``, anything else -> English)."""
     offered = runtime().help_center.locales(app_id)
     if locale in offered:
         return offered
-    lowered = locale.lower().replace("_", "-")
-    base = lowered.split("-")[0]
-    raise _OtherLocale(next((c for c in (lowered, base) if c in offered), DEFAULT_LOCALE))
+    raise _OtherLocale(resolve_locale(locale, offered))
 
 
 @bp.errorhandler(_OtherLocale)
@@ -112,7 +108,7 @@ def index() -> Response:
 def app_home(app_id: str) -> Response:
     help_app(app_id)
     offered = runtime().help_center.locales(app_id)
-    chosen = request.accept_languages.best_match(offered) or DEFAULT_LOCALE
+    chosen = negotiate_locale((tag for tag, _ in request.accept_languages), offered)
     return redirect(url_for(".home", app_id=app_id, locale=chosen))  # type: ignore[return-value]
 
 
@@ -280,9 +276,8 @@ def unknown(app_id: str, locale: str, rest: str) -> Response:
 # -- errors --------------------------------------------------------------------------------
 def _error_page(status: int, message: str) -> Response:
     app = g.get("help_app")
-    locale = request.view_args.get("locale", DEFAULT_LOCALE) if request.view_args else "en"
-    if not isinstance(locale, str) or not LOCALE.match(locale):
-        locale = DEFAULT_LOCALE
+    asked = request.view_args.get("locale") if request.view_args else None
+    locale = resolve_locale(asked if isinstance(asked, str) else None, STRINGS)
     html = render_template(
         "help/error.html",
         app=app,

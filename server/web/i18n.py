@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..services.locales import resolve_locale
+
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "help_center": "Help Center",
@@ -124,7 +126,7 @@ STRINGS: dict[str, dict[str, str]] = {
 
 def translator(locale: str) -> Callable[..., str]:
     """``t("updated", date=…)`` in ``locale``, falling back to English per string."""
-    table = STRINGS.get(locale.split("-")[0], {})
+    table = STRINGS[resolve_locale(locale, STRINGS)]
     english = STRINGS["en"]
 
     def t(key: str, **values: object) -> str:

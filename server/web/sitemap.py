@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, url_for
 
 from ..api.handlers import runtime
-from ..services.articles import DEFAULT_LOCALE, slugify
+from ..services.articles import slugify
+from ..services.locales import DEFAULT_LOCALE
 from ..store import apps as app_store
 from .help_center import help_app
 from .security import base_url

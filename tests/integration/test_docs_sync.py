@@ -133,3 +133,23 @@ def test_check_names_contexts_without_articles_and_articles_no_page_uses(
         f"missing: exports.scheduled has no published article (used at {extra / 'page.html'}:2)"
         in gap.stdout
     )
+
+
+def test_check_allow_unused_lists_only_real_problems(server: SupportServer, tmp_path: Path) -> None:
+    sdk(server, "articles", "push", str(HELP_CENTER), "--publish")
+    shop = ROOT / "examples" / "flask_shop"
+    strict = sdk(server, "check", str(shop))
+    unused = [line for line in strict.stdout.splitlines() if line.startswith("unused: ")]
+    assert strict.returncode == 1 and len(unused) > 3  # without the flag, each is a problem
+    allowed = sdk(server, "check", str(shop), "--allow-unused")
+    assert allowed.returncode == 0, allowed.stdout
+    assert "unused: " not in allowed.stdout
+    mentions = [line for line in allowed.stdout.splitlines() if "unused" in line]
+    assert len(mentions) == 1, allowed.stdout  # one line: the count
+    assert mentions[0].endswith(f"0 missing, {len(unused)} unused (allowed)")
+    page = tmp_path / "page.html"
+    page.write_text('<span data-support-help="exports.scheduled"></span>\n')
+    gap = sdk(server, "check", str(shop), str(page), "--allow-unused")
+    assert gap.returncode == 1
+    assert "missing: exports.scheduled has no published article" in gap.stdout
+    assert "unused: " not in gap.stdout

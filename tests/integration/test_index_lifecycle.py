@@ -11,6 +11,8 @@ import pytest
 import requests
 
 from support_sdk import SupportClient
+from support_server.search.base import IndexDocument
+from support_server.search.whoosh_index import WhooshIndex
 
 from ..servers import ServerProcess, cli, init_data_dir
 
@@ -80,6 +82,52 @@ def test_a_stale_index_is_brought_up_to_date_at_start(data: tuple[Path, dict[str
         assert slugs(search(server.url, creds["app_id"], "payroll")) == {
             "second-article-about-payroll"
         }
+
+
+def test_an_index_built_by_an_older_release_is_rebuilt_for_its_snippets(
+    data: tuple[Path, dict[str, str]],
+) -> None:
+    """Generations from before the readable plain text (no FORMAT file) hold "Refund ." text:
+    the server rebuilds them at start, so upgraded installs get the new snippets."""
+    data_dir, creds = data
+    with ServerProcess(data_dir) as server:
+        publish(
+            server.url, creds["admin_api_key"], "Refunds", "Click **Refund**. The money is back."
+        )
+    old = WhooshIndex(data_dir / "index")
+    [(article_id, revision)] = old.stored_versions().items()
+    # What releases before FORMAT 2 stored: tags replaced by spaces, so "Refund ." salad.
+    old.apply(
+        [
+            IndexDocument(
+                article_id,
+                revision,
+                creds["app_id"],
+                "refunds",
+                "en",
+                "Refunds",
+                "",
+                "",
+                text="Refunds Click Refund . The money is back .",
+            )
+        ],
+        deletes=[],
+    )
+    for marker in (data_dir / "index").glob("gen-*/FORMAT"):
+        marker.unlink()
+    with ServerProcess(data_dir) as server:
+        response = requests.get(
+            server.url + "/api/v1/help/search",
+            params={"q": "refund"},
+            headers={"X-Support-App": creds["app_id"]},
+            timeout=10,
+        )
+        assert (
+            "Click <mark>Refund</mark>. The money is back."
+            in response.json()["results"][0]["snippet"]
+        )
+    markers = list((data_dir / "index").glob("gen-*/FORMAT"))
+    assert markers and all(p.read_text() == "2" for p in markers)
 
 
 def test_search_degrades_to_the_database_while_the_index_is_gone(

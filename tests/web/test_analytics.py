@@ -43,8 +43,11 @@ def search_as(server: LiveServer, who: str, text: str) -> None:
     assert response.status_code == 200
 
 
-def event(server: LiveServer, body: dict[str, str], token: str | None = None) -> requests.Response:
+def event(
+    server: LiveServer, body: dict[str, str], token: str | None = None, browser: str = "test"
+) -> requests.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {"X-Support-App": server.app_id}
+    headers["User-Agent"] = browser  # people are told apart by browser (or token)
     return requests.post(server.url + API + "/help/events", json=body, headers=headers, timeout=10)
 
 
@@ -96,22 +99,19 @@ def test_searches_are_logged_once_per_typed_query(web: LiveServer) -> None:
 def test_deflection_counts_help_sessions_without_a_ticket(web: LiveServer) -> None:
     before = report(web)["deflection"]
     marker = uuid.uuid4().hex[:8]
-    assert event(web, {"type": "help_opened", "session": f"deflected{marker}"}).status_code == 202
-    assert (
-        event(
-            web,
-            {"type": "article_viewed", "session": f"deflected{marker}", "slug": "request-a-refund"},
-        ).status_code
-        == 202
-    )
-    event(web, {"type": "help_opened", "session": f"followed{marker}"})
-    event(web, {"type": "ticket_created", "session": f"followed{marker}"})
+    reader, asker = f"reader-{marker}", f"asker-{marker}"
+    opened = {"type": "help_opened", "session": f"deflected{marker}"}
+    assert event(web, opened, browser=reader).status_code == 202
+    viewed = {"type": "article_viewed", "session": f"deflected{marker}", "slug": "request-a-refund"}
+    assert event(web, viewed, browser=reader).status_code == 202
+    event(web, {"type": "help_opened", "session": f"followed{marker}"}, browser=asker)
+    event(web, {"type": "ticket_created", "session": f"followed{marker}"}, browser=asker)
     client = web.client()
     token = client.user_token(f"user-{marker}", email="u@example.com")
-    assert (
-        event(web, {"type": "help_opened", "session": f"identified{marker}"}, token).status_code
-        == 202
-    )
+    # Events sent with the user's token are that user's: the ticket the SDK files for the
+    # same user (from another machine, another User-Agent) follows that help session.
+    identified = {"type": "help_opened", "session": f"identified{marker}"}
+    assert event(web, identified, token).status_code == 202
     client.create_ticket("Still stuck", user_token=token)
     after = report(web)["deflection"]
     assert after["help_sessions"] - before["help_sessions"] == 3

@@ -3,6 +3,7 @@ articles, "was this helpful?", and contextual help triggers in the host product.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -191,7 +192,10 @@ def test_triggers_added_later_and_context_changes_in_a_single_page_app(harness: 
 
 def test_help_sessions_are_recorded_for_deflection_analytics(harness: Harness) -> None:
     before = harness.agent("GET", "/analytics/summary")["deflection"]["help_sessions"]
-    page = harness.new_page(harness.page_url(context="billing"))
+    # A person is their browser: a User-Agent of its own makes this one a new person.
+    page = harness.new_page(
+        harness.page_url(context="billing"), user_agent=f"Chromium (reader {uuid.uuid4()})"
+    )
 
     def event(kind: str) -> Any:
         return page.expect_response(
@@ -205,3 +209,37 @@ def test_help_sessions_are_recorded_for_deflection_analytics(harness: Harness) -
     assert opened.value.status == viewed.value.status == 202
     after = harness.agent("GET", "/analytics/summary")["deflection"]["help_sessions"]
     assert after == before + 1  # one visit, however many events
+
+
+def test_a_user_who_files_tickets_after_reading_help_on_several_pages_was_not_deflected(
+    harness: Harness,
+) -> None:
+    """One person, one visit over two pages of the host (a new widget visit id on each),
+    then two tickets: one help session, followed by a ticket. Another person only reads."""
+    before = harness.agent("GET", "/analytics/summary")["deflection"]
+    token = harness.token(harness.user())
+    browser = {"user_agent": f"Chromium (asker {uuid.uuid4()})"}
+    first = harness.new_page(harness.page_url(token=token, context="billing.refunds"), **browser)
+    open_panel(first)
+    with first.expect_response(
+        lambda r: "/help/events" in r.url and "article_viewed" in (r.request.post_data or "")
+    ):
+        first.locator("support-widget .body .item").first.click()
+    second = harness.new_page(harness.page_url(token=token, context="billing"), **browser)
+    for subject in ("Refund not received", "Also: wrong VAT"):
+        with second.expect_response(
+            lambda r: "/help/events" in r.url and "ticket_created" in (r.request.post_data or "")
+        ):
+            second.evaluate(f"SupportWidget('prefill', {{subject: '{subject}', body: 'Help'}})")
+            second.locator("support-widget button[type=submit]").click()
+            second.locator("support-widget .done").wait_for()
+    reader = harness.new_page(
+        harness.page_url(context="billing"), user_agent=f"Chromium (reader {uuid.uuid4()})"
+    )
+    with reader.expect_response(lambda r: "/help/events" in r.url):
+        open_panel(reader)
+    after = harness.agent("GET", "/analytics/summary")["deflection"]
+    assert after["help_sessions"] - before["help_sessions"] == 2
+    assert after["followed_by_ticket"] - before["followed_by_ticket"] == 1
+    assert after["deflected"] - before["deflected"] == 1
+    assert len(harness.tickets_of(token)) == 2
