@@ -1,4 +1,5 @@
-"""``support-server demo``: a ready-to-click demo (sample help center, demo host page).
+"""``support-server demo``: a ready-to-click demo (sample help center, two weeks of sample
+tickets and analytics from :mod:`.demo_seed`, demo host page).
 
 The host page is "Ledgerly", the invoicing product the sample help center documents: a small
 single-page app with the widget embedded, contextual help triggers next to its features,
