@@ -15,6 +15,9 @@ class Principal:
     email: str | None = None
     name: str | None = None
     role: str | None = None  # staff only: admin, writer or agent
+    # Staff only: an API key (a program), not a person signed in. Its name labels revisions
+    # but is never shown to a requester ("initial admin key" is not a person to answer).
+    via_key: bool = False
     # End users only: the traits their token carries, signed by the app's backend (so agents
     # may trust them, unlike the context a browser sends).
     traits: Mapping[str, Any] = field(default_factory=dict, hash=False)

@@ -79,7 +79,12 @@ def _resolve() -> Principal:
             raise Unauthorized("the API key is not valid", code="invalid_api_key")
         g.app = _app(key.app_id)
         return Principal(
-            app_id=key.app_id, kind="staff", id=key.id, name=key.name or None, role=key.role
+            app_id=key.app_id,
+            kind="staff",
+            id=key.id,
+            name=key.name or None,
+            role=key.role,
+            via_key=True,
         )
     app_id = tokens.peek_app_id(credential)
     app = _app(app_id) if app_id else None

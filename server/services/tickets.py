@@ -148,7 +148,12 @@ class TicketService:
             email, name = requester.email, requester.name
         else:  # visitors and staff name the person in the body; a visitor token's claims win
             email = requester.email or data.get("email")
-            name = requester.name or data.get("name")
+            # staff name the customer in the body: a key's own name is not the requester's
+            name = (
+                data.get("name")
+                if requester.kind == "staff"
+                else requester.name or data.get("name")
+            )
         ticket = {
             "public_id": new_id("tkt_"),
             "app_id": requester.app_id,
@@ -236,7 +241,11 @@ class TicketService:
             "ticket_id": ticket["id"],
             "author_kind": "agent" if viewer.is_agent else "requester",
             "author_id": viewer.id,
-            "author_name": viewer.name or ("Support" if viewer.is_agent else None),
+            "author_name": (
+                "Support"
+                if viewer.via_key
+                else viewer.name or ("Support" if viewer.is_agent else None)
+            ),
             "body": body,
             "internal": internal,
             "created_at": now,
