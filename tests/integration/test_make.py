@@ -3,6 +3,7 @@ adds the test tools. Read from make's own plan (`make -n`) for a checkout withou
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,8 +16,16 @@ from ..conftest import ROOT
 def plan(tmp_path: Path, target: str) -> list[str]:
     for name in ("Makefile", "setup.cfg", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
+    # Under `make test` this is a sub-make: without these, it would inherit the outer make's
+    # flags and print "make[1]: Entering directory" lines into the plan.
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
     done = subprocess.run(
-        ["make", "-n", target], cwd=tmp_path, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", target],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
     return done.stdout.splitlines()
 
