@@ -17,7 +17,7 @@ from marshmallow import ValidationError
 
 from support_sdk.docs import DocFile, FileProblem, article_fields, read_folder, write_folder
 
-from .api.schemas import ArticleInSchema
+from .services.article_fields import ArticleInSchema
 from .services.articles import ArticleService
 from .store import articles as article_store
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from marshmallow import Schema, fields, validate
 
+from ..edge import rate_limit, runtime
 from ..errors import Forbidden, Unauthorized
 from ..services.analytics import DateRange
 from ..services.events import EVENT_TYPES
 from . import schemas
-from .auth import principal, rate_limit
-from .handlers import dump, load_args, load_body, runtime
+from .auth import principal
+from .handlers import dump, load_args, load_body
 from .openapi import documented
 
 bp = Blueprint("analytics", __name__)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from ..edge import runtime
 from ..services import idempotency
 from ..services.idempotency import fingerprint
 from . import schemas
@@ -15,7 +16,6 @@ from .handlers import (
     json_body,
     load_args,
     load_body,
-    runtime,
 )
 from .openapi import documented
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, request
 
+from ..edge import runtime
 from ..services import apps
-from .handlers import runtime
 
 ALLOWED_HEADERS = (
     "Authorization, Content-Type, Idempotency-Key, X-Support-App, X-Support-Client, X-Request-Id"

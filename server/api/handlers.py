@@ -9,17 +9,15 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from marshmallow import EXCLUDE, Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from .. import edge, jsontext, storage
 from ..errors import ApiError, BadRequest, UnsupportedMediaType, ValidationFailed
-from ..runtime import Runtime
 
 log = logging.getLogger("support_server.api")
 
@@ -36,11 +34,6 @@ _HTTP_CODES = {
     429: "rate_limited",
     503: "unavailable",
 }
-
-
-def runtime() -> Runtime:
-    rt: Runtime = current_app.extensions["support"]
-    return rt
 
 
 def load_body(schema: Schema) -> dict[str, Any]:
@@ -141,16 +134,11 @@ def error_response(error: ApiError) -> Response:
 
 
 def register(app: Flask) -> None:
-    @app.before_request
-    def _request_id() -> None:
-        incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = (
-            incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else uuid.uuid4().hex
-        )
+    app.before_request(edge.assign_request_id)
 
     @app.after_request
     def _stamp(response: Response) -> Response:
-        response.headers["X-Request-Id"] = g.get("request_id", "")
+        response.headers["X-Request-Id"] = edge.request_id()
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if edge.is_https():
             response.headers.setdefault("Strict-Transport-Security", edge.HSTS)
@@ -174,7 +162,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         if storage.is_full(error):
-            runtime().storage.failed()
+            edge.runtime().storage.failed()
             log.error("request %s: the disk is full (%s)", g.get("request_id"), error)
             return error_response(storage.StorageFull())
         log.exception("unhandled error in request %s", g.get("request_id"))

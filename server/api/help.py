@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from ..edge import client_address, rate_limit, runtime
 from ..services.articles import locale_chain
 from . import schemas
-from .auth import client_address, principal, rate_limit
-from .handlers import dump, load_args, load_body, runtime
+from .auth import principal
+from .handlers import dump, load_args, load_body
 from .openapi import documented
 
 bp = Blueprint("help", __name__)

@@ -8,12 +8,13 @@ from flask import Blueprint, Response, request
 
 from support_sdk import tokens
 
+from ..edge import client_address, rate_limit, runtime
 from ..errors import ValidationFailed
 from ..ids import new_id
 from ..services.idempotency import fingerprint
 from ..services.tickets import SOURCES
 from . import schemas
-from .auth import client_address, principal, rate_limit
+from .auth import principal
 from .handlers import (
     decode_cursor,
     dump,
@@ -21,7 +22,6 @@ from .handlers import (
     json_body,
     load_args,
     load_body,
-    runtime,
 )
 from .openapi import documented
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from marshmallow import Schema, fields
 
+from ..edge import runtime
 from ..services import apps
 from ..theme import on_colour
 from .auth import principal
-from .handlers import dump, runtime
+from .handlers import dump
 from .openapi import documented
 
 bp = Blueprint("widget", __name__)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ...api.handlers import runtime
+from ...edge import runtime
 from ...errors import ApiError, ValidationFailed
 from ..security import base_url
 from . import guard
