@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import edge, jsontext, storage
 from ..errors import ApiError, BadRequest, UnsupportedMediaType, ValidationFailed
+from ..services.idempotency import fingerprint
 
 log = logging.getLogger("support_server.api")
 
@@ -95,13 +96,32 @@ def _flat(messages: Any) -> dict[str, Any]:
 
 
 def dump(
-    schema: Schema, obj: Any, status: int = 200, headers: Mapping[str, str] | None = None
+    schema: Schema,
+    obj: Any,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    *,
+    replayed: bool = False,
 ) -> Response:
+    """``obj`` as JSON through ``schema``; ``replayed`` marks an Idempotency-Key replay (the one
+    place the Idempotent-Replayed header is set)."""
     response = jsonify(schema.dump(obj))
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def idempotency_key() -> str | None:
+    """The request's Idempotency-Key header, or None when it has none."""
+    return request.headers.get("Idempotency-Key")
+
+
+def request_fingerprint() -> str:
+    """What makes two requests "the same" for an Idempotency-Key: method, path and body."""
+    return fingerprint(request.method, request.path, json_body())
 
 
 def encode_cursor(value: int | None) -> str | None:

@@ -11,7 +11,6 @@ from support_sdk import tokens
 from ..edge import client_address, rate_limit, runtime
 from ..errors import ValidationFailed
 from ..ids import new_id
-from ..services.idempotency import fingerprint
 from ..services.tickets import SOURCES
 from . import schemas
 from .auth import principal
@@ -19,9 +18,10 @@ from .handlers import (
     decode_cursor,
     dump,
     encode_cursor,
-    json_body,
+    idempotency_key,
     load_args,
     load_body,
+    request_fingerprint,
 )
 from .openapi import documented
 
@@ -70,15 +70,14 @@ def create() -> Response:
         requester,
         data,
         source=source,
-        idempotency_key=request.headers.get("Idempotency-Key"),
-        fingerprint=fingerprint("POST", request.path, json_body()),
+        idempotency_key=idempotency_key(),
+        fingerprint=request_fingerprint(),
         # Anonymous visitors of an app all share one principal: scope their keys by address
         # too, so that someone else's key and body never replay that visitor's token.
         scope=f"{who.key}:ip:{client_address()}" if who.anonymous else who.key,
         extra={"visitor_token": visitor_token} if visitor_token else None,
     )
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return dump(schemas.TicketOutSchema(), body, status, headers)
+    return dump(schemas.TicketOutSchema(), body, status, replayed=replayed)
 
 
 @bp.get("/tickets")
@@ -131,11 +130,10 @@ def reply(ticket_id: str) -> Response:
         ticket_id,
         data["body"],
         data["internal"],
-        idempotency_key=request.headers.get("Idempotency-Key"),
-        fingerprint=fingerprint("POST", request.path, json_body()),
+        idempotency_key=idempotency_key(),
+        fingerprint=request_fingerprint(),
     )
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return dump(schemas.MessageOutSchema(), message, status, headers)
+    return dump(schemas.MessageOutSchema(), message, status, replayed=replayed)
 
 
 @bp.patch("/tickets/<ticket_id>")

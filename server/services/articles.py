@@ -18,6 +18,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..ids import new_id
 from ..store import Database
 from ..store import articles as store
+from . import idempotency
 from .indexing import Indexer
 from .rendering import Renderer
 
@@ -79,6 +80,29 @@ class ArticleService:
         if index_now:
             self.indexer.drain()
         return article
+
+    def create_once(
+        self,
+        app_id: str,
+        data: Mapping[str, Any],
+        author: str,
+        *,
+        idempotency_key: str | None,
+        fingerprint: str,
+        scope: str,
+    ) -> tuple[int, dict[str, Any], bool]:
+        """Create an article once per Idempotency-Key (``scope`` names whose keys these are);
+        returns (status, body, replayed) like every idempotent resource."""
+        result = idempotency.once(
+            self.db,
+            app_id,
+            scope,
+            idempotency_key,
+            fingerprint,
+            lambda conn: (201, self.insert(conn, app_id, data, author)),
+        )
+        self.indexer.drain()
+        return result
 
     def insert(
         self, conn: Any, app_id: str, data: Mapping[str, Any], author: str
