@@ -27,7 +27,7 @@ from flask import (
 
 from support_sdk.tokens import mint_user_token
 
-from . import datadir
+from . import bootstrap, datadir
 from .services import apps as app_service
 
 # The examples in examples/ run on these ports and embed the demo's widget.
@@ -57,16 +57,18 @@ def _default_content() -> Path:
 
 def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]:
     """Initialise the demo data directory once; later runs reuse it."""
-    from .cli import _runtime, initialise
     from .transfer import apply_import, plan_import
 
     creds_path = data_dir / CREDENTIALS
     if creds_path.exists():
         creds: dict[str, Any] = json.loads(creds_path.read_text(encoding="utf-8"))
         return creds
-    creds = initialise(data_dir, [origin, *EXAMPLE_ORIGINS], "Ledgerly (demo)")
+    try:
+        creds = bootstrap.initialise(data_dir, [origin, *EXAMPLE_ORIGINS], "Ledgerly (demo)")
+        rt = bootstrap.open_runtime(data_dir)
+    except bootstrap.SetupError as exc:
+        raise click.ClickException(str(exc)) from None
     folder = content or _default_content()
-    rt = _runtime(data_dir)
     plan = plan_import(rt.articles, creds["app_id"], folder)
     if plan.problems:
         raise click.ClickException("; ".join(str(p) for p in plan.problems))
