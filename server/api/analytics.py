@@ -60,6 +60,7 @@ class SummarySchema(Schema):
 @bp.post("/help/events")
 @documented(
     "Record a help event (help opened, article viewed, ticket filed) for deflection analytics",
+    auth="public",
     body=HelpEventInSchema,
     response=schemas.OkSchema,
     status=202,

@@ -17,6 +17,7 @@ bp = Blueprint("help", __name__)
 @bp.get("/help/suggestions")
 @documented(
     "Articles for where the user is: context key, then URL, then popular",
+    auth="public",
     query=schemas.SuggestionArgs,
     response=schemas.SuggestionsOutSchema,
 )
@@ -37,6 +38,7 @@ def suggestions() -> Response:
 @bp.get("/help/search")
 @documented(
     "Ranked published articles with highlighted snippets and 'did you mean'",
+    auth="public",
     query=schemas.SearchArgs,
     response=schemas.SearchOutSchema,
 )
@@ -62,6 +64,7 @@ def search() -> Response:
 @bp.get("/help/articles/<slug>")
 @documented(
     "One published article, as sanitized HTML and as Markdown",
+    auth="public",
     query=schemas.LocaleArgs,
     response=schemas.PublicArticleSchema,
     errors=(404,),
@@ -78,6 +81,7 @@ def article(slug: str) -> Response:
 @bp.post("/help/articles/<slug>/feedback")
 @documented(
     "Was this article helpful? (the translation named by ?locale=)",
+    auth="public",
     query=schemas.LocaleArgs,
     body=schemas.FeedbackInSchema,
     response=schemas.OkSchema,
@@ -98,6 +102,7 @@ def feedback(slug: str) -> Response:
 @bp.get("/help/categories")
 @documented(
     "Categories of published articles with their counts",
+    auth="public",
     query=schemas.LocaleArgs,
     response=schemas.CategoriesOutSchema,
 )

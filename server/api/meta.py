@@ -15,7 +15,9 @@ bp = Blueprint("meta", __name__)
 
 @bp.get("/health")
 @documented(
-    "Liveness, with the state of the database and the search index", response=schemas.HealthSchema
+    "Liveness, with the state of the database and the search index",
+    auth="public",
+    response=schemas.HealthSchema,
 )
 def health() -> Response:
     rt = runtime()

@@ -43,6 +43,7 @@ class WidgetConfigSchema(Schema):
 @bp.get("/widget/config")
 @documented(
     "The app's name and the widget's theme (public, cacheable)",
+    auth="public",
     query=WidgetConfigArgs,
     response=WidgetConfigSchema,
 )
