@@ -33,7 +33,11 @@ from .services import apps as app_service
 # The examples in examples/ run on these ports and embed the demo's widget.
 EXAMPLE_ORIGINS = ("http://127.0.0.1:5000", "http://127.0.0.1:5001", "http://127.0.0.1:5002")
 CREDENTIALS = "demo-credentials.json"
-DEMO_USER = {"user_id": "demo-user-1", "email": "ada@example.com", "name": "Ada Lovelace"}
+DEMO_USER: dict[str, Any] = {
+    "user_id": "demo-user-1",
+    "email": "ada@example.com",
+    "name": "Ada Lovelace",
+}
 APP_VERSION = "2.3.1"
 PAGES = (
     "dashboard",

@@ -37,7 +37,7 @@ def client_address() -> str:
     """The caller's address: with ``SUPPORT_TRUSTED_PROXIES`` = n, the n-th address from the
     right of X-Forwarded-For (what werkzeug's ProxyFix(x_for=n) picks); the socket's otherwise,
     and when the header has fewer hops than promised (a client cannot spoof its way in)."""
-    hops = runtime().config["SUPPORT_TRUSTED_PROXIES"]
+    hops: int = runtime().config["SUPPORT_TRUSTED_PROXIES"]
     if hops:
         forwarded = [
             a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()

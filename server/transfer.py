@@ -37,7 +37,7 @@ def _validate(doc: DocFile) -> dict[str, Any] | None:
     try:
         data: dict[str, Any] = ArticleInSchema().load(fields)
     except ValidationError as exc:
-        for name, messages in exc.normalized_messages().items():
+        for name, messages in exc.normalized_messages().items():  # type: ignore[no-untyped-call]
             doc.problems.append(FileProblem(doc.path, doc.line_of(name), f"{name}: {messages}"))
         return None
     data["status"] = status

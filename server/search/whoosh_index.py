@@ -73,7 +73,7 @@ def _schema() -> fields.Schema:
     )
 
 
-class _MarkFormatter(highlight.Formatter):
+class _MarkFormatter(highlight.Formatter):  # type: ignore[misc]  # whoosh has no types
     """Escaped text with <mark> around the matched words (HtmlFormatter escapes, we wrap)."""
 
     between = " … "
@@ -81,12 +81,12 @@ class _MarkFormatter(highlight.Formatter):
     def format_token(self, text: str, token: Any, replace: bool = False) -> str:
         return (
             "<mark>"
-            + highlight.htmlescape(highlight.get_text(text, token, replace), quote=False)
+            + str(highlight.htmlescape(highlight.get_text(text, token, replace), quote=False))
             + "</mark>"
         )
 
     def _text(self, text: str) -> str:
-        return highlight.htmlescape(text, quote=False)
+        return str(highlight.htmlescape(text, quote=False))
 
 
 def category_key(name: str) -> str:

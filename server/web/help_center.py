@@ -86,7 +86,8 @@ def _page(
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "public, no-cache"
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # (returns the same response, typed as werkzeug's)
+    return response
 
 
 @bp.after_request
