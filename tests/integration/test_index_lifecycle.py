@@ -113,6 +113,7 @@ def test_an_index_built_by_an_older_release_is_rebuilt_for_its_snippets(
         ],
         deletes=[],
     )
+    old.close()  # segments are read through open files
     for marker in (data_dir / "index").glob("gen-*/FORMAT"):
         marker.unlink()
     with ServerProcess(data_dir) as server:
