@@ -6,7 +6,7 @@ DEMO_DIR ?= .demo-data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install bench clean
+.PHONY: run test test-fast lint format install bench clean
 
 # Installs say nothing of their own: no pip version notice, and not setuptools' "Editable
 # installation" notice (setuptools says it for every editable install; ours imports fine).
@@ -46,6 +46,12 @@ format: install
 test: install lint
 	$(BIN)/python -W error -c "import support_sdk, support_server"
 	$(BIN)/python -m pytest -q
+
+# The inner loop: no server process to start, no browser (app built in-process, a pinned
+# clock, the SDK against a scripted socket server); well under a minute. `make test` is the bar.
+FAST_TESTS := tests/inprocess tests/server tests/sdk
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow and not browser" $(FAST_TESTS)
 
 bench: install
 	$(BIN)/python benchmarks/search_bench.py

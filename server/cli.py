@@ -11,13 +11,13 @@ from typing import Any
 
 import click
 
-from . import datadir
+from . import bootstrap
 from ._version import __version__
-from .config import ConfigError, load_config
+from .config import ConfigError
 from .errors import ApiError
 from .runtime import Runtime
 from .services import apps as app_service
-from .store import Database, StoreError
+from .store import StoreError
 
 _data_dir = click.option(
     "--data-dir",
@@ -32,13 +32,19 @@ _json = click.option("--json", "as_json", is_flag=True, help="Print JSON (for sc
 
 def _runtime(data_dir: Path) -> Runtime:
     try:
-        rt = Runtime.build(load_config(data_dir))
-        rt.db.migrate()
-    except (ConfigError, StoreError) as exc:
+        return bootstrap.open_runtime(data_dir)
+    except bootstrap.SetupError as exc:
         raise click.ClickException(str(exc)) from None
-    except ApiError as exc:
-        raise click.ClickException(exc.message) from None
-    return rt
+
+
+def initialise(
+    data_dir: Path, origins: Sequence[str] = (), name: str = "Default app"
+) -> dict[str, Any]:
+    """Create the data directory, its database and first app; returns the credentials."""
+    try:
+        return bootstrap.initialise(data_dir, origins, name)
+    except bootstrap.SetupError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _out(data: dict[str, Any], as_json: bool) -> None:
@@ -62,32 +68,6 @@ def main() -> None:
 
 
 # -- setup ---------------------------------------------------------------------------------
-def initialise(
-    data_dir: Path, origins: Sequence[str] = (), name: str = "Default app"
-) -> dict[str, Any]:
-    """Create the data directory, its database and first app; returns the credentials."""
-    if (data_dir / datadir.DATABASE).exists():
-        raise click.ClickException(f"{data_dir} is already initialised (remove it to start over)")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    datadir.write_server_secret(data_dir)
-    db = Database(data_dir / datadir.DATABASE)
-    db.migrate()
-    try:
-        app = app_service.create_app(db, name, origins)
-    except ApiError as exc:
-        raise click.ClickException(exc.message) from None
-    raw_key, _ = app_service.create_key(db, app["id"], "admin", "initial admin key")
-    rt = _runtime(data_dir)
-    rt.indexer.rebuild()
-    return {
-        "app_id": app["id"],
-        "app_secret": app["secrets"][-1],
-        "admin_api_key": raw_key,
-        "origins": app["origins"],
-        "data_dir": str(data_dir),
-    }
-
-
 # What `init --env` prints: the names the SDK, its CLI and the README's tour read.
 ENV_NAMES = {
     "SUPPORT_APP_ID": "app_id",

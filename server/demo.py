@@ -28,14 +28,14 @@ from flask import (
 
 from support_sdk.tokens import mint_user_token
 
-from . import datadir, demo_data, demo_seed
+from . import bootstrap, datadir, demo_data, demo_seed
 from .services import apps as app_service
 
 # The examples in examples/ run on these ports and embed the demo's widget.
 EXAMPLE_ORIGINS = ("http://127.0.0.1:5000", "http://127.0.0.1:5001", "http://127.0.0.1:5002")
 CREDENTIALS = "demo-credentials.json"
 # The demo page's signed-in user, whose sample tickets the widget's "Messages" shows.
-DEMO_USER = {
+DEMO_USER: dict[str, Any] = {
     "user_id": demo_data.PEOPLE["ada"].id,
     "email": demo_data.PEOPLE["ada"].email,
     "name": demo_data.PEOPLE["ada"].name,
@@ -61,16 +61,18 @@ def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]
     """Initialise the demo data directory once: the sample help center (or ``content``), keys,
     an admin and, with the sample, a fortnight of sample tickets and analytics. Later runs
     reuse the directory and add nothing."""
-    from .cli import _runtime, initialise
     from .transfer import apply_import, plan_import, sample_folder
 
     creds_path = data_dir / CREDENTIALS
     if creds_path.exists():
         creds: dict[str, Any] = json.loads(creds_path.read_text(encoding="utf-8"))
         return creds
-    creds = initialise(data_dir, [origin, *EXAMPLE_ORIGINS], "Ledgerly (demo)")
+    try:
+        creds = bootstrap.initialise(data_dir, [origin, *EXAMPLE_ORIGINS], "Ledgerly (demo)")
+        rt = bootstrap.open_runtime(data_dir)
+    except bootstrap.SetupError as exc:
+        raise click.ClickException(str(exc)) from None
     folder = content or sample_folder()
-    rt = _runtime(data_dir)
     try:
         plan = plan_import(rt.articles, creds["app_id"], folder)
         if plan.problems:

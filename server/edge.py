@@ -1,13 +1,27 @@
-"""What both HTTP edges (the API and the web pages) need to know about a request's transport.
+"""What both HTTP edges (the API and the web pages) share about a request: the runtime, the
+transport (HTTPS, the caller's address behind trusted proxies), the request id and rate limits.
 
-The seed of the shared edge: ``api/`` and ``web/`` import this, never each other.
+``api/`` and ``web/`` import this, never each other, so changing the API's plumbing cannot
+break the admin.
 """
 
 from __future__ import annotations
 
-from flask import current_app, request
+import uuid
+
+from flask import current_app, g, request
+
+from .errors import RateLimited
+from .principal import Principal
+from .runtime import Runtime
 
 HSTS = "max-age=31536000"  # one year; no includeSubDomains: other hosts of the domain are not ours
+
+
+def runtime() -> Runtime:
+    """This app's runtime (database, services, config), built once by ``create_app``."""
+    rt: Runtime = current_app.extensions["support"]
+    return rt
 
 
 def is_https() -> bool:
@@ -17,3 +31,48 @@ def is_https() -> bool:
         return True
     forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip().lower()
     return bool(config["SUPPORT_TRUSTED_PROXIES"]) and forwarded == "https"
+
+
+def client_address() -> str:
+    """The caller's address: with ``SUPPORT_TRUSTED_PROXIES`` = n, the n-th address from the
+    right of X-Forwarded-For (what werkzeug's ProxyFix(x_for=n) picks); the socket's otherwise,
+    and when the header has fewer hops than promised (a client cannot spoof its way in)."""
+    hops: int = runtime().config["SUPPORT_TRUSTED_PROXIES"]
+    if hops:
+        forwarded = [
+            a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()
+        ]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.remote_addr or "unknown"
+
+
+def browser_key() -> str:
+    """Who is behind this request, for help analytics: the browser (address and User-Agent).
+
+    The widget sends its help events without the user's token and makes up a new visit id
+    on every page load, so the browser is what ties one person's help and tickets together
+    (as privacy-first web analytics do). It is only ever stored hashed (EventLog.actor).
+    """
+    agent = request.headers.get("User-Agent", "")[:300]
+    return f"browser:{client_address()}|{agent}"
+
+
+def assign_request_id() -> None:
+    """Keep the caller's X-Request-Id when it is a sane token, else mint one (before_request)."""
+    incoming = request.headers.get("X-Request-Id", "")
+    g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else uuid.uuid4().hex
+
+
+def request_id() -> str:
+    """This request's id, to quote in logs and error envelopes."""
+    return str(g.get("request_id", ""))
+
+
+def rate_limit(bucket: str, who: Principal) -> None:
+    """Count this request against ``bucket``; 429 with Retry-After when over the limit."""
+    rt = runtime()
+    subject = f"ip:{client_address()}" if who.anonymous else who.key
+    wait = rt.limiter.hit(f"{bucket}:{who.app_id}:{subject}", rt.rates[bucket])
+    if wait:
+        raise RateLimited(wait)

@@ -24,7 +24,8 @@ LOW_BYTES = 64 * 1024 * 1024  # "low" below this and below 10% of the filesystem
 FULL_BYTES = 1024 * 1024
 RECENT = 60.0  # a failed write keeps the storage "full" this long, unless room was freed since
 _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
-_FULL_SQLITE = {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR}
+# SQLITE_FULL and SQLITE_IOERR (sqlite3 names these constants only from Python 3.11)
+_FULL_SQLITE = {13, 10}
 
 
 class StorageFull(ApiError):

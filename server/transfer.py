@@ -27,7 +27,7 @@ from support_sdk.docs import (
     write_folder,
 )
 
-from .api.schemas import ArticleInSchema
+from .services.article_fields import ArticleInSchema
 from .services.articles import ArticleService
 from .store import articles as article_store
 
@@ -57,7 +57,7 @@ def _validate(doc: DocFile) -> dict[str, Any] | None:
     try:
         data: dict[str, Any] = ArticleInSchema().load(fields)
     except ValidationError as exc:
-        for name, messages in exc.normalized_messages().items():
+        for name, messages in exc.normalized_messages().items():  # type: ignore[no-untyped-call]
             doc.problems.append(FileProblem(doc.path, doc.line_of(name), f"{name}: {messages}"))
         return None
     data["status"] = status

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from marshmallow import Schema, fields, validate
 
+from ..edge import browser_key, rate_limit, runtime
 from ..errors import Forbidden, Unauthorized
 from ..services.analytics import DateRange
 from ..services.events import EVENT_TYPES
 from . import schemas
-from .auth import browser_key, principal, rate_limit
-from .handlers import dump, load_args, load_body, runtime
+from .auth import principal
+from .handlers import dump, load_args, load_body
 from .openapi import documented
 
 bp = Blueprint("analytics", __name__)
@@ -59,6 +60,7 @@ class SummarySchema(Schema):
 @bp.post("/help/events")
 @documented(
     "Record a help event (help opened, article viewed, ticket filed) for deflection analytics",
+    auth="public",
     body=HelpEventInSchema,
     response=schemas.OkSchema,
     status=202,

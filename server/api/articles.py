@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
-from ..services import idempotency
-from ..services.idempotency import fingerprint
+from ..edge import runtime
 from . import schemas
 from .auth import require_writer
 from .handlers import (
     decode_cursor,
     dump,
     encode_cursor,
-    json_body,
+    idempotency_key,
     load_args,
     load_body,
-    runtime,
+    request_fingerprint,
 )
 from .openapi import documented
 
@@ -40,21 +39,15 @@ def create() -> Response:
     who = require_writer()
     rt = runtime()
     data = load_body(schemas.ArticleInSchema())
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        article = rt.articles.create(who.app_id, data, _author())
-        return dump(schemas.ArticleOutSchema(), article, 201)
-    status, body, replayed = idempotency.run_once(
-        rt.db,
+    status, body, replayed = rt.articles.create_once(
         who.app_id,
-        who.key,
-        key,
-        fingerprint("POST", request.path, json_body()),
-        lambda conn: (201, rt.articles.insert(conn, who.app_id, data, _author())),
+        data,
+        _author(),
+        idempotency_key=idempotency_key(),
+        fingerprint=request_fingerprint(),
+        scope=who.key,
     )
-    rt.indexer.drain()
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return dump(schemas.ArticleOutSchema(), body, status, headers)
+    return dump(schemas.ArticleOutSchema(), body, status, replayed=replayed)
 
 
 @bp.get("/articles")

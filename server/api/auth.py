@@ -16,19 +16,17 @@ from flask import g, request
 
 from support_sdk import tokens
 
+from ..edge import client_address, runtime
 from ..errors import Forbidden, RateLimited, Unauthorized
 from ..principal import Principal
 from ..services import apps
-from ..store import apps as app_store
-from .handlers import runtime
 
 log = logging.getLogger("support_server.auth")
 _INVALID = "the credential is not valid for this server"
 
 
 def _app(app_id: str) -> dict[str, Any] | None:
-    with runtime().db.read() as conn:
-        return app_store.get_app(conn, app_id)
+    return apps.app_by_id(runtime().db, app_id)
 
 
 def _named_app() -> str | None:
@@ -141,34 +139,3 @@ def require_writer() -> Principal:
     if not who.is_writer:
         raise Forbidden("this key's role cannot manage articles")
     return who
-
-
-def client_address() -> str:
-    hops = runtime().config["SUPPORT_TRUSTED_PROXIES"]
-    if hops:
-        forwarded = [
-            a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()
-        ]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.remote_addr or "unknown"
-
-
-def browser_key() -> str:
-    """Who is behind this request, for help analytics: the browser (address and User-Agent).
-
-    The widget sends its help events without the user's token and makes up a new visit id
-    on every page load, so the browser is what ties one person's help and tickets together
-    (as privacy-first web analytics do). It is only ever stored hashed (EventLog.actor).
-    """
-    agent = request.headers.get("User-Agent", "")[:300]
-    return f"browser:{client_address()}|{agent}"
-
-
-def rate_limit(bucket: str, who: Principal) -> None:
-    """Count this request against ``bucket``; 429 with Retry-After when over the limit."""
-    rt = runtime()
-    subject = f"ip:{client_address()}" if who.anonymous else who.key
-    wait = rt.limiter.hit(f"{bucket}:{who.app_id}:{subject}", rt.rates[bucket])
-    if wait:
-        raise RateLimited(wait)

@@ -21,8 +21,8 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+from ..edge import runtime
 from ..services import apps
-from .handlers import runtime
 
 log = logging.getLogger(__name__)
 

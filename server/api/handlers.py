@@ -9,17 +9,16 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from marshmallow import EXCLUDE, Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from .. import edge, jsontext, storage
 from ..errors import ApiError, BadRequest, UnsupportedMediaType, ValidationFailed
-from ..runtime import Runtime
+from ..services.idempotency import fingerprint
 
 log = logging.getLogger("support_server.api")
 
@@ -36,11 +35,6 @@ _HTTP_CODES = {
     429: "rate_limited",
     503: "unavailable",
 }
-
-
-def runtime() -> Runtime:
-    rt: Runtime = current_app.extensions["support"]
-    return rt
 
 
 def load_body(schema: Schema) -> dict[str, Any]:
@@ -102,13 +96,32 @@ def _flat(messages: Any) -> dict[str, Any]:
 
 
 def dump(
-    schema: Schema, obj: Any, status: int = 200, headers: Mapping[str, str] | None = None
+    schema: Schema,
+    obj: Any,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    *,
+    replayed: bool = False,
 ) -> Response:
+    """``obj`` as JSON through ``schema``; ``replayed`` marks an Idempotency-Key replay (the one
+    place the Idempotent-Replayed header is set)."""
     response = jsonify(schema.dump(obj))
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def idempotency_key() -> str | None:
+    """The request's Idempotency-Key header, or None when it has none."""
+    return request.headers.get("Idempotency-Key")
+
+
+def request_fingerprint() -> str:
+    """What makes two requests "the same" for an Idempotency-Key: method, path and body."""
+    return fingerprint(request.method, request.path, json_body())
 
 
 def encode_cursor(value: int | None) -> str | None:
@@ -141,16 +154,11 @@ def error_response(error: ApiError) -> Response:
 
 
 def register(app: Flask) -> None:
-    @app.before_request
-    def _request_id() -> None:
-        incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = (
-            incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else uuid.uuid4().hex
-        )
+    app.before_request(edge.assign_request_id)
 
     @app.after_request
     def _stamp(response: Response) -> Response:
-        response.headers["X-Request-Id"] = g.get("request_id", "")
+        response.headers["X-Request-Id"] = edge.request_id()
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if edge.is_https():
             response.headers.setdefault("Strict-Transport-Security", edge.HSTS)
@@ -174,7 +182,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         if storage.is_full(error):
-            runtime().storage.failed()
+            edge.runtime().storage.failed()
             log.error("request %s: the disk is full (%s)", g.get("request_id"), error)
             return error_response(storage.StorageFull())
         log.exception("unhandled error in request %s", g.get("request_id"))

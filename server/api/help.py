@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from ..edge import client_address, rate_limit, runtime
 from . import schemas
-from .auth import client_address, principal, rate_limit
-from .handlers import dump, load_args, load_body, runtime
+from .auth import principal
+from .handlers import dump, load_args, load_body
 from .openapi import documented
 
 bp = Blueprint("help", __name__)
@@ -15,6 +16,7 @@ bp = Blueprint("help", __name__)
 @bp.get("/help/suggestions")
 @documented(
     "Articles for where the user is: context key, then URL, then popular",
+    auth="public",
     query=schemas.SuggestionArgs,
     response=schemas.SuggestionsOutSchema,
 )
@@ -35,6 +37,7 @@ def suggestions() -> Response:
 @bp.get("/help/search")
 @documented(
     "Ranked published articles with highlighted snippets and 'did you mean'",
+    auth="public",
     query=schemas.SearchArgs,
     response=schemas.SearchOutSchema,
 )
@@ -59,6 +62,7 @@ def search() -> Response:
 @bp.get("/help/articles/<slug>")
 @documented(
     "One published article, as sanitized HTML and as Markdown",
+    auth="public",
     query=schemas.LocaleArgs,
     response=schemas.PublicArticleSchema,
     errors=(404,),
@@ -75,6 +79,7 @@ def article(slug: str) -> Response:
 @bp.post("/help/articles/<slug>/feedback")
 @documented(
     "Was this article helpful? (the translation named by ?locale=)",
+    auth="public",
     query=schemas.LocaleArgs,
     body=schemas.FeedbackInSchema,
     response=schemas.OkSchema,
@@ -95,6 +100,7 @@ def feedback(slug: str) -> Response:
 @bp.get("/help/categories")
 @documented(
     "Categories of published articles with their counts",
+    auth="public",
     query=schemas.LocaleArgs,
     response=schemas.CategoriesOutSchema,
 )

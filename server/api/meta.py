@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 
 from .._version import __version__
+from ..edge import runtime
 from . import schemas
-from .handlers import dump, runtime
+from .handlers import dump
 from .openapi import build_spec, documented
 
 bp = Blueprint("meta", __name__)
@@ -14,7 +15,9 @@ bp = Blueprint("meta", __name__)
 
 @bp.get("/health")
 @documented(
-    "Liveness, with the state of the database and the search index", response=schemas.HealthSchema
+    "Liveness, with the state of the database and the search index",
+    auth="public",
+    response=schemas.HealthSchema,
 )
 def health() -> Response:
     rt = runtime()

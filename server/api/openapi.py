@@ -22,7 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 # Who may call: "public" and "user" operations also take anonymous callers (``{}``), who name
 # the app with the X-Support-App header (or ?app_id=); the others need a staff key.
-_SECURITY = {
+_SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "public": [{}, {"bearer": []}],
     "user": [{}, {"bearer": []}],
     "writer": [{"bearer": []}],
@@ -48,7 +48,7 @@ _AUTH_DOC = {
 def documented(
     summary: str,
     *,
-    auth: str = "public",
+    auth: str,
     query: type[Schema] | None = None,
     body: type[Schema] | None = None,
     response: type[Schema] | None = None,
@@ -56,6 +56,9 @@ def documented(
     many: bool = False,
     errors: tuple[int, ...] = (),
 ) -> Callable[[F], F]:
+    """Declare a view's contract. ``auth`` has no default: a new endpoint must say who may call
+    it (tests/inprocess/test_api_auth.py walks the URL map for any that does not)."""
+
     def attach(view: F) -> F:
         view.__dict__["_openapi"] = {
             "summary": summary,
@@ -70,6 +73,12 @@ def documented(
         return view
 
     return attach
+
+
+def declared_auth(view: Callable[..., Any] | None) -> str | None:
+    """Who may call ``view`` as it declared with :func:`documented` (None: not declared)."""
+    meta = getattr(view, "_openapi", None)
+    return None if meta is None else str(meta["auth"])
 
 
 def build_spec(app: Flask) -> dict[str, Any]:

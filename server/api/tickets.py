@@ -8,20 +8,20 @@ from flask import Blueprint, Response, request
 
 from support_sdk import tokens
 
+from ..edge import browser_key, client_address, rate_limit, runtime
 from ..errors import ValidationFailed
 from ..ids import new_id
-from ..services.idempotency import fingerprint
 from ..services.tickets import SOURCES
 from . import schemas
-from .auth import browser_key, client_address, principal, rate_limit
+from .auth import principal
 from .handlers import (
     decode_cursor,
     dump,
     encode_cursor,
-    json_body,
+    idempotency_key,
     load_args,
     load_body,
-    runtime,
+    request_fingerprint,
 )
 from .openapi import documented
 
@@ -70,8 +70,8 @@ def create() -> Response:
         requester,
         data,
         source=source,
-        idempotency_key=request.headers.get("Idempotency-Key"),
-        fingerprint=fingerprint("POST", request.path, json_body()),
+        idempotency_key=idempotency_key(),
+        fingerprint=request_fingerprint(),
         # Anonymous visitors of an app all share one principal: scope their keys by address
         # too, so that someone else's key and body never replay that visitor's token.
         scope=f"{who.key}:ip:{client_address()}" if who.anonymous else who.key,
@@ -80,8 +80,7 @@ def create() -> Response:
     if status == 201 and not replayed and who.kind != "staff":
         # For deflection: filed by this browser, and by this user or visitor.
         rt.events.ticket_filed(who.app_id, [browser_key(), requester.key])
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return dump(schemas.TicketOutSchema(), body, status, headers)
+    return dump(schemas.TicketOutSchema(), body, status, replayed=replayed)
 
 
 @bp.get("/tickets")
@@ -134,11 +133,10 @@ def reply(ticket_id: str) -> Response:
         ticket_id,
         data["body"],
         data["internal"],
-        idempotency_key=request.headers.get("Idempotency-Key"),
-        fingerprint=fingerprint("POST", request.path, json_body()),
+        idempotency_key=idempotency_key(),
+        fingerprint=request_fingerprint(),
     )
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return dump(schemas.MessageOutSchema(), message, status, headers)
+    return dump(schemas.MessageOutSchema(), message, status, replayed=replayed)
 
 
 @bp.patch("/tickets/<ticket_id>")

@@ -15,11 +15,12 @@ from typing import Any
 from flask import Blueprint, Response, request
 from marshmallow import Schema, fields
 
+from ..edge import runtime
 from ..services import apps
 from ..theme import on_colour
 from .auth import principal
 from .cors import origin_allowed
-from .handlers import dump, runtime
+from .handlers import dump
 from .openapi import documented
 
 bp = Blueprint("widget", __name__)
@@ -63,6 +64,7 @@ class WidgetConfigSchema(Schema):
 @bp.get("/widget/config")
 @documented(
     "The app's name and the widget's theme (public, cacheable)",
+    auth="public",
     query=WidgetConfigArgs,
     response=WidgetConfigSchema,
 )
@@ -70,7 +72,7 @@ def config() -> Response:
     who = principal()
     app = apps.get_app(runtime().db, who.app_id)
     accent = app["settings"].get("theme_color") or DEFAULT_ACCENT
-    body = {
+    body: dict[str, Any] = {
         "app": {"id": app["id"], "name": app["name"]},
         "theme": {"accent": accent, "on_accent": on_colour(accent)},
     }

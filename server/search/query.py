@@ -81,8 +81,7 @@ def parse(text: str) -> ParsedQuery:
     words = [w for w in _WORD.findall(rest) if w.strip("_")]
     for phrase in phrases:
         words.extend(phrase)
-    seen: set[str] = set()
-    unique = [w for w in words if not (w in seen or seen.add(w))][:MAX_TERMS]
+    unique = list(dict.fromkeys(words))[:MAX_TERMS]  # first occurrences, in order
     partial = bool(unique) and bool(rest.strip()) and not text[-1:].isspace() and not phrases
     if partial and len(unique) > 1 and len(unique[-1]) < MIN_PREFIX:
         # "manage st": two letters are still being typed and would match half the index.

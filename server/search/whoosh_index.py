@@ -78,7 +78,7 @@ def _schema() -> fields.Schema:
     )
 
 
-class _SnippetFragmenter(highlight.Fragmenter):
+class _SnippetFragmenter(highlight.Fragmenter):  # type: ignore[misc]  # whoosh has no types
     """One fragment per field: the snippet :func:`.snippets.snippet` cuts around the matched
     words, from Whoosh's stored character offsets (no re-analysis of the body)."""
 
@@ -101,7 +101,7 @@ class _SnippetFragmenter(highlight.Fragmenter):
         return [fragment]
 
 
-class _SnippetFormatter(highlight.Formatter):
+class _SnippetFormatter(highlight.Formatter):  # type: ignore[misc]  # whoosh has no types
     def format(self, fragments: Sequence[highlight.Fragment], replace: bool = False) -> str:
         return str(fragments[0].snippet) if fragments else ""
 

@@ -68,6 +68,12 @@ def get_app(db: Database, id_or_name: str) -> dict[str, Any]:
     return app
 
 
+def app_by_id(db: Database, app_id: str) -> dict[str, Any] | None:
+    """The app with exactly this id (not a name: callers hold an id from a URL or a token)."""
+    with db.read() as conn:
+        return app_store.get_app(conn, app_id)
+
+
 def list_apps(db: Database) -> list[dict[str, Any]]:
     with db.read() as conn:
         return app_store.list_apps(conn)

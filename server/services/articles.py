@@ -6,6 +6,7 @@ index in the same transaction (the outbox), then drains the outbox after the com
 
 from __future__ import annotations
 
+import builtins  # the method ArticleService.list shadows the type inside the class
 import fnmatch
 import re
 import unicodedata
@@ -16,9 +17,10 @@ from urllib.parse import urlsplit
 from .. import clock
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..ids import new_id
-from ..store import Database
+from ..store import Database, revisions, search_outbox
 from ..store import articles as store
 from ..store import events as event_store
+from . import idempotency
 from .events import ARTICLE_SERVED
 from .indexing import Indexer
 from .locales import DEFAULT_LOCALE, locale_chain, normalise_locale, resolve_locale
@@ -86,6 +88,29 @@ class ArticleService:
             self.indexer.drain()
         return article
 
+    def create_once(
+        self,
+        app_id: str,
+        data: Mapping[str, Any],
+        author: str,
+        *,
+        idempotency_key: str | None,
+        fingerprint: str,
+        scope: str,
+    ) -> tuple[int, dict[str, Any], bool]:
+        """Create an article once per Idempotency-Key (``scope`` names whose keys these are);
+        returns (status, body, replayed) like every idempotent resource."""
+        result = idempotency.once(
+            self.db,
+            app_id,
+            scope,
+            idempotency_key,
+            fingerprint,
+            lambda conn: (201, self.insert(conn, app_id, data, author)),
+        )
+        self.indexer.drain()
+        return result
+
     def insert(
         self, conn: Any, app_id: str, data: Mapping[str, Any], author: str
     ) -> dict[str, Any]:
@@ -122,8 +147,8 @@ class ArticleService:
             article["slug"] = self._free_slug(conn, app_id, slugify(data["title"]), locale)
         article["id"] = store.insert_article(conn, article)
         store.set_contexts(conn, article["id"], app_id, article["contexts"])
-        store.insert_revision(conn, article)
-        store.enqueue_index(conn, article["id"], now)
+        revisions.insert_revision(conn, article)
+        search_outbox.enqueue_index(conn, article["id"], now)
         return self.present(article)
 
     @staticmethod
@@ -228,20 +253,20 @@ class ArticleService:
             store.update_article(conn, article["id"], updated)
             if updated["contexts"] != article["contexts"]:
                 store.set_contexts(conn, article["id"], app_id, updated["contexts"])
-            store.insert_revision(conn, updated)
-            store.enqueue_index(conn, article["id"], now)
+            revisions.insert_revision(conn, updated)
+            search_outbox.enqueue_index(conn, article["id"], now)
         if index_now:
             self.indexer.drain()
         return self.present(updated)
 
     def revisions(
         self, app_id: str, public_id: str, cursor: int | None, limit: int
-    ) -> tuple[list[dict[str, Any]], int | None]:
+    ) -> tuple[builtins.list[dict[str, Any]], int | None]:
         with self.db.read() as conn:
             article = store.get_by_public_id(conn, app_id, public_id)
             if article is None:
                 raise NotFound("no such article")
-            rows = store.list_revisions(conn, article["id"], cursor, limit + 1)
+            rows = revisions.list_revisions(conn, article["id"], cursor, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
         return rows, (rows[-1]["revision"] if more else None)
@@ -280,7 +305,7 @@ class ArticleService:
                 raise NotFound("no published article with that slug")
             store.insert_feedback(conn, article["id"], helpful, comment, requester, clock.iso())
 
-    def categories(self, app_id: str, locale: str | None) -> list[dict[str, Any]]:
+    def categories(self, app_id: str, locale: str | None) -> builtins.list[dict[str, Any]]:
         with self.db.read() as conn:
             rows = store.categories(conn, app_id, published_locale(conn, app_id, locale))
         return [{"name": name, "slug": slugify(name), "count": count} for name, count in rows]
@@ -293,7 +318,7 @@ class ArticleService:
         url: str | None,
         locale: str | None,
         limit: int,
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """Context key first (exact, then its parents), then URL path patterns, then popular."""
         locales = locale_chain(locale)
         ranked: list[tuple[tuple[float, ...], dict[str, Any]]] = []
@@ -311,9 +336,9 @@ class ArticleService:
                         ids.add((article_id, len(pattern)))
                 by_id = {a["id"]: a for a in store.get_by_ids(conn, {i for i, _ in ids})}
                 for article_id, length in ids:
-                    article = by_id.get(article_id)
-                    if article and article["locale"] in locales:
-                        ranked.append(((1, -length, *_popularity(article)), article))
+                    found = by_id.get(article_id)
+                    if found and found["locale"] in locales:
+                        ranked.append(((1, -length, *_popularity(found)), found))
             for article in store.popular(conn, app_id, locales, limit * 3):
                 ranked.append(((2, 0, *_popularity(article)), article))
         ranked.sort(key=lambda pair: (pair[0], pair[1]["id"]))
@@ -357,5 +382,4 @@ def _path_matches(pattern: str, path: str) -> bool:
 
 
 def _unique(values: Sequence[str]) -> list[str]:
-    seen: set[str] = set()
-    return [v for v in (s.strip() for s in values) if v and not (v in seen or seen.add(v))]
+    return list(dict.fromkeys(v for v in (s.strip() for s in values) if v))  # first, in order

@@ -79,6 +79,24 @@ def run_once(
     return status, body, False
 
 
+def once(
+    db: Database,
+    app_id: str,
+    principal: str,
+    key: str | None,
+    print_: str,
+    work: Callable[[sqlite3.Connection], tuple[int, dict[str, Any]]],
+) -> tuple[int, dict[str, Any], bool]:
+    """The one seam for every resource that honours Idempotency-Key: ``work`` in a write
+    transaction, once per key when the caller sent one (see :func:`run_once`); returns
+    (status, body, replayed)."""
+    if key is None:
+        with db.write() as conn:
+            status, body = work(conn)
+        return status, body, False
+    return run_once(db, app_id, principal, key, print_, work)
+
+
 def purge_expired(db: Database, keep_for: float = KEEP_FOR) -> int:
     """Forget keys older than ``keep_for`` seconds; returns how many were removed."""
     with db.write() as conn:

@@ -25,7 +25,7 @@ from filelock import FileLock, Timeout
 
 from .. import clock
 from ..search.base import IndexDocument, SearchIndex
-from ..store import Database
+from ..store import Database, search_outbox
 from ..store import articles as article_store
 from .rendering import Renderer
 
@@ -85,14 +85,14 @@ class Indexer:
             finally:
                 lock.release()
             with self.db.read() as conn:
-                if article_store.outbox_size(conn) == 0:
+                if search_outbox.outbox_size(conn) == 0:
                     return applied
 
     def _drain_locked(self) -> int:
         applied = 0
         while True:
             with self.db.read() as conn:
-                batch = article_store.outbox_batch(conn, BATCH)
+                batch = search_outbox.outbox_batch(conn, BATCH)
                 if not batch:
                     return applied
                 ids = {article_id for _, article_id in batch}
@@ -110,7 +110,7 @@ class Indexer:
                 self.heal()
                 return applied  # the rows stay in the outbox until the rebuild
             with self.db.write() as conn:
-                article_store.outbox_delete_through(conn, batch[-1][0])
+                search_outbox.outbox_delete_through(conn, batch[-1][0])
             applied += len(batch)
 
     @property
@@ -153,7 +153,7 @@ class Indexer:
     def _rebuild_locked(self, progress: Callable[[int, int], None] | None) -> int:
         with self.db.read() as conn:
             total = article_store.count_published(conn)
-            through = article_store.outbox_max_id(conn)
+            through = search_outbox.outbox_max_id(conn)
         count = 0
 
         def documents() -> Iterator[IndexDocument]:
@@ -165,7 +165,7 @@ class Indexer:
 
         self.index.rebuild(documents(), (lambda n: progress(n, total)) if progress else None)
         with self.db.write() as conn:
-            article_store.outbox_delete_through(conn, through)
+            search_outbox.outbox_delete_through(conn, through)
         return count
 
     def ensure_ready(self, progress: Callable[[int, int], None] | None = None) -> str:
@@ -190,7 +190,7 @@ class Indexer:
                     log.warning("search index is stale for %d articles; updating", len(stale))
                     with self.db.write() as conn:
                         for article_id in sorted(stale):
-                            article_store.enqueue_index(conn, article_id, clock.iso())
+                            search_outbox.enqueue_index(conn, article_id, clock.iso())
                     found = "stale"
         self.drain()
         return found

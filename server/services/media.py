@@ -102,7 +102,7 @@ class MediaService:
             return existing
         media_id = new_id("img_")
         size = dimensions(data, kind)
-        item = {
+        item: dict[str, Any] = {
             "id": media_id,
             "app_id": app_id,
             "file_name": f"{media_id}.{TYPES[kind]}",

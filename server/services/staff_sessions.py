@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from .. import clock
 from ..store import Database
@@ -42,7 +43,7 @@ class StaffSessions:
         apps = self.staff.apps_of(member)
         token = secrets.token_urlsafe(32)
         now = clock.now()
-        row = {
+        row: dict[str, Any] = {
             "token_hash": _digest(token),
             "staff_kind": member.kind,
             "staff_id": member.id,

@@ -132,11 +132,7 @@ class TicketService:
         def work(conn: sqlite3.Connection) -> tuple[int, dict[str, Any]]:
             return 201, {**self._insert(conn, requester, data, source), **(extra or {})}
 
-        if idempotency_key is None:
-            with self.db.write() as conn:
-                status, body = work(conn)
-            return status, body, False
-        return idempotency.run_once(
+        return idempotency.once(
             self.db, requester.app_id, scope, idempotency_key, fingerprint, work
         )
 
@@ -221,11 +217,7 @@ class TicketService:
         def work(conn: sqlite3.Connection) -> tuple[int, dict[str, Any]]:
             return 201, self._add_message(conn, viewer, public_id, body, internal)
 
-        if idempotency_key is None:
-            with self.db.write() as conn:
-                status, message = work(conn)
-            return status, message, False
-        return idempotency.run_once(
+        return idempotency.once(
             self.db, viewer.app_id, viewer.key, idempotency_key, fingerprint, work
         )
 

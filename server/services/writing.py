@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import NotFound
-from ..store import Database
+from ..store import Database, revisions
 from ..store import article_queries as store
 from ..store import articles as article_store
 from . import diffs
@@ -64,7 +64,7 @@ class WritingDesk:
         return self.schedule.pending([article["internal_id"]]).get(article["internal_id"])
 
     def _revision(self, conn: Any, article_id: int, number: int) -> dict[str, Any]:
-        found = store.revision(conn, article_id, number)
+        found = revisions.revision(conn, article_id, number)
         if found is None:
             raise NotFound(f"no revision {number}")
         return found

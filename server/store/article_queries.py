@@ -103,11 +103,3 @@ def facets(conn: sqlite3.Connection, app_id: str) -> dict[str, list[str]]:
         )
     ]
     return {"categories": categories, "locales": locales, "contexts": contexts}
-
-
-def revision(conn: sqlite3.Connection, article_id: int, number: int) -> dict[str, Any] | None:
-    row = conn.execute(
-        "SELECT * FROM article_revisions WHERE article_id = ? AND revision = ?",
-        (article_id, number),
-    ).fetchone()
-    return _row(row) if row else None

@@ -182,43 +182,6 @@ def set_contexts(
     )
 
 
-def insert_revision(conn: sqlite3.Connection, article: dict[str, Any]) -> None:
-    conn.execute(
-        "INSERT INTO article_revisions (article_id, revision, title, body, summary, category,"
-        " tags, contexts, status, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            article["id"],
-            article["revision"],
-            article["title"],
-            article["body"],
-            article["summary"],
-            article["category"],
-            json.dumps(article["tags"]),
-            json.dumps(article["contexts"]),
-            article["status"],
-            article["author"],
-            article["updated_at"],
-        ),
-    )
-
-
-def list_revisions(
-    conn: sqlite3.Connection, article_id: int, before: int | None, limit: int
-) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        "SELECT * FROM article_revisions WHERE article_id = ? AND revision < ?"
-        " ORDER BY revision DESC LIMIT ?",
-        (article_id, before if before is not None else 2**62, limit),
-    ).fetchall()
-    revisions = []
-    for row in rows:
-        revision = dict(row)
-        for name in _JSON_FIELDS:
-            revision[name] = json.loads(revision[name])
-        revisions.append(revision)
-    return revisions
-
-
 # -- help-center reads ---------------------------------------------------------------------
 def published_with_contexts(
     conn: sqlite3.Connection, app_id: str, contexts: Sequence[str], locales: Sequence[str]
@@ -301,29 +264,3 @@ def insert_feedback(
     )
     column = "helpful_yes" if helpful else "helpful_no"
     conn.execute(f"UPDATE articles SET {column} = {column} + 1 WHERE id = ?", (article_id,))
-
-
-# -- search outbox -------------------------------------------------------------------------
-def enqueue_index(conn: sqlite3.Connection, article_id: int, when: str) -> None:
-    conn.execute(
-        "INSERT INTO search_outbox (article_id, created_at) VALUES (?, ?)", (article_id, when)
-    )
-
-
-def outbox_batch(conn: sqlite3.Connection, limit: int) -> list[tuple[int, int]]:
-    rows = conn.execute(
-        "SELECT id, article_id FROM search_outbox ORDER BY id LIMIT ?", (limit,)
-    ).fetchall()
-    return [(int(r[0]), int(r[1])) for r in rows]
-
-
-def outbox_size(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT count(*) FROM search_outbox").fetchone()[0])
-
-
-def outbox_max_id(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT coalesce(max(id), 0) FROM search_outbox").fetchone()[0])
-
-
-def outbox_delete_through(conn: sqlite3.Connection, max_id: int) -> None:
-    conn.execute("DELETE FROM search_outbox WHERE id <= ?", (max_id,))

@@ -7,7 +7,7 @@ import logging
 
 from flask import Flask
 
-from ..api.handlers import runtime
+from ..edge import runtime
 from . import admin, filters, help_center, media, sitemap
 from .assets import asset_url
 

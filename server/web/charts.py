@@ -13,7 +13,7 @@ def _nice_max(value: float) -> float:
     """A round axis maximum at or above ``value`` (1, 2, 2.5 or 5 times a power of ten)."""
     if value <= 0:
         return 1
-    power = 10 ** math.floor(math.log10(value))
+    power: float = 10 ** math.floor(math.log10(value))  # an int from 1 up, a float below
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * power:
             return step * power

@@ -15,12 +15,11 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from ..api.auth import client_address
-from ..api.handlers import runtime
+from ..edge import client_address, runtime
 from ..errors import ApiError, NotFound, RateLimited, ValidationFailed
+from ..services import apps
 from ..services.articles import slugify
 from ..services.locales import DEFAULT_LOCALE, negotiate_locale, resolve_locale
-from ..store import apps as app_store
 from ..theme import on_colour
 from .article_html import article_body
 from .filters import RTL
@@ -34,8 +33,7 @@ DEFAULT_ACCENT = "#4f46e5"
 
 # -- context -------------------------------------------------------------------------------
 def help_app(app_id: str) -> dict[str, Any]:
-    with runtime().db.read() as conn:
-        app = app_store.get_app(conn, app_id)
+    app = apps.app_by_id(runtime().db, app_id)
     if app is None:
         raise NotFound("no such help center")
     g.help_app = app
@@ -84,7 +82,8 @@ def _page(
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "public, no-cache"
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # (returns the same response, typed as werkzeug's)
+    return response
 
 
 @bp.after_request
@@ -97,10 +96,9 @@ def _headers(response: Response) -> Response:
 # -- pages ---------------------------------------------------------------------------------
 @bp.get("/")
 def index() -> Response:
-    with runtime().db.read() as conn:
-        apps = app_store.list_apps(conn)
-    if len(apps) == 1:
-        return redirect(url_for(".app_home", app_id=apps[0]["id"]))  # type: ignore[return-value]
+    every = apps.list_apps(runtime().db)
+    if len(every) == 1:
+        return redirect(url_for(".app_home", app_id=every[0]["id"]))  # type: ignore[return-value]
     raise NotFound("name the help center in the address: /help/<app id>/")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, send_file
 
-from ..api.handlers import runtime
+from ..edge import runtime
 
 bp = Blueprint("media", __name__)
 IMMUTABLE = 365 * 24 * 3600

@@ -11,8 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, request
 
-from ..api.handlers import runtime
-from ..edge import is_https
+from ..edge import is_https, runtime
 
 __all__ = ["base_url", "is_https", "page_headers", "same_origin_request"]
 

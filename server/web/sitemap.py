@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, url_for
 
-from ..api.handlers import runtime
+from ..edge import runtime
+from ..services import apps as app_service
 from ..services.articles import slugify
 from ..services.locales import DEFAULT_LOCALE
-from ..store import apps as app_store
 from .help_center import help_app
 from .security import base_url
 
@@ -17,8 +17,7 @@ bp = Blueprint("seo", __name__)
 
 @bp.get("/robots.txt")
 def robots() -> Response:
-    with runtime().db.read() as conn:
-        apps = app_store.list_apps(conn)
+    apps = app_service.list_apps(runtime().db)
     base = base_url()
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /api/", ""]
     lines += [f"Sitemap: {base}{url_for('.sitemap', app_id=a['id'])}" for a in apps]

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ...api.handlers import runtime
+from ...edge import runtime
 from ...errors import ApiError
 from ..security import page_headers
 from . import analytics, articles, auth, guard, history, media, tickets

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from ...api.handlers import runtime
+from ...edge import runtime
 from ...errors import ValidationFailed
 from ...services.analytics import CSV_REPORTS, DateRange, csv_rows
 from .. import charts

@@ -1,5 +1,5 @@
-"""The editor's form: from posted fields to validated article data (the API's own schemas, so
-the editor and the writers' API accept exactly the same articles)."""
+"""The editor's form: from posted fields to validated article data (the shared article fields,
+so the editor and the writers' API accept exactly the same articles)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from ...api.schemas import ArticleInSchema, ArticlePatchSchema
+from ...services.article_fields import ArticleInSchema, ArticlePatchSchema
 
 FIELDS = ("title", "slug", "summary", "category", "locale", "tags", "contexts", "body")
 _SPLIT = re.compile(r"[,\n]")

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from werkzeug.wrappers import Response as BaseResponse
 
 from ... import clock
-from ...api.handlers import runtime
+from ...edge import runtime
 from ...errors import ApiError, Conflict, ValidationFailed
 from ...services.diffs import line_diff
 from ..article_html import article_body

@@ -25,8 +25,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from ...api.auth import client_address
-from ...api.handlers import runtime
+from ...edge import client_address, runtime
 from ...errors import RateLimited
 from ..security import is_https, safe_next, same_origin_request
 from . import guard

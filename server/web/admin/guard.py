@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ...api.handlers import runtime
+from ...edge import runtime
 from ...services.staff import AREAS, StaffMember
 from ...services.staff_sessions import StaffSession
 from ..security import is_https, same_origin_request

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ...api.handlers import runtime
+from ...edge import runtime
 from ...errors import Conflict
 from . import guard
 

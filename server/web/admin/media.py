@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ...api.handlers import runtime
+from ...edge import runtime
 from ...errors import ApiError, ValidationFailed
 from ..security import base_url
 from . import guard
@@ -65,7 +65,7 @@ def upload() -> BaseResponse:
         raise
     described = _described(item)
     if wants_json:
-        response: Response = jsonify(described)
+        response = jsonify(described)
         response.status_code = 201
         return response
     return redirect(url_for(".library", uploaded=item["id"]), code=303)

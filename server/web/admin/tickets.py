@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ...api.handlers import runtime
+from ...edge import runtime
 from ...errors import ValidationFailed
 from ...services.inbox import VIEWS
 from ...services.tickets import PRIORITIES, STATUSES
