@@ -80,7 +80,7 @@ class Runtime:
             indexer=indexer,
             renderer=renderer,
             articles=articles,
-            tickets=TicketService(db),
+            tickets=TicketService(db, server_secrets, config["SUPPORT_VISITOR_TOKEN_AGE"]),
             search=SearchService(db, index, on_unavailable=indexer.heal),
             limiter=RateLimiter(where["rate_limits"], config["SUPPORT_RATE_LIMITS_ENABLED"]),
             server_secrets=server_secrets,

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flask import Blueprint, Response, request
 
-from support_sdk import tokens
-
 from ..edge import browser_key, client_address, rate_limit, runtime
-from ..errors import ValidationFailed
-from ..ids import new_id
-from ..services.tickets import SOURCES
 from . import schemas
 from .auth import principal
 from .handlers import (
@@ -42,40 +35,13 @@ def create() -> Response:
     rt = runtime()
     if who.kind != "staff":
         rate_limit("tickets" if who.kind == "user" else "anon_tickets", who)
-    data = load_body(schemas.TicketInSchema())
-    requester, visitor_token = who, None
-    if who.anonymous:
-        if not data.get("email"):
-            raise ValidationFailed(
-                "anonymous visitors must give an email address to be answered",
-                details={"email": ["Missing data for required field."]},
-            )
-        requester = replace(who, id=new_id("vis_"), email=data["email"], name=data.get("name"))
-        visitor_token = tokens.mint_visitor_token(
-            rt.server_secrets[-1],
-            who.app_id,
-            requester.id,
-            email=requester.email,
-            name=requester.name,
-            expires_in=rt.config["SUPPORT_VISITOR_TOKEN_AGE"],
-        )
-    elif who.is_agent and not data.get("email"):  # (a writer key is refused by the service)
-        raise ValidationFailed(
-            "a ticket filed with a staff key must name the requester's email",
-            details={"email": ["Missing data for required field."]},
-        )
-    client = request.headers.get("X-Support-Client", "").lower()
-    source = client if client in SOURCES else "api"
-    status, body, replayed = rt.tickets.create(
-        requester,
-        data,
-        source=source,
+    status, body, replayed, requester = rt.tickets.file(
+        who,
+        load_body(schemas.TicketInSchema()),
+        client=request.headers.get("X-Support-Client", ""),
         idempotency_key=idempotency_key(),
         fingerprint=request_fingerprint(),
-        # Anonymous visitors of an app all share one principal: scope their keys by address
-        # too, so that someone else's key and body never replay that visitor's token.
-        scope=f"{who.key}:ip:{client_address()}" if who.anonymous else who.key,
-        extra={"visitor_token": visitor_token} if visitor_token else None,
+        address=client_address(),
     )
     if status == 201 and not replayed and who.kind != "staff":
         # For deflection: filed by this browser, and by this user or visitor.

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
+
+from support_sdk import tokens
 
 from .. import clock
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -46,8 +49,13 @@ def _subject_from(body: str) -> str:
 
 
 class TicketService:
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self, db: Database, server_secrets: Sequence[str] = (), visitor_token_age: int = 0
+    ) -> None:
         self.db = db
+        # the newest server secret signs the tokens handed to anonymous visitors who file
+        self._visitor_secret = server_secrets[-1] if server_secrets else ""
+        self._visitor_token_age = visitor_token_age
 
     # -- presentation -------------------------------------------------------------------------
     def _present(
@@ -110,6 +118,60 @@ class TicketService:
         return ticket
 
     # -- filing -------------------------------------------------------------------------------
+    def file(
+        self,
+        who: Principal,
+        data: Mapping[str, Any],
+        *,
+        client: str,
+        idempotency_key: str | None,
+        fingerprint: str,
+        address: str,
+    ) -> tuple[int, dict[str, Any], bool, Principal]:
+        """File a ticket as ``who`` through the API; returns (status, body, replayed, requester).
+
+        The rules of who files for whom: an anonymous visitor must give an email address and
+        becomes a new visitor, answered through the visitor token returned with the ticket; a
+        staff key files on behalf of a customer and must name their email; ``client`` (the
+        ``X-Support-Client`` header) names the source when it is one we know, else "api".
+        ``address`` scopes an anonymous visitor's Idempotency-Keys: all of an app's visitors
+        share one principal, and someone else's key and body must never replay their token.
+        """
+        requester, extra = who, None
+        if who.anonymous:
+            if not data.get("email"):
+                raise ValidationFailed(
+                    "anonymous visitors must give an email address to be answered",
+                    details={"email": ["Missing data for required field."]},
+                )
+            requester = replace(who, id=new_id("vis_"), email=data["email"], name=data.get("name"))
+            extra = {
+                "visitor_token": tokens.mint_visitor_token(
+                    self._visitor_secret,
+                    who.app_id,
+                    requester.id,
+                    email=requester.email,
+                    name=requester.name,
+                    expires_in=self._visitor_token_age,
+                )
+            }
+        elif who.is_agent and not data.get("email"):  # (a writer key is refused below)
+            raise ValidationFailed(
+                "a ticket filed with a staff key must name the requester's email",
+                details={"email": ["Missing data for required field."]},
+            )
+        client = client.lower()
+        status, body, replayed = self.create(
+            requester,
+            data,
+            source=client if client in SOURCES else "api",
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            scope=f"{who.key}:ip:{address}" if who.anonymous else who.key,
+            extra=extra,
+        )
+        return status, body, replayed, requester
+
     def create(
         self,
         requester: Principal,
