@@ -2,6 +2,9 @@
 
 Every change bumps the revision, stores a revision row and queues the article for the search
 index in the same transaction (the outbox), then drains the outbox after the commit.
+:meth:`ArticleService.insert` and :meth:`ArticleService.revise` do the writing inside a
+transaction their caller holds (an idempotent create, or the editor's whole save in
+:class:`~.writing.WritingDesk`); that caller drains the outbox once it has committed.
 """
 
 from __future__ import annotations
@@ -216,48 +219,64 @@ class ArticleService:
         changes: dict[str, Any],
         index_now: bool = True,
     ) -> dict[str, Any]:
-        now = clock.iso()
         with self.db.write() as conn:
-            article = store.get_by_public_id(conn, app_id, public_id)
-            if article is None:
-                raise NotFound("no such article")
-            if expected_revision is not None and expected_revision != article["revision"]:
-                raise Conflict(
-                    f"the article changed since revision {expected_revision} "
-                    f"(now {article['revision']}); reload and merge",
-                    code="revision_conflict",
-                    details={"revision": [f"current revision is {article['revision']}"]},
-                )
-            updated = dict(article)
-            for name in (*_EDITABLE, "status"):
-                if name in changes and changes[name] is not None:
-                    value = changes[name]
-                    if name in ("tags", "contexts"):
-                        value = _unique(value)
-                    if name == "locale":
-                        value = normalise_locale(value) or DEFAULT_LOCALE
-                    updated[name] = value
-            if updated == article:
-                return self.present(article)  # nothing changed: no new revision
-            if (updated["slug"], updated["locale"]) != (article["slug"], article["locale"]):
-                clash = store.get_by_slug(conn, app_id, updated["slug"], updated["locale"])
-                if clash is not None and clash["id"] != article["id"]:
-                    raise Conflict(
-                        "slug already in use for that locale",
-                        code="slug_taken",
-                        details={"slug": ["already in use"]},
-                    )
-            if updated["status"] == "published" and article["status"] != "published":
-                updated["published_at"] = now
-            updated.update(revision=article["revision"] + 1, updated_at=now, author=author)
-            store.update_article(conn, article["id"], updated)
-            if updated["contexts"] != article["contexts"]:
-                store.set_contexts(conn, article["id"], app_id, updated["contexts"])
-            revisions.insert_revision(conn, updated)
-            search_outbox.enqueue_index(conn, article["id"], now)
-        if index_now:
+            article, changed = self.revise(
+                conn, app_id, public_id, changes, author, expected_revision
+            )
+        if changed and index_now:
             self.indexer.drain()
-        return self.present(updated)
+        return article
+
+    def revise(
+        self,
+        conn: Any,
+        app_id: str,
+        public_id: str,
+        changes: Mapping[str, Any],
+        author: str,
+        expected_revision: int | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Apply ``changes`` as one new revision inside the caller's transaction; returns
+        (article, changed). When something changed, call ``indexer.drain`` after the commit."""
+        now = clock.iso()
+        article = store.get_by_public_id(conn, app_id, public_id)
+        if article is None:
+            raise NotFound("no such article")
+        if expected_revision is not None and expected_revision != article["revision"]:
+            raise Conflict(
+                f"the article changed since revision {expected_revision} "
+                f"(now {article['revision']}); reload and merge",
+                code="revision_conflict",
+                details={"revision": [f"current revision is {article['revision']}"]},
+            )
+        updated = dict(article)
+        for name in (*_EDITABLE, "status"):
+            if name in changes and changes[name] is not None:
+                value = changes[name]
+                if name in ("tags", "contexts"):
+                    value = _unique(value)
+                if name == "locale":
+                    value = normalise_locale(value) or DEFAULT_LOCALE
+                updated[name] = value
+        if updated == article:
+            return self.present(article), False  # nothing changed: no new revision
+        if (updated["slug"], updated["locale"]) != (article["slug"], article["locale"]):
+            clash = store.get_by_slug(conn, app_id, updated["slug"], updated["locale"])
+            if clash is not None and clash["id"] != article["id"]:
+                raise Conflict(
+                    "slug already in use for that locale",
+                    code="slug_taken",
+                    details={"slug": ["already in use"]},
+                )
+        if updated["status"] == "published" and article["status"] != "published":
+            updated["published_at"] = now
+        updated.update(revision=article["revision"] + 1, updated_at=now, author=author)
+        store.update_article(conn, article["id"], updated)
+        if updated["contexts"] != article["contexts"]:
+            store.set_contexts(conn, article["id"], app_id, updated["contexts"])
+        revisions.insert_revision(conn, updated)
+        search_outbox.enqueue_index(conn, article["id"], now)
+        return self.present(updated), True
 
     def revisions(
         self, app_id: str, public_id: str, cursor: int | None, limit: int
