@@ -20,9 +20,10 @@ from urllib.parse import urlsplit
 from .. import clock
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..ids import new_id
-from ..store import Database, revisions, search_outbox
+from ..store import Database, article_listings, revisions, search_outbox
 from ..store import articles as store
 from ..store import events as event_store
+from ..store import published_articles as published_store
 from . import idempotency
 from .events import ARTICLE_SERVED
 from .indexing import Indexer
@@ -48,7 +49,9 @@ class PublishedLocales:
         self.app_id = app_id
 
     def __contains__(self, locale: object) -> bool:
-        return isinstance(locale, str) and store.has_published(self.conn, self.app_id, locale)
+        return isinstance(locale, str) and published_store.has_published(
+            self.conn, self.app_id, locale
+        )
 
 
 def published_locale(conn: Any, app_id: str, requested: str | None) -> str:
@@ -180,7 +183,7 @@ class ArticleService:
         limit: int,
     ) -> tuple[list[dict[str, Any]], int | None]:
         with self.db.read() as conn:
-            rows = store.list_articles(
+            rows = article_listings.list_articles(
                 conn,
                 app_id,
                 status=status,
@@ -293,7 +296,7 @@ class ArticleService:
     # -- public reads -------------------------------------------------------------------------
     def published(self, app_id: str, slug: str, locale: str | None) -> dict[str, Any]:
         with self.db.read() as conn:
-            article = store.get_published(conn, app_id, slug, locale_chain(locale))
+            article = published_store.get_published(conn, app_id, slug, locale_chain(locale))
         if article is None:
             raise NotFound("no published article with that slug")
         with self.counters.write() as conn:  # the counter and its dated row, together
@@ -319,14 +322,14 @@ class ArticleService:
         requester: str,
     ) -> None:
         with self.db.write() as conn:
-            article = store.get_published(conn, app_id, slug, locale_chain(locale))
+            article = published_store.get_published(conn, app_id, slug, locale_chain(locale))
             if article is None:
                 raise NotFound("no published article with that slug")
             store.insert_feedback(conn, article["id"], helpful, comment, requester, clock.iso())
 
     def categories(self, app_id: str, locale: str | None) -> builtins.list[dict[str, Any]]:
         with self.db.read() as conn:
-            rows = store.categories(conn, app_id, published_locale(conn, app_id, locale))
+            rows = published_store.categories(conn, app_id, published_locale(conn, app_id, locale))
         return [{"name": name, "slug": slugify(name), "count": count} for name, count in rows]
 
     def suggestions(
@@ -344,13 +347,15 @@ class ArticleService:
         with self.db.read() as conn:
             if context:
                 chain = context_chain(context)
-                for article in store.published_with_contexts(conn, app_id, chain, locales):
+                for article in published_store.published_with_contexts(
+                    conn, app_id, chain, locales
+                ):
                     depth = chain.index(article["matched"])
                     ranked.append(((0, depth, *_popularity(article)), article))
             path = _path_of(url)
             if path:
                 ids = set()
-                for article_id, pattern in store.path_patterns(conn, app_id):
+                for article_id, pattern in published_store.path_patterns(conn, app_id):
                     if _path_matches(pattern, path):
                         ids.add((article_id, len(pattern)))
                 by_id = {a["id"]: a for a in store.get_by_ids(conn, {i for i, _ in ids})}
@@ -358,7 +363,7 @@ class ArticleService:
                     found = by_id.get(article_id)
                     if found and found["locale"] in locales:
                         ranked.append(((1, -length, *_popularity(found)), found))
-            for article in store.popular(conn, app_id, locales, limit * 3):
+            for article in published_store.popular(conn, app_id, locales, limit * 3):
                 ranked.append(((2, 0, *_popularity(article)), article))
         ranked.sort(key=lambda pair: (pair[0], pair[1]["id"]))
         chosen: dict[str, dict[str, Any]] = {}

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import NotFound, ValidationFailed
 from ..store import Database, revisions
-from ..store import article_queries as store
+from ..store import article_listings as store
 from ..store import articles as article_store
 from . import diffs
 from .articles import ArticleService
