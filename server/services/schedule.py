@@ -5,6 +5,9 @@ most every :data:`CHECK_EVERY` seconds, on the back of a request (one indexed qu
 once when a time it knows of has passed. Publishing is idempotent (publishing a published
 article changes nothing), so two processes finding the same due row do no harm; the row is
 removed only after the article is published, so a crash in between publishes it next time.
+
+Booking and cancelling a publication run inside the caller's transaction (the editor's save,
+:meth:`~.writing.WritingDesk.save`), so a schedule is committed with the text it will publish.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from typing import Any
 from .. import clock
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..store import Database
-from ..store import articles as article_store
 from ..store import schedule as store
 from .articles import ArticleService
 
@@ -39,17 +41,6 @@ class ScheduleService:
         self._lock = threading.Lock()
         self._next_check = 0.0
 
-    def schedule(self, app_id: str, public_id: str, when: float, by: str) -> str:
-        """Publish the article at ``when`` (a UNIX time); returns the time as ISO 8601."""
-        check_future(when)
-        with self.db.write() as conn:
-            article = article_store.get_by_public_id(conn, app_id, public_id)
-            if article is None:
-                raise NotFound("no such article")
-            at = self.book(conn, article["id"], article["status"], when, by)
-        self.expect(when)
-        return at
-
     @staticmethod
     def book(conn: Any, article_id: int, status: str, when: float, by: str) -> str:
         """Record that article ``article_id`` (now in ``status``) goes live at ``when``,
@@ -65,12 +56,6 @@ class ScheduleService:
         """Look for due articles no later than ``when`` (a publication just booked)."""
         with self._lock:
             self._next_check = min(self._next_check, when)
-
-    def cancel(self, app_id: str, public_id: str) -> None:
-        with self.db.write() as conn:
-            article = article_store.get_by_public_id(conn, app_id, public_id)
-            if article is not None:
-                store.delete(conn, article["id"])
 
     @staticmethod
     def unbook(conn: Any, article_id: int) -> None:
