@@ -127,7 +127,7 @@ export async function start(boot) {
   const ready = (async () => {
     const [config] = await Promise.all([boot.config, signIn(ds.userToken)]);
     Object.assign(app, strings);
-    app.appName = (config && config.app.name) || "";
+    app.appName = config?.app.name || "";
     app.blocked = config?.origin_allowed === false;
     // The browser refuses every answer to this page (CORS) and says only "failed to fetch":
     // the server's words name the page's origin and the command that allows it.

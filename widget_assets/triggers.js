@@ -52,8 +52,9 @@ export function watchTriggers({ css, t, host, help, report }) {
     root.querySelectorAll(SELECTOR).forEach(decorate);
   };
   scan(document.documentElement);
-  new MutationObserver((records) => records.forEach((r) => r.addedNodes.forEach((n) => n.nodeType === 1 && scan(n))))
-    .observe(document.documentElement, { childList: true, subtree: true });
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.addedNodes) if (n.nodeType === 1) scan(n);
+  }).observe(document.documentElement, { childList: true, subtree: true });
 }
 
 /** Calls `changed()` after the URL changes: history navigation, hash changes, SPA routers. */

@@ -265,7 +265,7 @@ export function contactView(app, { report = false, subject = "" } = {}) {
     try {
       const data = await app.api.get("/help/search", { q, locale: state.locale, limit: 3 });
       if (els.subject.value.trim() !== q || !data.results.length) return;
-      data.results.forEach((a) => shown.add(a.slug));
+      for (const a of data.results) shown.add(a.slug);
       put(matches, label(t("mightHelp"), matchesId), articleList(app, data.results));
       matches.hidden = false;
     } catch {
@@ -436,7 +436,7 @@ export function ticketView(app, id) {
     const name = uid("r");
     let score = 0;
     const stars = [1, 2, 3, 4, 5].map((n) => h("label", { class: "star" },
-      h("input", { type: "radio", name, value: n, class: "sr-only", onchange: () => stars.forEach((s, i) => s.classList.toggle("on", i < (score = n))) }),
+      h("input", { type: "radio", name, value: n, class: "sr-only", onchange: () => stars.forEach((s, i) => { s.classList.toggle("on", i < (score = n)); }) }),
       icon("star"), h("span", { class: "sr-only", text: t("stars", { n }) })));
     const comment = h("textarea", { "aria-label": t("ratingComment"), placeholder: t("ratingComment"), maxlength: 2000 });
     const box = h("div", {}, form("rating", async (alert) => {
