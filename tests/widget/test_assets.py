@@ -4,6 +4,7 @@ ETags, compression, CORS for module scripts, and the public config endpoint."""
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from pathlib import Path
 
@@ -189,9 +190,14 @@ def test_theme_colour_cli_validates(support: LiveServer) -> None:
 
 
 def test_no_node_toolchain_is_needed() -> None:
-    """The widget is its source: native ES modules and CSS, no package.json, no bundler."""
-    assert not list(ROOT.glob("package.json"))
+    """The widget is its source: native ES modules and CSS, no bundler. The repository's
+    package.json holds development tools only (the formatter and linter), pinned exactly."""
     assert not list(ASSETS.rglob("package.json"))
+    package = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    assert package["private"] is True
+    assert set(package) <= {"name", "private", "description", "devDependencies"}, package
+    for name, version in package["devDependencies"].items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), (name, version)
     for path in ASSETS.rglob("*.js"):
         text = path.read_text(encoding="utf-8")
         for specifier in re.findall(r'from "([^"]+)"', text):
