@@ -121,6 +121,9 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         "SUPPORT_RATE_SEARCH": f"{SEARCHES}/minute",
     }
     with started_env(tmp_path_factory, "rates", mode="serve", workers=2, env=settings) as started:
+        # The key is made now, not when ticket_count first needs it: that CLI run between two
+        # tests would leave the kept-alive connections idle past the workers' keep-alive.
+        assert started.agent
         yield started
 
 
