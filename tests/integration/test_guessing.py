@@ -9,6 +9,7 @@ from pathlib import Path
 import requests
 
 from ..servers import ServerProcess, init_data_dir
+from .api import call
 
 
 def test_wrong_api_keys_are_counted_and_then_refused(tmp_path: Path) -> None:
@@ -16,17 +17,10 @@ def test_wrong_api_keys_are_counted_and_then_refused(tmp_path: Path) -> None:
     creds = init_data_dir(data_dir)
     env = {"SUPPORT_RATE_LIMITS_ENABLED": "true", "SUPPORT_RATE_FAILED_KEYS": "3/minute"}
     with ServerProcess(data_dir, creds, env=env) as server:
-
-        def call(key: str) -> requests.Response:
-            return requests.get(
-                server.url + "/api/v1/articles",
-                headers={"Authorization": f"Bearer {key}"},
-                timeout=10,
-            )
-
-        statuses = [call(f"sk_guess{n}").status_code for n in range(4)]
+        statuses = [call(server, "GET", "/articles", f"sk_guess{n}").status_code for n in range(4)]
         assert statuses == [401, 401, 401, 429]
-        blocked = call(creds["admin_api_key"])  # even a right key, from this address, for now
+        # Even a right key, from this address, for now.
+        blocked = call(server, "GET", "/articles", creds["admin_api_key"])
         assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
         log = server.log.read_text(errors="replace")
     assert log.count("wrong API key from 127.0.0.1") == 3
@@ -41,16 +35,8 @@ def test_anonymous_idempotency_keys_are_scoped_by_address(tmp_path: Path) -> Non
         body = {"body": "help", "email": "vera@example.com"}
 
         def post(address: str) -> requests.Response:
-            return requests.post(
-                server.url + "/api/v1/tickets",
-                json=body,
-                headers={
-                    "X-Support-App": creds["app_id"],
-                    "Idempotency-Key": key,
-                    "X-Forwarded-For": address,
-                },
-                timeout=10,
-            )
+            headers = {"Idempotency-Key": key, "X-Forwarded-For": address}
+            return call(server, "POST", "/tickets", app=creds["app_id"], body=body, headers=headers)
 
         first, replay, other = post("198.51.100.1"), post("198.51.100.1"), post("198.51.100.2")
     assert first.status_code == replay.status_code == other.status_code == 201

@@ -11,38 +11,22 @@ import http.client
 import json
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from support_sdk import SupportClient
 from support_sdk.errors import RateLimited
 
-from ..servers import ServerProcess, create_staff_key, init_data_dir
+from .api import API, Env, call, started_env
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/net/tcp").exists(), reason="maps connections to workers through /proc"
 )
 
-API = "/api/v1"
 ANON_TICKETS = 3  # per hour
 SEARCHES = 5  # per minute
-
-
-@dataclass
-class Env:
-    process: ServerProcess
-    app_id: str
-    app_secret: str
-    agent: str
-    connections: dict[int, http.client.HTTPConnection] = field(default_factory=dict)
-
-    @property
-    def url(self) -> str:
-        return self.process.url
 
 
 def _workers(master: int) -> set[int]:
@@ -107,49 +91,53 @@ def send(
     return response.status, {k.lower(): v for k, v in response.getheaders()}, data
 
 
-def one_connection_per_worker(env: Env) -> list[http.client.HTTPConnection]:
-    """Kept-alive connections, one to each of the two workers."""
+def one_connection_per_worker(
+    env: Env, connections: dict[int, http.client.HTTPConnection]
+) -> list[http.client.HTTPConnection]:
+    """Kept-alive connections, one to each of the two workers (``connections`` keeps them, by
+    worker pid, for the next test)."""
     spare = []
     for _ in range(40):
-        if len(env.connections) == 2:
+        if len(connections) == 2:
             break
         conn = http.client.HTTPConnection("127.0.0.1", env.process.port, timeout=30)
         send(conn, "GET", "/health")
         pid = worker_of(env, conn)
-        if pid in env.connections:
+        if pid in connections:
             spare.append(conn)
         else:
-            env.connections[pid] = conn
+            connections[pid] = conn
     for conn in spare:
         conn.close()
-    assert len(env.connections) == 2, "could not reach both workers"
-    return list(env.connections.values())
+    assert len(connections) == 2, "could not reach both workers"
+    return list(connections.values())
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    data_dir = tmp_path_factory.mktemp("rates") / "data"
-    creds = init_data_dir(data_dir)
-    agent = create_staff_key(data_dir, "agent", creds["app_id"])
     settings = {
         "SUPPORT_RATE_LIMITS_ENABLED": "true",
         "SUPPORT_RATE_ANON_TICKETS": f"{ANON_TICKETS}/hour",
         "SUPPORT_RATE_SEARCH": f"{SEARCHES}/minute",
     }
-    with ServerProcess(data_dir, mode="serve", workers=2, env=settings) as process:
-        env = Env(process, creds["app_id"], creds["app_secret"], agent)
-        yield env
-        for conn in env.connections.values():
-            conn.close()
+    with started_env(tmp_path_factory, "rates", mode="serve", workers=2, env=settings) as started:
+        # The key is made now, not when ticket_count first needs it: that CLI run between two
+        # tests would leave the kept-alive connections idle past the workers' keep-alive.
+        assert started.agent
+        yield started
+
+
+@pytest.fixture(scope="module")
+def by_worker(env: Env) -> Iterator[dict[int, http.client.HTTPConnection]]:
+    """The kept-alive connection to each worker of ``env``, by pid, for the module's tests."""
+    kept: dict[int, http.client.HTTPConnection] = {}
+    yield kept
+    for conn in kept.values():
+        conn.close()
 
 
 def ticket_count(env: Env) -> int:
-    response = requests.get(
-        env.url + API + "/tickets?limit=200",
-        timeout=30,
-        headers={"Authorization": f"Bearer {env.agent}"},
-    )
-    return len(response.json()["items"])
+    return len(call(env, "GET", "/tickets?limit=200", env.agent).json()["items"])
 
 
 def assert_rate_limited(status: int, headers: Mapping[str, str], data: Any, period: int) -> int:
@@ -161,8 +149,10 @@ def assert_rate_limited(status: int, headers: Mapping[str, str], data: Any, peri
     return int(retry_after)
 
 
-def test_anonymous_ticket_limit_holds_across_both_workers(env: Env) -> None:
-    connections = one_connection_per_worker(env)
+def test_anonymous_ticket_limit_holds_across_both_workers(
+    env: Env, by_worker: dict[int, http.client.HTTPConnection]
+) -> None:
+    connections = one_connection_per_worker(env, by_worker)
     results: list[tuple[int, int]] = []  # (worker, status)
     for i in range(4 * ANON_TICKETS):
         conn = connections[i % 2]
@@ -171,7 +161,7 @@ def test_anonymous_ticket_limit_holds_across_both_workers(env: Env) -> None:
             "POST",
             "/tickets",
             {"body": f"anonymous ticket {i}", "email": f"visitor{i}@example.com"},
-            {"X-Support-App": env.app_id},
+            {"X-Support-App": env.app_a},
         )
         results.append((worker_of(env, conn), status))
         if status != 201:
@@ -181,16 +171,18 @@ def test_anonymous_ticket_limit_holds_across_both_workers(env: Env) -> None:
     assert ticket_count(env) == ANON_TICKETS  # the refused ones created nothing
 
 
-def test_a_spoofed_forwarded_for_does_not_reset_the_limit(env: Env) -> None:
+def test_a_spoofed_forwarded_for_does_not_reset_the_limit(
+    env: Env, by_worker: dict[int, http.client.HTTPConnection]
+) -> None:
     # No trusted proxy is configured: X-Forwarded-For is the client's word, not its address.
     before = ticket_count(env)
-    for conn in one_connection_per_worker(env):
+    for conn in one_connection_per_worker(env, by_worker):
         status, headers, data = send(
             conn,
             "POST",
             "/tickets",
             {"body": "again", "email": "spoof@example.com"},
-            {"X-Support-App": env.app_id, "X-Forwarded-For": "203.0.113.9"},
+            {"X-Support-App": env.app_a, "X-Forwarded-For": "203.0.113.9"},
         )
         assert_rate_limited(status, headers, data, 3600)
     assert ticket_count(env) == before
@@ -199,7 +191,7 @@ def test_a_spoofed_forwarded_for_does_not_reset_the_limit(env: Env) -> None:
 def test_sdk_sees_rate_limited_with_retry_after(env: Env) -> None:
     waits: list[float] = []
     with (
-        SupportClient(env.url, app_id=env.app_id, sleep=waits.append) as client,
+        SupportClient(env.url, app_id=env.app_a, sleep=waits.append) as client,
         pytest.raises(RateLimited) as caught,
     ):
         client.create_ticket("from the SDK", email="sdk-visitor@example.com")
@@ -209,19 +201,21 @@ def test_sdk_sees_rate_limited_with_retry_after(env: Env) -> None:
 
 
 def test_identified_users_have_their_own_allowance(env: Env) -> None:
-    with SupportClient(env.url, app_id=env.app_id, app_secret=env.app_secret) as client:
+    with SupportClient(env.url, app_id=env.app_a, app_secret=env.secret_a) as client:
         token = client.user_token("rate-user")
         ticket = client.create_ticket("I am logged in", user_token=token)
     assert ticket.requester is not None and ticket.requester.id == "rate-user"
 
 
-def test_search_limit_holds_across_both_workers(env: Env) -> None:
-    connections = one_connection_per_worker(env)
+def test_search_limit_holds_across_both_workers(
+    env: Env, by_worker: dict[int, http.client.HTTPConnection]
+) -> None:
+    connections = one_connection_per_worker(env, by_worker)
     results: list[tuple[int, int]] = []
     for i in range(4 * SEARCHES):
         conn = connections[i % 2]
         status, headers, data = send(
-            conn, "GET", f"/help/search?q=refund{i}", headers={"X-Support-App": env.app_id}
+            conn, "GET", f"/help/search?q=refund{i}", headers={"X-Support-App": env.app_a}
         )
         results.append((worker_of(env, conn), status))
         if status != 200:

@@ -3,11 +3,9 @@ between users, roles and apps, and Idempotency-Key (replay, reuse, in flight, SD
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -17,63 +15,13 @@ import requests
 from support_sdk import SupportClient
 from support_sdk.errors import NotFound, PermissionDenied
 
-from ..conftest import LiveServer
-from ..servers import ServerProcess, cli, create_staff_key, init_data_dir
-
-API = "/api/v1"
-
-
-@dataclass
-class Env:
-    server: LiveServer
-    agent: str  # agent key of app A
-    writer: str  # writer key of app A
-    app_b: str
-    secret_b: str
-    agent_b: str
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def user(self, user_id: str, **kwargs: Any) -> str:
-        with self.server.client() as client:
-            return client.user_token(user_id, **kwargs)
+from .api import API, Env, call, started_env
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    data_dir = tmp_path_factory.mktemp("tickets") / "data"
-    creds = init_data_dir(data_dir, "http://allowed.example")
-    app_b = json.loads(
-        cli("apps", "create", "Other product", "--data-dir", str(data_dir), "--json").stdout
-    )
-    agent = create_staff_key(data_dir, "agent", creds["app_id"])
-    writer = create_staff_key(data_dir, "writer", creds["app_id"])
-    agent_b = create_staff_key(data_dir, "agent", app_b["app_id"])
-    with ServerProcess(data_dir) as process:
-        yield Env(
-            LiveServer(process, creds), agent, writer, app_b["app_id"], app_b["app_secret"], agent_b
-        )
-
-
-def call(
-    env_or_url: Env | str,
-    method: str,
-    path: str,
-    credential: str | None = None,
-    *,
-    app: str | None = None,
-    body: Any = None,
-    headers: Mapping[str, str] | None = None,
-) -> requests.Response:
-    url = env_or_url if isinstance(env_or_url, str) else env_or_url.url
-    sent = dict(headers or {})
-    if credential:
-        sent["Authorization"] = f"Bearer {credential}"
-    if app:
-        sent["X-Support-App"] = app
-    return requests.request(method, url + API + path, json=body, headers=sent, timeout=30)
+    with started_env(tmp_path_factory, "tickets", "http://allowed.example") as started:
+        yield started
 
 
 def error_code(response: requests.Response) -> str:
@@ -127,7 +75,7 @@ CONTEXT = {
 
 # -- filing --------------------------------------------------------------------------------
 def test_requester_comes_from_the_token_never_from_the_body(env: Env) -> None:
-    token = env.user("u-ada", email="ada@example.com", name="Ada")
+    token = env.token("u-ada", email="ada@example.com", name="Ada")
     ticket = file(env, token, email="mallory@evil.example", name="Mallory", subject="Invoice")
     expected = {"id": "u-ada", "kind": "user", "email": "ada@example.com", "name": "Ada"}
     assert ticket["requester"] == expected
@@ -136,14 +84,14 @@ def test_requester_comes_from_the_token_never_from_the_body(env: Env) -> None:
 
 
 def test_a_token_without_email_does_not_take_the_bodys(env: Env) -> None:
-    token = env.user("u-noemail")
+    token = env.token("u-noemail")
     ticket = file(env, token, email="someone@else.example", name="Someone")
     assert ticket["requester"]["email"] is None
     assert ticket["requester"]["name"] is None
 
 
 def test_ticket_out_has_the_contract_fields(env: Env) -> None:
-    ticket = file(env, env.user("u-fields"), subject="Export broken", priority="high")
+    ticket = file(env, env.token("u-fields"), subject="Export broken", priority="high")
     for name in (
         "id",
         "status",
@@ -163,13 +111,13 @@ def test_ticket_out_has_the_contract_fields(env: Env) -> None:
 
 
 def test_context_round_trips(env: Env) -> None:
-    ticket = file(env, env.user("u-context"), subject="With context", context=CONTEXT)
+    ticket = file(env, env.token("u-context"), subject="With context", context=CONTEXT)
     assert ticket["context"] == CONTEXT
     assert call(env, "GET", f"/tickets/{ticket['id']}", env.agent).json()["context"] == CONTEXT
 
 
 def test_sdk_files_with_context_and_source_sdk(env: Env) -> None:
-    token = env.user("u-sdk", email="sdk@example.com")
+    token = env.token("u-sdk", email="sdk@example.com")
     with env.server.client() as client:
         ticket = client.create_ticket(
             "From the SDK", subject="SDK", user_token=token, context=CONTEXT
@@ -181,7 +129,7 @@ def test_sdk_files_with_context_and_source_sdk(env: Env) -> None:
 
 
 def test_subject_defaults_to_the_first_line_of_the_body(env: Env) -> None:
-    token = env.user("u-subject")
+    token = env.token("u-subject")
     assert file(env, token, "  The export is empty\nSteps: ...")["subject"] == (
         "The export is empty"
     )
@@ -204,7 +152,7 @@ def test_subject_defaults_to_the_first_line_of_the_body(env: Env) -> None:
 def test_invalid_tickets_are_422_naming_the_field_and_file_nothing(
     env: Env, body: dict[str, Any], field: str
 ) -> None:
-    token = env.user("u-invalid")
+    token = env.token("u-invalid")
     response = call(env, "POST", "/tickets", token, body=body)
     assert response.status_code == 422
     assert error_code(response) == "validation_error"
@@ -213,7 +161,7 @@ def test_invalid_tickets_are_422_naming_the_field_and_file_nothing(
 
 
 def test_a_body_that_is_not_json_is_415_or_400(env: Env) -> None:
-    token = env.user("u-notjson")
+    token = env.token("u-notjson")
     headers = {"Authorization": f"Bearer {token}"}
     as_text = requests.post(
         env.url + API + "/tickets",
@@ -234,9 +182,9 @@ def test_a_body_that_is_not_json_is_415_or_400(env: Env) -> None:
 
 # -- reading -------------------------------------------------------------------------------
 def test_list_own_tickets_with_cursor_paging(env: Env) -> None:
-    token = env.user("u-pager")
+    token = env.token("u-pager")
     filed = [file(env, token, f"ticket {i}")["id"] for i in range(5)]
-    file(env, env.user("u-someone-else"), "not mine")
+    file(env, env.token("u-someone-else"), "not mine")
     seen: list[str] = []
     cursor: str | None = None
     sizes = []
@@ -253,7 +201,7 @@ def test_list_own_tickets_with_cursor_paging(env: Env) -> None:
 
 
 def test_list_filters_by_status_and_rejects_bad_cursors(env: Env) -> None:
-    token = env.user("u-filter")
+    token = env.token("u-filter")
     first, second = file(env, token, "one")["id"], file(env, token, "two")["id"]
     call(env, "PATCH", f"/tickets/{first}", env.agent, body={"status": "pending"})
     pending = call(env, "GET", "/tickets?status=pending", token).json()["items"]
@@ -266,7 +214,7 @@ def test_list_filters_by_status_and_rejects_bad_cursors(env: Env) -> None:
 
 
 def test_get_ticket(env: Env) -> None:
-    token = env.user("u-get", email="get@example.com")
+    token = env.token("u-get", email="get@example.com")
     ticket = file(env, token, "Please help", subject="Help")
     got = call(env, "GET", f"/tickets/{ticket['id']}", token).json()
     assert got["id"] == ticket["id"]
@@ -276,14 +224,14 @@ def test_get_ticket(env: Env) -> None:
 
 
 def test_unknown_ticket_is_404_with_the_envelope(env: Env) -> None:
-    response = call(env, "GET", "/tickets/tkt_doesnotexist", env.user("u-404"))
+    response = call(env, "GET", "/tickets/tkt_doesnotexist", env.token("u-404"))
     assert response.status_code == 404
     assert error_code(response) == "not_found"
 
 
 # -- conversation --------------------------------------------------------------------------
 def test_replies_and_internal_notes(env: Env) -> None:
-    token = env.user("u-conv", name="Conv")
+    token = env.token("u-conv", name="Conv")
     ticket_id = file(env, token, "It broke")["id"]
     with env.server.client() as client:
         mine = client.reply(ticket_id, "More details", user_token=token)
@@ -319,7 +267,7 @@ def test_replies_and_internal_notes(env: Env) -> None:
 
 
 def test_requester_cannot_add_internal_notes(env: Env) -> None:
-    token = env.user("u-nonote")
+    token = env.token("u-nonote")
     ticket_id = file(env, token, "x")["id"]
     response = call(
         env,
@@ -333,7 +281,7 @@ def test_requester_cannot_add_internal_notes(env: Env) -> None:
 
 
 def test_requester_reply_reopens_a_solved_ticket(env: Env) -> None:
-    token = env.user("u-reopen")
+    token = env.token("u-reopen")
     ticket_id = file(env, token, "x")["id"]
     call(env, "PATCH", f"/tickets/{ticket_id}", env.agent, body={"status": "solved"})
     call(env, "POST", f"/tickets/{ticket_id}/messages", token, body={"body": "still broken"})
@@ -341,7 +289,7 @@ def test_requester_reply_reopens_a_solved_ticket(env: Env) -> None:
 
 
 def test_closed_ticket_takes_no_reply(env: Env) -> None:
-    token = env.user("u-closed")
+    token = env.token("u-closed")
     ticket_id = file(env, token, "x")["id"]
     call(env, "PATCH", f"/tickets/{ticket_id}", env.agent, body={"status": "closed"})
     for who in (token, env.agent):
@@ -352,7 +300,7 @@ def test_closed_ticket_takes_no_reply(env: Env) -> None:
 
 
 def test_reply_with_an_idempotency_key_posts_once(env: Env) -> None:
-    token = env.user("u-reply-idem")
+    token = env.token("u-reply-idem")
     ticket_id = file(env, token, "x")["id"]
     key = {"Idempotency-Key": str(uuid.uuid4())}
     first = call(
@@ -369,7 +317,7 @@ def test_reply_with_an_idempotency_key_posts_once(env: Env) -> None:
 
 # -- agent changes -------------------------------------------------------------------------
 def test_agent_patches_status_priority_assignee_tags(env: Env) -> None:
-    token = env.user("u-patch")
+    token = env.token("u-patch")
     ticket_id = file(env, token, "x")["id"]
     changes = {
         "status": "pending",
@@ -393,14 +341,14 @@ def test_agent_patches_status_priority_assignee_tags(env: Env) -> None:
     "changes", [{"status": "done"}, {"priority": "asap"}, {"tags": "billing"}, {"id": "x"}]
 )
 def test_bad_patches_are_422(env: Env, changes: dict[str, Any]) -> None:
-    ticket_id = file(env, env.user("u-badpatch"), "x")["id"]
+    ticket_id = file(env, env.token("u-badpatch"), "x")["id"]
     response = call(env, "PATCH", f"/tickets/{ticket_id}", env.agent, body=changes)
     assert response.status_code == 422
     assert call(env, "GET", f"/tickets/{ticket_id}", env.agent).json()["status"] == "new"
 
 
 def test_requester_cannot_patch(env: Env) -> None:
-    token = env.user("u-nopatch")
+    token = env.token("u-nopatch")
     ticket_id = file(env, token, "x")["id"]
     response = call(env, "PATCH", f"/tickets/{ticket_id}", token, body={"status": "solved"})
     assert response.status_code == 403
@@ -410,7 +358,7 @@ def test_requester_cannot_patch(env: Env) -> None:
 
 # -- CSAT ----------------------------------------------------------------------------------
 def test_rating_only_once_solved(env: Env) -> None:
-    token = env.user("u-rate")
+    token = env.token("u-rate")
     ticket_id = file(env, token, "x")["id"]
     early = call(env, "POST", f"/tickets/{ticket_id}/rating", token, body={"score": 5})
     assert early.status_code == 409
@@ -429,7 +377,7 @@ def test_rating_only_once_solved(env: Env) -> None:
 
 
 def test_staff_cannot_rate(env: Env) -> None:
-    token = env.user("u-staffrate")
+    token = env.token("u-staffrate")
     ticket_id = file(env, token, "x")["id"]
     call(env, "PATCH", f"/tickets/{ticket_id}", env.agent, body={"status": "solved"})
     response = call(env, "POST", f"/tickets/{ticket_id}/rating", env.agent, body={"score": 1})
@@ -439,7 +387,7 @@ def test_staff_cannot_rate(env: Env) -> None:
 
 # -- who sees what -------------------------------------------------------------------------
 def test_user_b_can_never_touch_user_a_ticket(env: Env) -> None:
-    alice, bob = env.user("u-alice"), env.user("u-bob")
+    alice, bob = env.token("u-alice"), env.token("u-bob")
     ticket_id = file(env, alice, "Alice's private problem")["id"]
     call(env, "PATCH", f"/tickets/{ticket_id}", env.agent, body={"status": "solved"})
     attempts = [
@@ -460,7 +408,7 @@ def test_user_b_can_never_touch_user_a_ticket(env: Env) -> None:
 
 
 def test_same_user_id_in_another_app_is_another_person(env: Env) -> None:
-    ticket_id = file(env, env.user("u-shared-id"), "app A")["id"]
+    ticket_id = file(env, env.token("u-shared-id"), "app A")["id"]
     with SupportClient(env.url, app_id=env.app_b, app_secret=env.secret_b) as client_b:
         token_b = client_b.user_token("u-shared-id")
     assert call(env, "GET", f"/tickets/{ticket_id}", token_b).status_code == 404
@@ -468,7 +416,7 @@ def test_same_user_id_in_another_app_is_another_person(env: Env) -> None:
 
 
 def test_writer_key_cannot_read_or_touch_tickets(env: Env) -> None:
-    ticket_id = file(env, env.user("u-writer-target"), "x")["id"]
+    ticket_id = file(env, env.token("u-writer-target"), "x")["id"]
     attempts = {
         "list": call(env, "GET", "/tickets", env.writer),
         "get": call(env, "GET", f"/tickets/{ticket_id}", env.writer),
@@ -491,7 +439,7 @@ def test_writer_key_cannot_read_or_touch_tickets(env: Env) -> None:
 
 
 def test_agent_of_app_b_cannot_see_app_a_tickets(env: Env) -> None:
-    ticket_id = file(env, env.user("u-cross-app"), "app A only")["id"]
+    ticket_id = file(env, env.token("u-cross-app"), "app A only")["id"]
     attempts = [
         call(env, "GET", f"/tickets/{ticket_id}", env.agent_b),
         call(env, "POST", f"/tickets/{ticket_id}/messages", env.agent_b, body={"body": "x"}),
@@ -506,7 +454,7 @@ def test_agent_of_app_b_cannot_see_app_a_tickets(env: Env) -> None:
 
 
 def test_agent_lists_every_ticket_of_the_app(env: Env) -> None:
-    ids = {file(env, env.user(f"u-agentlist-{i}"), "x")["id"] for i in range(3)}
+    ids = {file(env, env.token(f"u-agentlist-{i}"), "x")["id"] for i in range(3)}
     assert ids <= {t["id"] for t in all_tickets(env.url, env.agent)}
 
 
@@ -520,7 +468,7 @@ def test_staff_filing_needs_the_requesters_email(env: Env) -> None:
 
 # -- Idempotency-Key -----------------------------------------------------------------------
 def test_same_key_same_body_replays_the_first_response(env: Env) -> None:
-    token = env.user("u-idem")
+    token = env.token("u-idem")
     headers = {"Idempotency-Key": str(uuid.uuid4())}
     body = {"subject": "Once", "body": "File me once", "context": {"url": "/x"}}
     first = call(env, "POST", "/tickets", token, body=body, headers=headers)
@@ -535,7 +483,7 @@ def test_same_key_same_body_replays_the_first_response(env: Env) -> None:
 
 
 def test_same_key_other_body_is_422_reused(env: Env) -> None:
-    token = env.user("u-idem-reuse")
+    token = env.token("u-idem-reuse")
     headers = {"Idempotency-Key": str(uuid.uuid4())}
     call(env, "POST", "/tickets", token, body={"body": "first"}, headers=headers)
     reused = call(env, "POST", "/tickets", token, body={"body": "second"}, headers=headers)
@@ -547,8 +495,8 @@ def test_same_key_other_body_is_422_reused(env: Env) -> None:
 def test_idempotency_keys_belong_to_their_caller(env: Env) -> None:
     # Another user sending the same key and body files their own ticket, never sees the first.
     headers = {"Idempotency-Key": "shared-key-" + uuid.uuid4().hex}
-    one = call(env, "POST", "/tickets", env.user("u-key-1"), body={"body": "x"}, headers=headers)
-    two = call(env, "POST", "/tickets", env.user("u-key-2"), body={"body": "x"}, headers=headers)
+    one = call(env, "POST", "/tickets", env.token("u-key-1"), body={"body": "x"}, headers=headers)
+    two = call(env, "POST", "/tickets", env.token("u-key-2"), body={"body": "x"}, headers=headers)
     assert (one.status_code, two.status_code) == (201, 201)
     assert one.json()["id"] != two.json()["id"]
     assert two.json()["requester"]["id"] == "u-key-2"
@@ -556,7 +504,7 @@ def test_idempotency_keys_belong_to_their_caller(env: Env) -> None:
 
 
 def test_a_failed_request_does_not_burn_its_key(env: Env) -> None:
-    token = env.user("u-idem-fail")
+    token = env.token("u-idem-fail")
     headers = {"Idempotency-Key": str(uuid.uuid4())}
     bad = call(env, "POST", "/tickets", token, body={"body": ""}, headers=headers)
     assert bad.status_code == 422
@@ -565,7 +513,7 @@ def test_a_failed_request_does_not_burn_its_key(env: Env) -> None:
 
 
 def test_overlong_idempotency_key_is_422(env: Env) -> None:
-    token = env.user("u-idem-long")
+    token = env.token("u-idem-long")
     response = call(
         env, "POST", "/tickets", token, body={"body": "x"}, headers={"Idempotency-Key": "k" * 256}
     )
@@ -636,7 +584,7 @@ class DroppingProxy:
 
 
 def test_sdk_retry_after_a_dropped_connection_files_once(env: Env) -> None:
-    token = env.user("u-dropped", email="dropped@example.com")
+    token = env.token("u-dropped", email="dropped@example.com")
     waits: list[float] = []
     with (
         DroppingProxy(env.url) as proxy,
@@ -655,20 +603,14 @@ def test_sdk_retry_after_a_dropped_connection_files_once(env: Env) -> None:
 
 # -- concurrency: one key, many workers ----------------------------------------------------
 @pytest.fixture(scope="module")
-def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str, str]]:
-    data_dir = tmp_path_factory.mktemp("tickets-serve") / "data"
-    creds = init_data_dir(data_dir)
-    agent = create_staff_key(data_dir, "agent", creds["app_id"])
-    with ServerProcess(data_dir, mode="serve", workers=3) as process:
-        yield process.url, creds["app_id"], creds["app_secret"], agent
+def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    with started_env(tmp_path_factory, "tickets-serve", mode="serve", workers=3) as started:
+        yield started
 
 
-def test_fifty_concurrent_requests_with_one_key_file_one_ticket(
-    gunicorn: tuple[str, str, str, str],
-) -> None:
-    url, app_id, secret, agent = gunicorn
-    with SupportClient(url, app_id=app_id, app_secret=secret) as client:
-        token = client.user_token("u-storm", email="storm@example.com")
+def test_fifty_concurrent_requests_with_one_key_file_one_ticket(gunicorn: Env) -> None:
+    url, agent = gunicorn.url, gunicorn.agent
+    token = gunicorn.token("u-storm", email="storm@example.com")
     headers = {"Idempotency-Key": str(uuid.uuid4())}
     body = {"subject": "Storm", "body": "Sent fifty times at once"}
     barrier = threading.Barrier(50)

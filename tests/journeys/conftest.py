@@ -17,7 +17,7 @@ from support_sdk.tokens import mint_user_token
 
 from ..conftest import HELP_CENTER, LiveServer
 from ..servers import ServerProcess, cli, init_data_dir
-from ..web.conftest import PASSWORD, USERS, create_users
+from ..web.conftest import create_users, sign_in
 from ..widget.site import HostSite, embed
 
 pytest.importorskip("playwright.sync_api")
@@ -91,11 +91,7 @@ class People:
     # -- staff in /admin ---------------------------------------------------------------------
     def staff_page(self, role: str) -> Any:
         page = self.page()
-        page.goto(self.server.url + "/admin/login")
-        page.fill("#username", USERS[role])
-        page.fill("#password", PASSWORD)
-        page.click("button.primary")
-        page.wait_for_url("**/admin/**")
+        sign_in(page, self.server, role)
         return page
 
     # -- the API, to check outcomes --------------------------------------------------------

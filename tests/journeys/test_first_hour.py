@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from ..browser import sign_in_with_password
 from ..servers import cli
 from .conftest import People, shot
 
@@ -222,9 +223,6 @@ def test_admin_reads_the_numbers_and_adds_an_agent(people: People, tmp_path: Pat
     assert created.returncode == 0, created.stderr
     assert username in cli("users", "list", "--data-dir", str(people.server.data_dir)).stdout
     newcomer = people.page()
-    newcomer.goto(people.server.url + "/admin/login")
-    newcomer.fill("#username", username)
-    newcomer.fill("#password", "a long enough password")
-    newcomer.click("button.primary")
+    sign_in_with_password(newcomer, people.server.url, username, "a long enough password")
     newcomer.wait_for_url("**/admin/tickets/**")
     assert "Inbox" in newcomer.inner_text("h1")

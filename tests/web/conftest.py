@@ -16,6 +16,7 @@ import requests
 from support_server.services.staff import StaffService
 from support_server.store import Database
 
+from ..browser import sign_in_with_password
 from ..conftest import HELP_CENTER, LiveServer
 from ..servers import ServerProcess, cli, init_data_dir
 
@@ -169,12 +170,8 @@ def browser_page(chromium: Any) -> Iterator[Any]:
 
 
 def sign_in(page: Any, server: LiveServer, role: str) -> None:
-    """Sign in through the real sign-in form."""
-    page.goto(server.url + "/admin/login")
-    page.fill("#username", USERS[role])
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url("**/admin/**")
+    """Sign in through the real sign-in form as the user of ``role``."""
+    sign_in_with_password(page, server.url, USERS[role], PASSWORD)
 
 
 # What a page's forms must never do: render an attribute whose quotes were escaped into its

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from ..browser import sign_in_with_password
 from ..servers import free_port, running_demo
 from .conftest import READY
 
@@ -111,11 +112,7 @@ def test_a_newcomer_signs_in_and_sees_the_inbox_and_analytics(
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     try:
         page = context.new_page()
-        page.goto(f"{url}/admin/login")
-        page.fill("#username", creds["admin_username"])
-        page.fill("#password", creds["admin_password"])
-        page.click("button.primary")
-        page.wait_for_url("**/admin/**")
+        sign_in_with_password(page, url, creds["admin_username"], creds["admin_password"])
         page.goto(f"{url}/admin/tickets/")
         page.get_by_text("Bank feed sync fails every morning").first.wait_for()
         assert page.get_by_text("Two-factor code is always rejected").count() >= 1
