@@ -69,6 +69,27 @@ def _public_url(raw: str) -> str:
     return value
 
 
+def _smtp_url(raw: str) -> str:
+    from .services.mail_transport import Relay
+
+    value = raw.strip()
+    if value:
+        Relay.parse(value)
+    return value
+
+
+def _mail_from(raw: str) -> str:
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
+    value = raw.strip()
+    _, address = parseaddr(value)
+    if not address or "@" not in address:
+        raise ValueError("must be an address such as Support <support@example.com>")
+    Address(addr_spec=address)
+    return value
+
+
 def _log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -172,6 +193,39 @@ SETTINGS: tuple[Setting, ...] = (
         "SUPPORT_MAX_IMAGE_BYTES",
         5 * 1_048_576,
         "Largest image a writer may upload for an article.",
+        _positive_int,
+    ),
+    Setting(
+        "SUPPORT_SMTP_URL",
+        "",
+        "The mail relay: smtp://user:pass@host:587?starttls=1, smtps://user:pass@host:465 or "
+        "smtp://host:1025. Empty: mail is kept, shown as not sent, and sent once a relay is set.",
+        _smtp_url,
+    ),
+    Setting(
+        "SUPPORT_MAIL_FROM",
+        "Support <support@localhost>",
+        "The From address of every mail the server sends.",
+        _mail_from,
+    ),
+    Setting(
+        "SUPPORT_WEBHOOK_ALLOW_PRIVATE",
+        False,
+        "Let webhooks reach private, loopback and link-local addresses and plain http "
+        "(tests and the demo; never on a server that can reach an internal network).",
+        _bool,
+    ),
+    Setting(
+        "SUPPORT_JOB_LEASE",
+        120,
+        "Seconds a worker holds a job it claimed; a job whose worker died runs again after "
+        "this (keep it above SUPPORT_WEBHOOK_TIMEOUT and the mail relay's timeout).",
+        _positive_int,
+    ),
+    Setting(
+        "SUPPORT_WEBHOOK_TIMEOUT",
+        10,
+        "Seconds a webhook receiver has to connect and to answer (each).",
         _positive_int,
     ),
 )

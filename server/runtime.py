@@ -15,13 +15,17 @@ from .services.events import EventLog
 from .services.help_center import HelpCenterService
 from .services.inbox import Inbox
 from .services.indexing import Indexer
+from .services.jobs import JobRunner
+from .services.mail import Mailer
 from .services.media import MediaService
+from .services.notifications import Notifier
 from .services.rendering import Renderer
 from .services.schedule import ScheduleService
 from .services.search import SearchService
 from .services.staff import StaffService
 from .services.staff_sessions import StaffSessions
 from .services.tickets import TicketService
+from .services.webhooks import WebhookService
 from .services.writing import WritingDesk
 from .storage import StorageMonitor
 from .store import Database, RelaxedDatabase
@@ -53,6 +57,20 @@ class Runtime:
     inbox: Inbox
     analytics: Analytics
     storage: StorageMonitor
+    # after the ticket: webhooks, mail and staff notifications, run by the worker
+    webhooks: WebhookService
+    mailer: Mailer
+    notifier: Notifier
+
+    def job_runner(self, name: str | None = None) -> JobRunner:
+        """A runner for the worker (one per worker thread or process)."""
+        return JobRunner(
+            self.db,
+            webhooks=self.webhooks,
+            notifier=self.notifier,
+            mailer=self.mailer,
+            name=name,
+        )
 
     def close(self) -> None:
         """Release this thread's database connection and the search index's open files (the
@@ -73,6 +91,16 @@ class Runtime:
         staff = StaffService(db)
         events = EventLog(relaxed, server_secrets)
         schedule = ScheduleService(db, articles)
+        mailer = Mailer(
+            db, relay_url=config["SUPPORT_SMTP_URL"], sender=config["SUPPORT_MAIL_FROM"]
+        )
+        notifier = Notifier(db, mailer, config["SUPPORT_PUBLIC_URL"])
+        webhooks = WebhookService(
+            db,
+            allow_private=config["SUPPORT_WEBHOOK_ALLOW_PRIVATE"],
+            timeout=config["SUPPORT_WEBHOOK_TIMEOUT"],
+            on_disabled=notifier.webhook_disabled,
+        )
         return cls(
             config=config,
             db=db,
@@ -101,4 +129,7 @@ class Runtime:
             inbox=Inbox(db),
             analytics=Analytics(db),
             storage=StorageMonitor(config.data_dir),
+            webhooks=webhooks,
+            mailer=mailer,
+            notifier=notifier,
         )

@@ -1,0 +1,171 @@
+"""Outgoing mail: queued in the database with the change that caused it, sent by the worker.
+
+A mail row is written in the same transaction as the event it comes from, with a ``mail``
+job; the worker hands it to the relay (:mod:`.mail_transport`). Nothing is dropped: without
+a relay (``SUPPORT_SMTP_URL`` empty) the mail stays queued and is shown as "not sent: no mail
+relay configured"; a relay that is down or answers 4xx gets the mail again later
+(:data:`RETRY_AFTER`, then every 6 hours); a 5xx for the address marks the mail ``rejected``
+and the address is shown to agents on the ticket.
+
+Messages are multipart (text and HTML) from the templates in ``templates/mail``; HTML is
+autoescaped, so a ticket's text can never become markup in someone's mail client.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sqlite3
+from collections.abc import Mapping
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from .. import clock
+from ..ids import new_id
+from ..store import Database
+from ..store import mail as store
+from ..store import outbox as outbox_store
+from . import mail_transport
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER = (60, 300, 900, 3600, 3 * 3600)
+THEN_EVERY = 6 * 3600
+NO_RELAY = "not sent: no mail relay configured"
+NO_RELAY_RECHECK = 300
+DEFAULT_COLOUR = "#2563eb"
+
+
+def _templates() -> Environment:
+    return Environment(
+        loader=PackageLoader("support_server", "templates/mail"),
+        autoescape=select_autoescape(["html"]),
+        keep_trailing_newline=True,
+    )
+
+
+class Mailer:
+    def __init__(
+        self, db: Database, *, relay_url: str, sender: str, rng: random.Random | None = None
+    ) -> None:
+        self.db = db
+        self.relay = mail_transport.Relay.parse(relay_url) if relay_url else None
+        self.sender = sender
+        self._templates = _templates()
+        self._rng = rng or random.Random()
+
+    # -- queueing (in the caller's transaction) -----------------------------------------------
+    def queue(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        app_id: str | None,
+        kind: str,
+        to: str,
+        subject: str,
+        context: Mapping[str, Any],
+        ticket_id: int | None = None,
+    ) -> str:
+        values = {
+            "colour": DEFAULT_COLOUR,
+            "app_name": "Support",
+            "lines": [],
+            "quote": "",
+            "link": "",
+            "link_label": "Open",
+            "footer": "",
+            **context,
+        }
+        now = clock.iso()
+        mail = {
+            "public_id": new_id("mail_"),
+            "app_id": app_id,
+            "kind": kind,
+            "to_address": to,
+            "subject": subject.replace("\r", " ").replace("\n", " ")[:200],
+            "text_body": self._templates.get_template("notification.txt").render(values),
+            "html_body": self._templates.get_template("notification.html").render(values),
+            "ticket_id": ticket_id,
+            "created_at": now,
+        }
+        mail_id = store.insert_mail(conn, mail)
+        outbox_store.enqueue(conn, "mail", mail_id, now, now)
+        return str(mail["public_id"])
+
+    # -- sending (the worker) -----------------------------------------------------------------
+    def message(self, mail: Mapping[str, Any]) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = mail["to_address"]
+        message["Subject"] = mail["subject"]
+        message["Date"] = formatdate(clock.now(), usegmt=True)
+        domain = self.sender.rpartition("@")[2].strip(">") or "localhost"
+        message["Message-ID"] = make_msgid(mail["public_id"], domain=domain)
+        message["Auto-Submitted"] = "auto-generated"  # never answered by auto-responders
+        message["X-Support-Mail"] = mail["public_id"]
+        message.set_content(mail["text_body"])
+        message.add_alternative(mail["html_body"], subtype="html")
+        return message
+
+    def send(self, mail_id: int) -> float | None:
+        """Try to send one mail; returns when to try again, or None when it is settled."""
+        with self.db.read() as conn:
+            mail = store.get_mail(conn, mail_id)
+        if mail is None or mail["state"] != "queued":
+            return None
+        now = clock.now()
+        if self.relay is None:
+            self._note(mail_id, error=NO_RELAY, attempted=False)
+            return now + NO_RELAY_RECHECK
+        try:
+            Address(addr_spec=mail["to_address"])
+            mail_transport.send(self.relay, self.message(mail))
+        except (ValueError, IndexError) as exc:  # not an address we can write a header for
+            self._note(mail_id, error=f"not a valid address: {exc}", state="rejected")
+            return None
+        except mail_transport.Rejected as exc:
+            log.warning("mail %s to a recipient was refused for good: %s", mail["public_id"], exc)
+            self._note(mail_id, error=f"refused by the relay: {exc}", state="rejected")
+            return None
+        except mail_transport.RelayError as exc:
+            log.warning("mail %s waits: %s (%s)", mail["public_id"], exc, self.relay.describe())
+            made = mail["attempts"] + 1
+            base = RETRY_AFTER[made - 1] if made <= len(RETRY_AFTER) else THEN_EVERY
+            self._note(mail_id, error=f"waiting to be retried: {exc}")
+            return now + base * (1 + self._rng.uniform(-0.1, 0.1))
+        self._note(mail_id, state="sent", sent_at=clock.iso(now))
+        return None
+
+    def _note(
+        self,
+        mail_id: int,
+        *,
+        error: str | None = None,
+        state: str | None = None,
+        sent_at: str | None = None,
+        attempted: bool = True,
+    ) -> None:
+        with self.db.write() as conn:
+            store.record(
+                conn, mail_id, error=error, state=state, sent_at=sent_at, attempted=attempted
+            )
+
+    def release_held(self) -> int:
+        """With a relay configured now, send at once what waited for one."""
+        if self.relay is None:
+            return 0
+        with self.db.write() as conn:
+            return store.release_held(conn, NO_RELAY, clock.iso())
+
+    # -- reading ------------------------------------------------------------------------------
+    def sent(self, app_ids: list[str], limit: int = 100) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            return store.list_mail(conn, app_ids, limit)
+
+    def get(self, app_ids: list[str], public_id: str) -> dict[str, Any] | None:
+        with self.db.read() as conn:
+            return store.mail_by_public_id(conn, app_ids, public_id)
