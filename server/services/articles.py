@@ -2,6 +2,9 @@
 
 Every change bumps the revision, stores a revision row and queues the article for the search
 index in the same transaction (the outbox), then drains the outbox after the commit.
+:meth:`ArticleService.insert` and :meth:`ArticleService.revise` do the writing inside a
+transaction their caller holds (an idempotent create, or the editor's whole save in
+:class:`~.writing.WritingDesk`); that caller drains the outbox once it has committed.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from urllib.parse import urlsplit
 from .. import clock
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..ids import new_id
-from ..store import Database, revisions, search_outbox
+from ..store import Database, article_listings, revisions, search_outbox
 from ..store import articles as store
 from ..store import events as event_store
+from ..store import published_articles as published_store
 from . import idempotency
 from .events import ARTICLE_SERVED
 from .indexing import Indexer
@@ -45,7 +49,9 @@ class PublishedLocales:
         self.app_id = app_id
 
     def __contains__(self, locale: object) -> bool:
-        return isinstance(locale, str) and store.has_published(self.conn, self.app_id, locale)
+        return isinstance(locale, str) and published_store.has_published(
+            self.conn, self.app_id, locale
+        )
 
 
 def published_locale(conn: Any, app_id: str, requested: str | None) -> str:
@@ -177,7 +183,7 @@ class ArticleService:
         limit: int,
     ) -> tuple[list[dict[str, Any]], int | None]:
         with self.db.read() as conn:
-            rows = store.list_articles(
+            rows = article_listings.list_articles(
                 conn,
                 app_id,
                 status=status,
@@ -216,48 +222,64 @@ class ArticleService:
         changes: dict[str, Any],
         index_now: bool = True,
     ) -> dict[str, Any]:
-        now = clock.iso()
         with self.db.write() as conn:
-            article = store.get_by_public_id(conn, app_id, public_id)
-            if article is None:
-                raise NotFound("no such article")
-            if expected_revision is not None and expected_revision != article["revision"]:
-                raise Conflict(
-                    f"the article changed since revision {expected_revision} "
-                    f"(now {article['revision']}); reload and merge",
-                    code="revision_conflict",
-                    details={"revision": [f"current revision is {article['revision']}"]},
-                )
-            updated = dict(article)
-            for name in (*_EDITABLE, "status"):
-                if name in changes and changes[name] is not None:
-                    value = changes[name]
-                    if name in ("tags", "contexts"):
-                        value = _unique(value)
-                    if name == "locale":
-                        value = normalise_locale(value) or DEFAULT_LOCALE
-                    updated[name] = value
-            if updated == article:
-                return self.present(article)  # nothing changed: no new revision
-            if (updated["slug"], updated["locale"]) != (article["slug"], article["locale"]):
-                clash = store.get_by_slug(conn, app_id, updated["slug"], updated["locale"])
-                if clash is not None and clash["id"] != article["id"]:
-                    raise Conflict(
-                        "slug already in use for that locale",
-                        code="slug_taken",
-                        details={"slug": ["already in use"]},
-                    )
-            if updated["status"] == "published" and article["status"] != "published":
-                updated["published_at"] = now
-            updated.update(revision=article["revision"] + 1, updated_at=now, author=author)
-            store.update_article(conn, article["id"], updated)
-            if updated["contexts"] != article["contexts"]:
-                store.set_contexts(conn, article["id"], app_id, updated["contexts"])
-            revisions.insert_revision(conn, updated)
-            search_outbox.enqueue_index(conn, article["id"], now)
-        if index_now:
+            article, changed = self.revise(
+                conn, app_id, public_id, changes, author, expected_revision
+            )
+        if changed and index_now:
             self.indexer.drain()
-        return self.present(updated)
+        return article
+
+    def revise(
+        self,
+        conn: Any,
+        app_id: str,
+        public_id: str,
+        changes: Mapping[str, Any],
+        author: str,
+        expected_revision: int | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Apply ``changes`` as one new revision inside the caller's transaction; returns
+        (article, changed). When something changed, call ``indexer.drain`` after the commit."""
+        now = clock.iso()
+        article = store.get_by_public_id(conn, app_id, public_id)
+        if article is None:
+            raise NotFound("no such article")
+        if expected_revision is not None and expected_revision != article["revision"]:
+            raise Conflict(
+                f"the article changed since revision {expected_revision} "
+                f"(now {article['revision']}); reload and merge",
+                code="revision_conflict",
+                details={"revision": [f"current revision is {article['revision']}"]},
+            )
+        updated = dict(article)
+        for name in (*_EDITABLE, "status"):
+            if name in changes and changes[name] is not None:
+                value = changes[name]
+                if name in ("tags", "contexts"):
+                    value = _unique(value)
+                if name == "locale":
+                    value = normalise_locale(value) or DEFAULT_LOCALE
+                updated[name] = value
+        if updated == article:
+            return self.present(article), False  # nothing changed: no new revision
+        if (updated["slug"], updated["locale"]) != (article["slug"], article["locale"]):
+            clash = store.get_by_slug(conn, app_id, updated["slug"], updated["locale"])
+            if clash is not None and clash["id"] != article["id"]:
+                raise Conflict(
+                    "slug already in use for that locale",
+                    code="slug_taken",
+                    details={"slug": ["already in use"]},
+                )
+        if updated["status"] == "published" and article["status"] != "published":
+            updated["published_at"] = now
+        updated.update(revision=article["revision"] + 1, updated_at=now, author=author)
+        store.update_article(conn, article["id"], updated)
+        if updated["contexts"] != article["contexts"]:
+            store.set_contexts(conn, article["id"], app_id, updated["contexts"])
+        revisions.insert_revision(conn, updated)
+        search_outbox.enqueue_index(conn, article["id"], now)
+        return self.present(updated), True
 
     def revisions(
         self, app_id: str, public_id: str, cursor: int | None, limit: int
@@ -274,7 +296,7 @@ class ArticleService:
     # -- public reads -------------------------------------------------------------------------
     def published(self, app_id: str, slug: str, locale: str | None) -> dict[str, Any]:
         with self.db.read() as conn:
-            article = store.get_published(conn, app_id, slug, locale_chain(locale))
+            article = published_store.get_published(conn, app_id, slug, locale_chain(locale))
         if article is None:
             raise NotFound("no published article with that slug")
         with self.counters.write() as conn:  # the counter and its dated row, together
@@ -300,14 +322,14 @@ class ArticleService:
         requester: str,
     ) -> None:
         with self.db.write() as conn:
-            article = store.get_published(conn, app_id, slug, locale_chain(locale))
+            article = published_store.get_published(conn, app_id, slug, locale_chain(locale))
             if article is None:
                 raise NotFound("no published article with that slug")
             store.insert_feedback(conn, article["id"], helpful, comment, requester, clock.iso())
 
     def categories(self, app_id: str, locale: str | None) -> builtins.list[dict[str, Any]]:
         with self.db.read() as conn:
-            rows = store.categories(conn, app_id, published_locale(conn, app_id, locale))
+            rows = published_store.categories(conn, app_id, published_locale(conn, app_id, locale))
         return [{"name": name, "slug": slugify(name), "count": count} for name, count in rows]
 
     def suggestions(
@@ -325,13 +347,15 @@ class ArticleService:
         with self.db.read() as conn:
             if context:
                 chain = context_chain(context)
-                for article in store.published_with_contexts(conn, app_id, chain, locales):
+                for article in published_store.published_with_contexts(
+                    conn, app_id, chain, locales
+                ):
                     depth = chain.index(article["matched"])
                     ranked.append(((0, depth, *_popularity(article)), article))
             path = _path_of(url)
             if path:
                 ids = set()
-                for article_id, pattern in store.path_patterns(conn, app_id):
+                for article_id, pattern in published_store.path_patterns(conn, app_id):
                     if _path_matches(pattern, path):
                         ids.add((article_id, len(pattern)))
                 by_id = {a["id"]: a for a in store.get_by_ids(conn, {i for i, _ in ids})}
@@ -339,7 +363,7 @@ class ArticleService:
                     found = by_id.get(article_id)
                     if found and found["locale"] in locales:
                         ranked.append(((1, -length, *_popularity(found)), found))
-            for article in store.popular(conn, app_id, locales, limit * 3):
+            for article in published_store.popular(conn, app_id, locales, limit * 3):
                 ranked.append(((2, 0, *_popularity(article)), article))
         ranked.sort(key=lambda pair: (pair[0], pair[1]["id"]))
         chosen: dict[str, dict[str, Any]] = {}

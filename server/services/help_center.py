@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NotFound
-from ..store import Database
-from ..store import help_pages as store
+from ..store import Database, article_listings
+from ..store import published_articles as store
 from .articles import ArticleService, slugify
 from .locales import DEFAULT_LOCALE, locale_chain
 
@@ -71,7 +71,9 @@ class HelpCenterService:
         """A published article (counting the view), its translations and related articles."""
         article = self.articles.published(app_id, slug, locale)
         with self.db.read() as conn:
-            article["translations"] = store.translations(conn, app_id, slug)
+            article["translations"] = article_listings.translations(
+                conn, app_id, slug, published_only=True
+            )
         article["related"] = self.related(app_id, article)
         return article
 

@@ -25,7 +25,7 @@ from filelock import FileLock, Timeout
 
 from .. import clock
 from ..search.base import IndexDocument, SearchIndex
-from ..store import Database, search_outbox
+from ..store import Database, published_articles, search_outbox
 from ..store import articles as article_store
 from .rendering import Renderer
 
@@ -152,14 +152,14 @@ class Indexer:
 
     def _rebuild_locked(self, progress: Callable[[int, int], None] | None) -> int:
         with self.db.read() as conn:
-            total = article_store.count_published(conn)
+            total = published_articles.count_published(conn)
             through = search_outbox.outbox_max_id(conn)
         count = 0
 
         def documents() -> Iterator[IndexDocument]:
             nonlocal count
             with self.db.read() as conn:
-                for article in article_store.iter_published(conn):
+                for article in published_articles.iter_published(conn):
                     count += 1
                     yield to_document(article, self.renderer)
 
@@ -183,7 +183,7 @@ class Indexer:
             else:
                 indexed = self.index.stored_versions()
                 with self.db.read() as conn:
-                    wanted = article_store.published_versions(conn)
+                    wanted = published_articles.published_versions(conn)
                 stale = {i for i, rev in wanted.items() if indexed.get(i) != rev}
                 stale |= set(indexed) - set(wanted)
                 if stale:

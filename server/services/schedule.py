@@ -5,22 +5,33 @@ most every :data:`CHECK_EVERY` seconds, on the back of a request (one indexed qu
 once when a time it knows of has passed. Publishing is idempotent (publishing a published
 article changes nothing), so two processes finding the same due row do no harm; the row is
 removed only after the article is published, so a crash in between publishes it next time.
+
+Booking and cancelling a publication run inside the caller's transaction (the editor's save,
+:meth:`~.writing.WritingDesk.save`), so a schedule is committed with the text it will publish.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from .. import clock
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..store import Database
-from ..store import articles as article_store
 from ..store import schedule as store
 from .articles import ArticleService
 
 log = logging.getLogger(__name__)
 CHECK_EVERY = 15.0
+
+
+def check_future(when: float) -> None:
+    """Refuse a publication time that is not in the future."""
+    if when <= clock.now():
+        raise ValidationFailed(
+            "pick a publication time in the future", details={"publish_at": ["in the past"]}
+        )
 
 
 class ScheduleService:
@@ -30,30 +41,26 @@ class ScheduleService:
         self._lock = threading.Lock()
         self._next_check = 0.0
 
-    def schedule(self, app_id: str, public_id: str, when: float, by: str) -> str:
-        """Publish the article at ``when`` (a UNIX time); returns the time as ISO 8601."""
-        now = clock.now()
-        if when <= now:
-            raise ValidationFailed(
-                "pick a publication time in the future", details={"publish_at": ["in the past"]}
-            )
+    @staticmethod
+    def book(conn: Any, article_id: int, status: str, when: float, by: str) -> str:
+        """Record that article ``article_id`` (now in ``status``) goes live at ``when``,
+        inside the caller's transaction; call :meth:`expect` after the commit."""
+        check_future(when)
+        if status == "published":
+            raise Conflict("the article is already published", code="already_published")
         at = clock.iso(when)
-        with self.db.write() as conn:
-            article = article_store.get_by_public_id(conn, app_id, public_id)
-            if article is None:
-                raise NotFound("no such article")
-            if article["status"] == "published":
-                raise Conflict("the article is already published", code="already_published")
-            store.upsert(conn, article["id"], at, by, clock.iso(now))
-        with self._lock:
-            self._next_check = min(self._next_check, when)
+        store.upsert(conn, article_id, at, by, clock.iso())
         return at
 
-    def cancel(self, app_id: str, public_id: str) -> None:
-        with self.db.write() as conn:
-            article = article_store.get_by_public_id(conn, app_id, public_id)
-            if article is not None:
-                store.delete(conn, article["id"])
+    def expect(self, when: float) -> None:
+        """Look for due articles no later than ``when`` (a publication just booked)."""
+        with self._lock:
+            self._next_check = min(self._next_check, when)
+
+    @staticmethod
+    def unbook(conn: Any, article_id: int) -> None:
+        """Cancel the article's pending publication inside the caller's transaction."""
+        store.delete(conn, article_id)
 
     def pending(self, article_ids: list[int]) -> dict[int, str]:
         """article id -> when it will be published, for those scheduled."""

@@ -1,5 +1,10 @@
-"""What the writers' editor needs beyond :class:`ArticleService`: the filtered article list,
-translations of one article, and revision history (compare and restore).
+"""What the writers' editor needs beyond :class:`ArticleService`: the editor's save, the
+filtered article list, translations of one article, and revision history (compare and restore).
+
+One press of an editor button is one transaction: :meth:`WritingDesk.save` writes the text,
+the status change (publish, unpublish, archive) or the schedule in the same commit, so a
+refused publication or schedule leaves the article as it was, and a save that publishes makes
+one revision, not two. The search index is fed after the commit, from the outbox.
 
 Restoring a revision is an ordinary update checked against the revision the writer was
 looking at, so it cannot silently overwrite someone's newer edit either.
@@ -8,18 +13,40 @@ looking at, so it cannot silently overwrite someone's newer edit either.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from ..errors import NotFound
+from ..errors import NotFound, ValidationFailed
 from ..store import Database, revisions
-from ..store import article_queries as store
+from ..store import article_listings as store
 from ..store import articles as article_store
 from . import diffs
 from .articles import ArticleService
-from .schedule import ScheduleService
+from .schedule import ScheduleService, check_future
 
 PER_PAGE = 25
 RESTORED_FIELDS = ("title", "body", "summary", "category", "tags", "contexts")
+STATUS_OF_ACTION = {"publish": "published", "unpublish": "draft", "archive": "archived"}
+OUTCOME_OF_ACTION = {"publish": "published", "unpublish": "unpublished", "archive": "archived"}
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What an editor save did: the article as it now is, and the outcome to tell the writer
+    (created, saved, unchanged, published, unpublished, archived, scheduled, unscheduled)."""
+
+    article: dict[str, Any]
+    outcome: str
+
+
+def publication_time(when: float | None) -> float:
+    """The time a writer asked to publish at, refused unless it is a time in the future."""
+    if when is None:
+        raise ValidationFailed(
+            "choose a date and time to publish", details={"publish_at": ["choose a date and time"]}
+        )
+    check_future(when)
+    return when
 
 
 class WritingDesk:
@@ -28,6 +55,66 @@ class WritingDesk:
         self.articles = articles
         self.schedule = schedule
 
+    # -- the editor's buttons ------------------------------------------------------------------
+    def create(
+        self,
+        app_id: str,
+        data: Mapping[str, Any],
+        author: str,
+        action: str = "save",
+        publish_at: float | None = None,
+    ) -> Saved:
+        """A new article from the editor: a draft (``save``), published (``publish``), or a
+        draft to publish at ``publish_at`` (``schedule``), in one transaction."""
+        when = publication_time(publish_at) if action == "schedule" else None
+        status = "published" if action == "publish" else "draft"
+        with self.db.write() as conn:
+            article = self.articles.insert(conn, app_id, dict(data, status=status), author)
+            if when is not None:
+                self.schedule.book(conn, article["internal_id"], article["status"], when, author)
+        self.articles.indexer.drain()
+        if when is not None:
+            self.schedule.expect(when)
+        return Saved(
+            article, {"publish": "published", "schedule": "scheduled"}.get(action, "created")
+        )
+
+    def save(
+        self,
+        app_id: str,
+        public_id: str,
+        data: Mapping[str, Any],
+        author: str,
+        expected_revision: int,
+        action: str = "save",
+        publish_at: float | None = None,
+    ) -> Saved:
+        """Save the editor's ``data`` over revision ``expected_revision`` and do ``action``
+        (save, publish, unpublish, archive, schedule at ``publish_at``, unschedule), all in
+        one transaction: if any part is refused, nothing is written. Raises Conflict
+        ``revision_conflict`` when someone saved since ``expected_revision``."""
+        when = publication_time(publish_at) if action == "schedule" else None
+        changes = dict(data)
+        if action in STATUS_OF_ACTION:
+            changes["status"] = STATUS_OF_ACTION[action]
+        with self.db.write() as conn:
+            article, changed = self.articles.revise(
+                conn, app_id, public_id, changes, author, expected_revision
+            )
+            outcome = "saved" if changed else "unchanged"
+            if action in STATUS_OF_ACTION or action == "unschedule":
+                self.schedule.unbook(conn, article["internal_id"])
+                outcome = OUTCOME_OF_ACTION.get(action, "unscheduled")
+            elif when is not None:
+                self.schedule.book(conn, article["internal_id"], article["status"], when, author)
+                outcome = "scheduled"
+        if changed:
+            self.articles.indexer.drain()
+        if when is not None:
+            self.schedule.expect(when)
+        return Saved(article, outcome)
+
+    # -- the editor's pages ----------------------------------------------------------------------
     def page(self, app_id: str, filters: Mapping[str, str | None], page: int = 1) -> dict[str, Any]:
         page = max(1, page)
         with self.db.read() as conn:

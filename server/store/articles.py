@@ -1,10 +1,17 @@
-"""SQL for articles, their revisions, contexts, feedback and the search outbox."""
+"""SQL for article rows by their keys: insert, update, fetch by id, public id or slug, an
+article's contexts, its view and helpful counters (and the feedback behind them).
+
+Queries over many articles live beside this module, grouped by who may see what they return:
+:mod:`.article_listings` (every status: the writers' lists, facets, translations) and
+:mod:`.published_articles` (published only: the help center, suggestions and the search index).
+Revisions and the search outbox have their own modules (:mod:`.revisions`, :mod:`.search_outbox`).
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 _JSON_FIELDS = ("tags", "contexts")
@@ -25,13 +32,17 @@ _COLUMNS = (
 )
 
 
-def _article(row: sqlite3.Row | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
+def decode(row: sqlite3.Row) -> dict[str, Any]:
+    """An article (or some of its columns) as a dict, its JSON lists decoded."""
     article = dict(row)
     for name in _JSON_FIELDS:
-        article[name] = json.loads(article[name])
+        if name in article:
+            article[name] = json.loads(article[name])
     return article
+
+
+def _article(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    return None if row is None else decode(row)
 
 
 def _encode(name: str, value: Any) -> Any:
@@ -93,21 +104,6 @@ def get_by_slug(
     return _article(row)
 
 
-def get_published(
-    conn: sqlite3.Connection, app_id: str, slug: str, locales: Sequence[str]
-) -> dict[str, Any] | None:
-    """The published article for the first of ``locales`` that has a translation."""
-    for locale in locales:
-        row = conn.execute(
-            "SELECT * FROM articles WHERE app_id = ? AND slug = ? AND locale = ?"
-            " AND status = 'published'",
-            (app_id, slug, locale),
-        ).fetchone()
-        if row is not None:
-            return _article(row)
-    return None
-
-
 def get_by_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> list[dict[str, Any]]:
     wanted = list(ids)
     found: list[dict[str, Any]] = []
@@ -119,59 +115,6 @@ def get_by_ids(conn: sqlite3.Connection, ids: Iterable[int]) -> list[dict[str, A
     return found
 
 
-def list_articles(
-    conn: sqlite3.Connection,
-    app_id: str,
-    *,
-    status: str | None = None,
-    locale: str | None = None,
-    category: str | None = None,
-    after_id: int | None = None,
-    limit: int = 50,
-) -> list[dict[str, Any]]:
-    clauses, params = ["app_id = ?"], [app_id]
-    for column, value in (("status", status), ("locale", locale), ("category", category)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    if after_id is not None:
-        clauses.append("id > ?")
-        params.append(str(after_id))
-    rows = conn.execute(
-        f"SELECT * FROM articles WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
-        (*params, limit),
-    ).fetchall()
-    return [a for a in map(_article, rows) if a is not None]
-
-
-def iter_published(conn: sqlite3.Connection, batch: int = 500) -> Iterator[dict[str, Any]]:
-    last = 0
-    while True:
-        rows = conn.execute(
-            "SELECT * FROM articles WHERE status = 'published' AND id > ? ORDER BY id LIMIT ?",
-            (last, batch),
-        ).fetchall()
-        if not rows:
-            return
-        for row in rows:
-            article = _article(row)
-            assert article is not None
-            yield article
-        last = rows[-1]["id"]
-
-
-def count_published(conn: sqlite3.Connection) -> int:
-    return int(
-        conn.execute("SELECT count(*) FROM articles WHERE status = 'published'").fetchone()[0]
-    )
-
-
-def published_versions(conn: sqlite3.Connection) -> dict[int, int]:
-    """article id -> revision, for every published article (to check the index against)."""
-    rows = conn.execute("SELECT id, revision FROM articles WHERE status = 'published'")
-    return {int(r[0]): int(r[1]) for r in rows}
-
-
 def set_contexts(
     conn: sqlite3.Connection, article_id: int, app_id: str, contexts: Sequence[str]
 ) -> None:
@@ -180,69 +123,6 @@ def set_contexts(
         "INSERT OR IGNORE INTO article_contexts (article_id, app_id, context) VALUES (?, ?, ?)",
         [(article_id, app_id, c) for c in contexts],
     )
-
-
-# -- help-center reads ---------------------------------------------------------------------
-def published_with_contexts(
-    conn: sqlite3.Connection, app_id: str, contexts: Sequence[str], locales: Sequence[str]
-) -> list[dict[str, Any]]:
-    """Published articles tagged with any of ``contexts``, each with the context it matched."""
-    if not contexts or not locales:
-        return []
-    cmarks, lmarks = ",".join("?" * len(contexts)), ",".join("?" * len(locales))
-    rows = conn.execute(
-        "SELECT a.*, c.context AS matched FROM articles a"
-        " JOIN article_contexts c ON c.article_id = a.id"
-        f" WHERE c.app_id = ? AND c.context IN ({cmarks}) AND a.status = 'published'"
-        f" AND a.locale IN ({lmarks})",
-        (app_id, *contexts, *locales),
-    ).fetchall()
-    found = []
-    for row in rows:
-        article = _article(row)
-        assert article is not None
-        found.append(article)
-    return found
-
-
-def path_patterns(conn: sqlite3.Connection, app_id: str) -> list[tuple[int, str]]:
-    rows = conn.execute(
-        "SELECT c.article_id, c.context FROM article_contexts c JOIN articles a"
-        " ON a.id = c.article_id WHERE c.app_id = ? AND c.context LIKE '/%'"
-        " AND a.status = 'published'",
-        (app_id,),
-    ).fetchall()
-    return [(int(r[0]), str(r[1])) for r in rows]
-
-
-def popular(
-    conn: sqlite3.Connection, app_id: str, locales: Sequence[str], limit: int
-) -> list[dict[str, Any]]:
-    lmarks = ",".join("?" * len(locales))
-    rows = conn.execute(
-        f"SELECT * FROM articles WHERE app_id = ? AND status = 'published' AND locale IN ({lmarks})"
-        " ORDER BY views + 3 * helpful_yes - 2 * helpful_no DESC, id LIMIT ?",
-        (app_id, *locales, limit),
-    ).fetchall()
-    return [a for a in map(_article, rows) if a is not None]
-
-
-def has_published(conn: sqlite3.Connection, app_id: str, locale: str) -> bool:
-    """Whether the app has a published article in ``locale`` (one index seek)."""
-    row = conn.execute(
-        "SELECT 1 FROM articles WHERE app_id = ? AND status = 'published' AND locale = ? LIMIT 1",
-        (app_id, locale),
-    ).fetchone()
-    return row is not None
-
-
-def categories(conn: sqlite3.Connection, app_id: str, locale: str) -> list[tuple[str, int]]:
-    rows = conn.execute(
-        "SELECT category, count(*) FROM articles WHERE app_id = ? AND status = 'published'"
-        " AND locale = ? AND category != '' GROUP BY category ORDER BY category",
-        (app_id, locale),
-    ).fetchall()
-    return [(str(r[0]), int(r[1])) for r in rows]
 
 
 def record_view(conn: sqlite3.Connection, article_id: int) -> None:

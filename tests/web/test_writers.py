@@ -213,6 +213,40 @@ def test_scheduled_article_goes_live_by_itself(
         time.sleep(0.3)
 
 
+def test_a_save_that_publishes_makes_one_revision(
+    web: LiveServer, staff: Callable[[str], Staff]
+) -> None:
+    writer = staff("writer")
+    article = new_article(writer, unique("Rotate keys"), "First words.")
+    word = "okapi" + uuid.uuid4().hex[:6]
+    published = save(writer, article, "publish", body=f"Rotate the {word} keys.")
+    assert published.status_code == 303 and "notice=published" in published.headers["Location"]
+    page = writer.get(f"/admin/articles/{article}").text
+    assert field(page, "revision") == "2" and word in field(page, "body")
+    slug = field(page, "slug")
+    live = help_page(web, slug)
+    assert live.status_code == 200 and word in live.text
+    assert api_search(web, word) == [slug]  # indexed after the commit, as before
+
+
+def test_a_refused_schedule_saves_none_of_the_text(
+    web: LiveServer, staff: Callable[[str], Staff]
+) -> None:
+    writer = staff("writer")
+    article = new_article(writer, unique("Export data"), "Original text.", action="publish")
+    later = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 3600))
+    refused = save(
+        writer, article, "schedule", body="Half-applied text.", publish_at=later, tz_offset="0"
+    )
+    assert refused.status_code == 409 and "already published" in refused.text
+    assert "Half-applied text." in refused.text  # the writer's text comes back to them
+    page = writer.get(f"/admin/articles/{article}").text
+    assert field(page, "revision") == "1" and field(page, "body") == "Original text."
+    past = save(writer, article, "schedule", body="Also not saved.", publish_at="2001-01-01T00:00")
+    assert past.status_code == 422 and "future" in past.text
+    assert field(writer.get(f"/admin/articles/{article}").text, "revision") == "1"
+
+
 def png(width: int = 3, height: int = 2) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (

@@ -12,9 +12,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ... import clock
 from ...edge import runtime
-from ...errors import ApiError, Conflict, ValidationFailed
+from ...errors import ApiError, Conflict
 from ...services.diffs import line_diff
 from ..article_html import article_body
 from . import article_form, guard
@@ -22,8 +21,6 @@ from . import article_form, guard
 bp = Blueprint("articles", __name__, url_prefix="/articles")
 FILTERS = ("status", "locale", "category", "context", "q")
 EDITOR_BODY_LIMIT = 4 * 1_048_576
-STATUS_OF_ACTION = {"publish": "published", "unpublish": "draft", "archive": "archived"}
-NOTICE_OF_ACTION = {"publish": "published", "unpublish": "unpublished", "archive": "archived"}
 NOTICES = {
     "created": "Article created.",
     "saved": "Changes saved.",
@@ -104,19 +101,13 @@ def create() -> BaseResponse:
     data, errors = article_form.validate(values, creating=True)
     if errors:
         return editor(None, values, errors=errors, status=422, source=source)
-    data["status"] = "published" if action == "publish" else "draft"
     try:
-        when = _publish_time() if action == "schedule" else None
-        article = rt.articles.create(app_id, data, guard.author())
+        saved = rt.writing.create(app_id, data, guard.author(), action, _publish_time(action))
     except ApiError as exc:
         return editor(None, values, errors=_field_errors(exc), status=exc.status, source=source)
-    notice = {"publish": "published", "schedule": "scheduled"}.get(action, "created")
-    if when is not None:
-        try:
-            rt.schedule.schedule(app_id, article["id"], when, guard.author())
-        except ApiError:
-            notice = "created"  # the moment passed while saving: the draft is kept, unscheduled
-    return redirect(url_for(".edit", article_id=article["id"], notice=notice), code=303)
+    return redirect(
+        url_for(".edit", article_id=saved.article["id"], notice=saved.outcome), code=303
+    )
 
 
 def _source_for_translation() -> dict[str, Any] | None:
@@ -136,20 +127,13 @@ def _field_errors(exc: ApiError) -> dict[str, str]:
     return errors
 
 
-def _publish_time() -> float:
-    """The requested publication time, checked before anything is saved."""
-    when = article_form.publish_time(
+def _publish_time(action: str) -> float | None:
+    """The publication time the form asks for (the service refuses a missing or past one)."""
+    if action != "schedule":
+        return None
+    return article_form.publish_time(
         request.form.get("publish_at", ""), request.form.get("tz_offset", "")
     )
-    if when is None:
-        raise ValidationFailed(
-            "choose a date and time to publish", details={"publish_at": ["choose a date and time"]}
-        )
-    if when <= clock.now():
-        raise ValidationFailed(
-            "pick a publication time in the future", details={"publish_at": ["in the past"]}
-        )
-    return when
 
 
 @bp.get("/<article_id>")
@@ -177,20 +161,9 @@ def save(article_id: str) -> BaseResponse:
         errors = errors or {"revision": "the form lost its revision; reload the article"}
         return editor(current, values, errors=errors, status=422)
     try:
-        when = _publish_time() if action == "schedule" else None
-        updated = rt.articles.update(app_id, article_id, data, guard.author(), int(expected))
-        notice = "saved" if updated["revision"] != int(expected) else "unchanged"
-        if action in STATUS_OF_ACTION:
-            rt.schedule.cancel(app_id, article_id)
-            if updated["status"] != STATUS_OF_ACTION[action]:
-                rt.articles.set_status(app_id, article_id, STATUS_OF_ACTION[action], guard.author())
-            notice = NOTICE_OF_ACTION[action]
-        elif when is not None:
-            rt.schedule.schedule(app_id, article_id, when, guard.author())
-            notice = "scheduled"
-        elif action == "unschedule":
-            rt.schedule.cancel(app_id, article_id)
-            notice = "unscheduled"
+        saved = rt.writing.save(
+            app_id, article_id, data, guard.author(), int(expected), action, _publish_time(action)
+        )
     except Conflict as exc:
         if exc.code != "revision_conflict":
             return editor(current, values, errors=_field_errors(exc), status=409)
@@ -201,10 +174,9 @@ def save(article_id: str) -> BaseResponse:
         }
         base = dict(current, revision=int(expected))
         return editor(base, values, conflict=conflict, status=409)
-    except ApiError as exc:
-        latest = rt.articles.get(app_id, article_id)  # the text may have been saved already
-        return editor(latest, values, errors=_field_errors(exc), status=exc.status)
-    return redirect(url_for(".edit", article_id=article_id, notice=notice), code=303)
+    except ApiError as exc:  # nothing was saved: the writer's text comes back to fix and retry
+        return editor(current, values, errors=_field_errors(exc), status=exc.status)
+    return redirect(url_for(".edit", article_id=article_id, notice=saved.outcome), code=303)
 
 
 @bp.get("/<article_id>/translate")

@@ -1,10 +1,13 @@
-"""SQL for the writers' article list and editor: filters, translations, one revision."""
+"""SQL for lists of articles in any status, which only writers see: the API's cursor list,
+the editor's filtered pages and facets, and the translations of one slug (the help center
+asks for the published ones only). What readers see is in :mod:`.published_articles`."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
+
+from .articles import decode
 
 _LISTED = (
     "a.id, a.public_id, a.slug, a.locale, a.title, a.summary, a.category, a.tags, a.contexts,"
@@ -13,12 +16,29 @@ _LISTED = (
 )
 
 
-def _row(row: sqlite3.Row) -> dict[str, Any]:
-    item = dict(row)
-    for name in ("tags", "contexts"):
-        if name in item:
-            item[name] = json.loads(item[name])
-    return item
+def list_articles(
+    conn: sqlite3.Connection,
+    app_id: str,
+    *,
+    status: str | None = None,
+    locale: str | None = None,
+    category: str | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    clauses, params = ["app_id = ?"], [app_id]
+    for column, value in (("status", status), ("locale", locale), ("category", category)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if after_id is not None:
+        clauses.append("id > ?")
+        params.append(str(after_id))
+    rows = conn.execute(
+        f"SELECT * FROM articles WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?",
+        (*params, limit),
+    ).fetchall()
+    return [decode(r) for r in rows]
 
 
 def filtered(
@@ -59,7 +79,7 @@ def filtered(
         " ORDER BY a.updated_at DESC, a.id DESC LIMIT ? OFFSET ?",
         (*params, limit, offset),
     ).fetchall()
-    return [_row(r) for r in rows], total
+    return [decode(r) for r in rows], total
 
 
 def _escape(text: str) -> str:
@@ -70,10 +90,14 @@ def _like_prefix(text: str) -> str:
     return _escape(text) + "%"
 
 
-def translations(conn: sqlite3.Connection, app_id: str, slug: str) -> list[dict[str, Any]]:
+def translations(
+    conn: sqlite3.Connection, app_id: str, slug: str, *, published_only: bool = False
+) -> list[dict[str, Any]]:
+    """Every locale ``slug`` is written in (or only the published ones), by locale."""
+    published = " AND status = 'published'" if published_only else ""
     rows = conn.execute(
         "SELECT public_id, locale, title, status, revision, updated_at FROM articles"
-        " WHERE app_id = ? AND slug = ? ORDER BY locale",
+        f" WHERE app_id = ? AND slug = ?{published} ORDER BY locale",
         (app_id, slug),
     ).fetchall()
     return [dict(r) for r in rows]
