@@ -29,6 +29,7 @@ AREAS = {
     "articles": frozenset({"admin", "writer"}),
     "tickets": frozenset({"admin", "agent"}),
     "analytics": frozenset({"admin"}),
+    "webhooks": frozenset({"admin"}),
 }
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
