@@ -121,9 +121,7 @@ def create_app(config: Mapping[str, Any]) -> Flask:
             conn.close()
         return jsonify(
             {
-                "events": [
-                    {"id": i, "type": t, "data": json.loads(p)["data"]} for i, t, p in rows
-                ],
+                "events": [{"id": i, "type": t, "data": json.loads(p)["data"]} for i, t, p in rows],
                 "new_tickets": [{"id": i, "subject": s} for i, s in tickets],
             }
         )

@@ -90,7 +90,10 @@ def test_webhooks_snippet(capsys: pytest.CaptureFixture[str]) -> None:
     exec(snippet("webhooks"), namespace)  # noqa: S102
     on_webhook = namespace["on_webhook"]
     secret = new_secret()
-    body = '{"id":"evt_1","type":"ticket.created","timestamp":"t","app_id":"app_1","data":{"id":"tkt_1"}}'
+    body = (
+        '{"id":"evt_1","type":"ticket.created","timestamp":"t","app_id":"app_1",'
+        '"data":{"id":"tkt_1"}}'
+    )
     now = datetime.now(timezone.utc)
     headers = {
         "webhook-id": "evt_1",

@@ -111,7 +111,9 @@ def test_processed_once_even_when_redelivered_and_forgeries_refused(
             (
                 d
                 for d in _deliveries(server, endpoint["id"])
-                if d["id"] == delivery["id"] and d["state"] == "delivered" and len(d["attempts"]) == 2
+                if d["id"] == delivery["id"]
+                and d["state"] == "delivered"
+                and len(d["attempts"]) == 2
             ),
             None,
         ),

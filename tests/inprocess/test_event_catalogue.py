@@ -36,18 +36,25 @@ def capture(server: InProcess) -> dict[str, dict[str, Any]]:
     user = {
         "Authorization": "Bearer "
         + mint_user_token(
-            server.app_id, server.creds["app_secret"], "u-42", email="grace@example.com",
+            server.app_id,
+            server.creds["app_secret"],
+            "u-42",
+            email="grace@example.com",
             name="Grace Hopper",
         )
     }
-    endpoint = _ok(
-        http.post(
-            "/api/v1/webhooks",
-            json={"url": "https://127.0.0.1/support", "events": ["*"]},
-            headers=admin,
-        ),
-        201,
-    ) if rt.webhooks.allow_private else None
+    endpoint = (
+        _ok(
+            http.post(
+                "/api/v1/webhooks",
+                json={"url": "https://127.0.0.1/support", "events": ["*"]},
+                headers=admin,
+            ),
+            201,
+        )
+        if rt.webhooks.allow_private
+        else None
+    )
     ticket = _ok(
         http.post(
             "/api/v1/tickets",

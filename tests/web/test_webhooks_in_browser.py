@@ -157,9 +157,10 @@ def test_rotate_switch_off_and_delete(
     with page.expect_navigation(url="**notice=tested"):
         page.click("text=Send test event")
     got = receiver.wait_for(1)[0]
-    assert webhooks.verify(got.body, got.headers, old).id == webhooks.verify(
-        got.body, got.headers, new
-    ).id
+    assert (
+        webhooks.verify(got.body, got.headers, old).id
+        == webhooks.verify(got.body, got.headers, new).id
+    )
     with page.expect_navigation(url="**notice=disabled"):
         page.click("button:text('Switch off')")
     assert page.locator("button:text('Send test event')").is_disabled()
