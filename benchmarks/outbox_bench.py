@@ -231,7 +231,7 @@ def steady(url: str, tokens: list[str], rate: float, seconds: float) -> dict[str
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {
-        "environment": environment(),
+        "environment": {**environment(), "loadavg_at_start": os.getloadavg()},
         "setup": {
             "server": f"gunicorn, {WORKERS} workers, gthread, {THREADS} threads, + 1 worker",
             "clients": args.clients,
@@ -356,6 +356,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 load["deliveries"] = len(fresh)
                 load["latency"] = percentiles(latencies)
                 report["steady"][f"{rate:g}_per_s"] = load
+    report["environment"]["loadavg_at_end"] = os.getloadavg()
     return report
 
 
