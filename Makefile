@@ -31,17 +31,29 @@ $(VENV)/.installed: $(VENV)/.installed-run
 
 install: $(VENV)/.installed
 
+# The JavaScript formatter and linter (Biome, pinned in package-lock.json): development only,
+# the widget itself has no build step. `npm ci` installs exactly the lock file's versions.
+NODE_TOOLS := node_modules/.installed
+BIOME := node_modules/.bin/biome
+
+$(NODE_TOOLS): package.json package-lock.json
+	@echo "Installing the JavaScript tools into node_modules ..."
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 run: $(VENV)/.installed-run
 	@$(BIN)/support-server demo --data-dir $(DEMO_DIR) --host $(HOST) --port $(PORT)
 
-lint: install
+lint: install $(NODE_TOOLS)
 	$(BIN)/ruff check support_sdk server tests benchmarks examples
 	$(BIN)/ruff format --check support_sdk server tests benchmarks examples
 	$(BIN)/mypy
+	$(BIOME) ci --colors=off
 
-format: install
+format: install $(NODE_TOOLS)
 	$(BIN)/ruff format support_sdk server tests benchmarks examples
 	$(BIN)/ruff check --fix support_sdk server tests benchmarks examples
+	$(BIOME) check --write
 
 test: install lint
 	$(BIN)/python -W error -c "import support_sdk, support_server"
@@ -60,4 +72,4 @@ bench: install
 	$(BIN)/python benchmarks/slow_clients_bench.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DIR) *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules

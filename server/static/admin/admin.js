@@ -8,13 +8,17 @@ for (const form of document.querySelectorAll("form[data-autosubmit]")) {
 }
 
 // Destructive buttons ask first.
-document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-confirm]");
-  if (button && !window.confirm(button.dataset.confirm)) {
-    event.preventDefault();
-    event.stopImmediatePropagation();
-  }
-}, true);
+document.addEventListener(
+  "click",
+  (event) => {
+    const button = event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  },
+  true,
+);
 
 // Times are printed in UTC; hovering shows the reader's own time.
 for (const time of document.querySelectorAll("time[datetime]")) {
@@ -32,11 +36,16 @@ for (const input of document.querySelectorAll("[data-select-all]")) {
 // on a control of its own, is left alone. Keyboard users have the row's link (and j/k/Enter).
 function openRow(event) {
   const row = event.currentTarget;
-  if (event.defaultPrevented || event.target.closest("a, button, input, select, textarea, label, summary")) return;
+  if (
+    event.defaultPrevented ||
+    event.target.closest("a, button, input, select, textarea, label, summary")
+  )
+    return;
   const selection = window.getSelection();
   if (selection && !selection.isCollapsed && row.contains(selection.anchorNode)) return;
   if (event.type === "auxclick" && event.button !== 1) return; // only the middle button
-  if (event.type === "auxclick" || event.ctrlKey || event.metaKey || event.shiftKey) window.open(row.dataset.href, "_blank", "noopener");
+  if (event.type === "auxclick" || event.ctrlKey || event.metaKey || event.shiftKey)
+    window.open(row.dataset.href, "_blank", "noopener");
   else window.location.assign(row.dataset.href);
 }
 for (const row of document.querySelectorAll("[data-rows] tr[data-href]")) {
@@ -47,14 +56,22 @@ for (const row of document.querySelectorAll("[data-rows] tr[data-href]")) {
 // Forms marked data-warn-unsaved warn before the page is left with their text changed.
 // (The article editor has its own, richer tracking in editor.js.)
 const watched = [...document.querySelectorAll("form[data-warn-unsaved]")];
-const initial = new Map(watched.map((form) => [form, new URLSearchParams(new FormData(form)).toString()]));
+const initial = new Map(
+  watched.map((form) => [form, new URLSearchParams(new FormData(form)).toString()]),
+);
 let submitting = false;
-for (const form of watched) form.addEventListener("submit", () => { submitting = true; });
+for (const form of watched)
+  form.addEventListener("submit", () => {
+    submitting = true;
+  });
 window.addEventListener("beforeunload", (event) => {
   if (submitting) return;
   const changed = watched.some((form) => {
     const text = form.querySelector("textarea");
-    return text ? text.value.trim() !== "" && new URLSearchParams(new FormData(form)).toString() !== initial.get(form) : false;
+    return text
+      ? text.value.trim() !== "" &&
+          new URLSearchParams(new FormData(form)).toString() !== initial.get(form)
+      : false;
   });
   if (changed) {
     event.preventDefault();

@@ -7,7 +7,7 @@ let selected = -1;
 function select(index) {
   if (!rows.length) return;
   selected = Math.max(0, Math.min(rows.length - 1, index));
-  rows.forEach((row, i) => row.setAttribute("aria-selected", String(i === selected)));
+  for (const [i, row] of rows.entries()) row.setAttribute("aria-selected", String(i === selected));
   rows[selected].scrollIntoView({ block: "nearest" });
   const link = rows[selected].querySelector("a");
   if (link) link.focus({ preventScroll: true });
@@ -71,11 +71,16 @@ document.addEventListener("keydown", (event) => {
   if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
   let handled = true;
   switch (event.key) {
-    case "j": handled = rows.length ? (select(selected + 1), true) : click('[data-shortcut="j"]'); break;
-    case "k": handled = rows.length ? (select(selected - 1), true) : click('[data-shortcut="k"]'); break;
+    case "j":
+    case "k":
+      if (rows.length) select(selected + (event.key === "j" ? 1 : -1));
+      else handled = click(`[data-shortcut="${event.key}"]`);
+      break;
     case "o":
     case "Enter":
-      handled = selected >= 0 && rows.length > 0 &&
+      handled =
+        selected >= 0 &&
+        rows.length > 0 &&
         (event.target === document.body || rows[selected].contains(event.target));
       if (handled) window.location.href = rows[selected].dataset.href;
       break;
@@ -85,20 +90,35 @@ document.addEventListener("keydown", (event) => {
       if (search) search.focus();
       break;
     }
-    case "r": handled = compose("reply"); break;
-    case "n": handled = compose("note"); break;
-    case "a": handled = click('[data-shortcut="a"]'); break;
-    case "p": handled = setStatus("pending"); break;
-    case "s": handled = setStatus("solved"); break;
-    case "u": handled = click('[data-shortcut="u"]'); break;
-    case "c": handled = click('[data-shortcut="c"]'); break;
+    case "r":
+      handled = compose("reply");
+      break;
+    case "n":
+      handled = compose("note");
+      break;
+    case "a":
+      handled = click('[data-shortcut="a"]');
+      break;
+    case "p":
+      handled = setStatus("pending");
+      break;
+    case "s":
+      handled = setStatus("solved");
+      break;
+    case "u":
+      handled = click('[data-shortcut="u"]');
+      break;
+    case "c":
+      handled = click('[data-shortcut="c"]');
+      break;
     case "?": {
       const help = document.getElementById("shortcuts");
       handled = Boolean(help);
       if (help) help.showModal();
       break;
     }
-    default: handled = false;
+    default:
+      handled = false;
   }
   if (handled) event.preventDefault();
 });
