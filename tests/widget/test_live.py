@@ -80,8 +80,8 @@ def test_the_open_conversation_shows_a_new_reply_and_keeps_the_one_being_written
     box = page.locator("support-widget .reply textarea")
     box.fill("Half-written answer")
     _answer(harness, ticket, "It is under Billing → Receipts.")
-    page.locator(
-        "support-widget .thread li", has_text="It is under Billing → Receipts."
-    ).wait_for(timeout=15_000)
+    page.locator("support-widget .thread li", has_text="It is under Billing → Receipts.").wait_for(
+        timeout=15_000
+    )
     assert box.input_value() == "Half-written answer"
     page.screenshot(path="/tmp/widget-live-conversation.png")  # for a person to look at
