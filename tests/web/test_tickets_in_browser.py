@@ -316,9 +316,9 @@ def test_the_open_inbox_shows_new_tickets_and_replies_without_a_reload(
     row.locator("text=1 reply").wait_for(timeout=15_000)
     filed.client.reply(filed.id, f"Any news? {filed.marker}", user_token=filed.token)
     # the customer's reply: the row says so, still without a reload
-    page.locator(
-        "[data-rows] tr", has_text=f"Invoice total {filed.marker}"
-    ).locator("text=awaiting reply").wait_for(timeout=15_000)
+    page.locator("[data-rows] tr", has_text=f"Invoice total {filed.marker}").locator(
+        "text=awaiting reply"
+    ).wait_for(timeout=15_000)
     assert page.evaluate("window.__sameDocument") is True
     assert page.input_value("#ticket-search") == "typed but not sent"
     with page.expect_response(
