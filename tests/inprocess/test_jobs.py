@@ -209,3 +209,22 @@ def test_only_admin_keys_manage_webhooks_and_apps_never_see_each_others(
     assert other == []
     with pytest.raises(Exception, match="no such webhook"):
         rt.webhooks.get("app_other", endpoint["id"])
+
+
+@pytest.mark.parametrize(
+    ("delay", "drip", "error"),
+    [(3.0, 0.0, "no answer within 1 s"), (0.0, 0.3, "no complete answer within 2 s")],
+)
+def test_a_slow_or_dripping_receiver_is_bounded_and_recorded(
+    server: InProcess, rt: Any, receiver: Receiver, delay: float, drip: float, error: str
+) -> None:
+    receiver.delay, receiver.drip = delay, drip
+    rt.webhooks.timeout = 1.0
+    endpoint = rt.webhooks.create(server.app_id, {"url": receiver.url, "events": ["*"]})
+    _file(server)
+    _drain(rt)
+    (delivery,), _ = rt.webhooks.deliveries(server.app_id, endpoint["id"], cursor=None, limit=5)
+    (attempt,) = delivery["attempts"]
+    assert attempt["error"] == error and attempt["status_code"] is None
+    assert attempt["duration_ms"] < 2500
+    assert delivery["state"] == "failing"  # and retried on the schedule
