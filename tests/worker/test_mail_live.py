@@ -213,3 +213,14 @@ def test_a_refused_address_is_marked_rejected_and_the_ticket_page_warns(team: Te
         assert subject.replace("<", "&lt;") in part.text or subject in part.text
     finally:
         ada.close()
+
+
+def test_writers_have_a_profile_but_no_sent_mail(team: Team) -> None:
+    wes = team.staff("wes")
+    try:
+        assert wes.get("/admin/mail/").status_code == 403
+        page = wes.get("/admin/profile/")
+        assert page.status_code == 200 and 'value="wes@team.example"' in page.text
+        assert "/admin/mail/" not in page.text  # no "Sent mail" link for them either
+    finally:
+        wes.close()
