@@ -172,8 +172,11 @@ class Mailer:
             return store.mail_by_public_id(conn, app_ids, public_id)
 
     def rejected_for_ticket(self, app_id: str, ticket_id: str) -> list[dict[str, Any]]:
-        """The mails about ticket ``ticket_id`` (its public id) the relay refused for good:
-        the address and the relay's answer, for the warning on the ticket page."""
+        """The addresses the relay refused for good a mail about ticket ``ticket_id`` (its
+        public id) was for, each once with the relay's latest answer: the warning on the
+        ticket page."""
         with self.db.read() as conn:
             ticket = ticket_store.get_ticket(conn, app_id, ticket_id)
-            return store.rejected_for_ticket(conn, ticket["id"]) if ticket else []
+            refused = store.rejected_for_ticket(conn, ticket["id"]) if ticket else []
+        latest = {mail["to_address"].lower(): mail for mail in refused}  # oldest first
+        return list(latest.values())

@@ -184,6 +184,26 @@ def test_a_refused_address_is_marked_rejected_and_the_ticket_page_warns(team: Te
         warning = re.search(r"could not be delivered to\s+" + re.escape(REFUSED) + r"[^.]*", page)
         assert warning, page
         assert REFUSAL in page
+        # a second refusal for the same address (rex is assigned it) is one warning still
+        r = requests.patch(
+            f"{team.url}/api/v1/tickets/{ticket['id']}",
+            json={"assignee": "rex"},
+            headers={"Authorization": f"Bearer {team.live.admin_key}"},
+            timeout=10,
+        )
+        assert r.status_code == 200, r.text
+        assigned = re.compile(
+            r'<tr data-mail="mail_\w+" data-state="rejected">\s*<td[^>]*>'
+            + re.escape(REFUSED)
+            + r"</td>\s*<td><a[^>]*>[^<]*Assigned to you: "
+            + re.escape(subject.replace("<", "&lt;"))
+        )
+        deadline = time.monotonic() + 20
+        while not assigned.search(ada.get("/admin/mail/").text):
+            assert time.monotonic() < deadline, "the assignment mail to rex was not refused"
+            time.sleep(0.2)
+        ticket_page = ada.get(f"/admin/tickets/{ticket['id']}").text
+        assert ticket_page.count('class="alert bad mail-rejected"') == 1
         listing = ada.get("/admin/mail/")
         assert listing.status_code == 200
         row = re.search(
