@@ -18,10 +18,10 @@ $(BIN)/python:
 	@echo "Creating $(VENV) ..."
 	@$(PYTHON) -m venv $(VENV)
 
-# `make run` needs the server and its dependencies only; `make test` adds the test tools.
+# `make run` needs the server and the demo's mail catcher only; `make test` adds the test tools.
 $(VENV)/.installed-run: $(BIN)/python setup.cfg pyproject.toml
-	@echo "Installing support-sdk[server] into $(VENV) ..."
-	@$(PIP) install -e '.[server]'
+	@echo "Installing support-sdk[server,demo] into $(VENV) ..."
+	@$(PIP) install -e '.[server,demo]'
 	@touch $@
 
 $(VENV)/.installed: $(VENV)/.installed-run

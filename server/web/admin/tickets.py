@@ -119,6 +119,7 @@ def ticket(ticket_id: str) -> str:
         neighbours=rt.inbox.neighbours(list(apps), app_id, ticket_id),
         articles_shown=[s for s in shown if isinstance(s, str)],
         notice=NOTICES.get(request.args.get("notice", "")),
+        rejected_mail=rt.mailer.rejected_for_ticket(app_id, ticket_id),
     )
 
 
