@@ -18,10 +18,10 @@ $(BIN)/python:
 	@echo "Creating $(VENV) ..."
 	@$(PYTHON) -m venv $(VENV)
 
-# `make run` needs the server and its dependencies only; `make test` adds the test tools.
+# `make run` needs the server and the demo's mail catcher only; `make test` adds the test tools.
 $(VENV)/.installed-run: $(BIN)/python setup.cfg pyproject.toml
-	@echo "Installing support-sdk[server] into $(VENV) ..."
-	@$(PIP) install -e '.[server]'
+	@echo "Installing support-sdk[server,demo] into $(VENV) ..."
+	@$(PIP) install -e '.[server,demo]'
 	@touch $@
 
 $(VENV)/.installed: $(VENV)/.installed-run
@@ -31,17 +31,29 @@ $(VENV)/.installed: $(VENV)/.installed-run
 
 install: $(VENV)/.installed
 
+# The JavaScript formatter and linter (Biome, pinned in package-lock.json): development only,
+# the widget itself has no build step. `npm ci` installs exactly the lock file's versions.
+NODE_TOOLS := node_modules/.installed
+BIOME := node_modules/.bin/biome
+
+$(NODE_TOOLS): package.json package-lock.json
+	@echo "Installing the JavaScript tools into node_modules ..."
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 run: $(VENV)/.installed-run
 	@$(BIN)/support-server demo --data-dir $(DEMO_DIR) --host $(HOST) --port $(PORT)
 
-lint: install
+lint: install $(NODE_TOOLS)
 	$(BIN)/ruff check support_sdk server tests benchmarks examples
 	$(BIN)/ruff format --check support_sdk server tests benchmarks examples
 	$(BIN)/mypy
+	$(BIOME) ci --colors=off
 
-format: install
+format: install $(NODE_TOOLS)
 	$(BIN)/ruff format support_sdk server tests benchmarks examples
 	$(BIN)/ruff check --fix support_sdk server tests benchmarks examples
+	$(BIOME) check --write
 
 test: install lint
 	$(BIN)/python -W error -c "import support_sdk, support_server"
@@ -61,4 +73,4 @@ bench: install
 	$(BIN)/python benchmarks/outbox_bench.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DIR) *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules

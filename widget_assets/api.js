@@ -6,10 +6,18 @@
 // token once (refresh URL or the function given to `identify`) and retries once.
 
 /** An error with the envelope's fields; `transient` ones are worth sending again later. */
-function failure(status, { code = `http_${status}`, message = "", details = {} } = {}, retryAfter = 0) {
+function failure(
+  status,
+  { code = `http_${status}`, message = "", details = {} } = {},
+  retryAfter = 0,
+) {
   return Object.assign(new Error(message), {
-    status, code, details, retryAfter,
-    transient: status === 0 || status >= 500 || status === 429 || code === "idempotency_key_in_flight",
+    status,
+    code,
+    details,
+    retryAfter,
+    transient:
+      status === 0 || status >= 500 || status === 429 || code === "idempotency_key_in_flight",
   });
 }
 
@@ -22,8 +30,14 @@ export async function claims(token) {
   try {
     const body = token.slice(3);
     const packed = body[0] === ".";
-    let bytes = Uint8Array.from(atob(body.split(".")[packed ? 1 : 0].replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-    if (packed) bytes = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"))).arrayBuffer();
+    let bytes = Uint8Array.from(
+      atob(body.split(".")[packed ? 1 : 0].replace(/-/g, "+").replace(/_/g, "/")),
+      (c) => c.charCodeAt(0),
+    );
+    if (packed)
+      bytes = await new Response(
+        new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate")),
+      ).arrayBuffer();
     return JSON.parse(new TextDecoder().decode(bytes)) || {};
   } catch {
     return {};
@@ -31,7 +45,9 @@ export async function claims(token) {
 }
 
 /** An idempotency key (any unique string will do; randomUUID needs a secure context). */
-export const uuid = () => crypto.randomUUID?.() || Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(36)).join("-");
+export const uuid = () =>
+  crypto.randomUUID?.() ||
+  Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(36)).join("-");
 
 /**
  * `session` holds the user token: {token, refresh(): Promise<string|null>}. `auth` per
@@ -40,10 +56,14 @@ export const uuid = () => crypto.randomUUID?.() || Array.from(crypto.getRandomVa
  */
 export function createApi({ server, appId, session }) {
   let refreshing = null;
+  // GETs answered with an ETag, by URL and credential: asked again with If-None-Match, a 304
+  // (nothing changed) returns the very object of last time, so polling costs almost nothing.
+  const tags = new Map();
 
   async function send(method, path, { query = {}, body, key, auth = "public", signal }) {
     const url = new URL(`/api/v1${path}`, server);
-    for (const [name, value] of Object.entries(query)) if (value || value === 0) url.searchParams.set(name, value);
+    for (const [name, value] of Object.entries(query))
+      if (value || value === 0) url.searchParams.set(name, value);
     const headers = { Accept: "application/json" };
     const token = auth === "user" ? session.token : auth.startsWith("vt_") && auth;
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -54,10 +74,15 @@ export function createApi({ server, appId, session }) {
       headers["X-Support-Client"] = "widget";
     }
     if (key) headers["Idempotency-Key"] = key;
+    const tagKey = `${method} ${url} ${token}`;
+    const tagged = tags.get(tagKey);
+    if (tagged) headers["If-None-Match"] = tagged[0];
     let response;
     try {
       response = await fetch(url, {
-        method, headers, credentials: "omit",
+        method,
+        headers,
+        credentials: "omit",
         body: typeof body === "object" ? JSON.stringify(body) : body,
         signal: AbortSignal.any([AbortSignal.timeout(15000), ...(signal ? [signal] : [])]),
       });
@@ -65,7 +90,10 @@ export function createApi({ server, appId, session }) {
       if (signal?.aborted) throw error;
       throw failure(0, { code: "network_error", message: String(error) });
     }
+    if (response.status === 304 && tagged) return tagged[1];
     const data = await response.json().catch(() => null);
+    const etag = response.headers.get("ETag");
+    if (response.ok && etag && method === "GET") tags.set(tagKey, [etag, data]);
     if (response.ok) return data;
     throw failure(response.status, data?.error, Number(response.headers.get("Retry-After")) || 0);
   }

@@ -35,14 +35,18 @@ export function put(el, ...children) {
   const focused = el.getRootNode().activeElement;
   el.replaceChildren(...nodes(children));
   if (!focused || focused.isConnected) return;
-  const target = [...el.querySelectorAll(FOCUSABLE)].find((n) => n.getClientRects().length) || el.firstElementChild || el;
+  const target =
+    [...el.querySelectorAll(FOCUSABLE)].find((n) => n.getClientRects().length) ||
+    el.firstElementChild ||
+    el;
   if (!target.matches(FOCUSABLE)) target.tabIndex = -1;
   target.focus();
 }
 
 export const add = (el, ...children) => el.append(...nodes(children));
 
-export const button = (cls, onclick, ...children) => h("button", { type: "button", class: cls, onclick }, ...children);
+export const button = (cls, onclick, ...children) =>
+  h("button", { type: "button", class: cls, onclick }, ...children);
 
 const PATHS = {
   search: "M11 4a7 7 0 1 0 0 14 7 7 0 0 0 0-14Zm9 16-4.3-4.3",
@@ -73,11 +77,23 @@ export function icon(name, cls = "") {
 }
 
 /** Fill "{name}" placeholders of a translated string with nodes. */
-export const fill = (template, parts) => template.split(/\{(\w+)\}/).map((piece, i) => (i % 2 ? parts[piece] : piece));
+export const fill = (template, parts) =>
+  template.split(/\{(\w+)\}/).map((piece, i) => (i % 2 ? parts[piece] : piece));
 
-const TAGS = new Set("a abbr b blockquote br code dd del details div dl dt em figcaption figure h1 h2 h3 h4 h5 h6 hr i img kbd li mark ol p pre s span strong sub summary sup table tbody td th thead tr ul".split(" "));
-const DROP = /^(script|style|template|iframe|frame|object|embed|noscript|svg|math|form|input|textarea|select|button|title|head|link|meta|base)$/;
-const ATTRS = { a: ["href", "title"], img: ["src", "alt", "title", "width", "height"], td: ["align"], th: ["align"] };
+const TAGS = new Set(
+  (
+    "a abbr b blockquote br code dd del details div dl dt em figcaption figure h1 h2 h3 h4 h5 h6 " +
+    "hr i img kbd li mark ol p pre s span strong sub summary sup table tbody td th thead tr ul"
+  ).split(" "),
+);
+const DROP =
+  /^(script|style|template|iframe|frame|object|embed|noscript|svg|math|form|input|textarea|select|button|title|head|link|meta|base)$/;
+const ATTRS = {
+  a: ["href", "title"],
+  img: ["src", "alt", "title", "width", "height"],
+  td: ["align"],
+  th: ["align"],
+};
 const SLUG = /^(?:\.\/)?([a-z0-9]+(?:-[a-z0-9]+)*)\/?$/;
 
 function rebuild(from, to, allowed, options) {
@@ -85,7 +101,8 @@ function rebuild(from, to, allowed, options) {
     const tag = node.localName;
     if (node.nodeType === 3) to.append(node.data);
     else if (node.nodeType !== 1 || DROP.test(tag)) continue;
-    else if (!allowed.has(tag)) rebuild(node, to, allowed, options); // unknown wrapper: keep its text
+    else if (!allowed.has(tag))
+      rebuild(node, to, allowed, options); // unknown wrapper: keep its text
     else {
       const el = to.appendChild(document.createElement(tag));
       for (const name of ATTRS[tag] || []) {
@@ -114,7 +131,8 @@ function attribute(el, name, value, { base, onArticle }) {
   } catch {
     return;
   }
-  if (value[0] === "#" || !(name === "src" ? /^https?:$/ : /^(https?|mailto):$/).test(url.protocol)) return;
+  if (value[0] === "#" || !(name === "src" ? /^https?:$/ : /^(https?|mailto):$/).test(url.protocol))
+    return;
   el.setAttribute(name, url.href);
   if (name === "src") return el.setAttribute("referrerpolicy", "no-referrer");
   el.target = "_blank";
@@ -124,10 +142,12 @@ function attribute(el, name, value, { base, onArticle }) {
 const parse = (html) => new DOMParser().parseFromString(String(html), "text/html").body;
 
 /** Article HTML from the server, rebuilt tag by tag from an allow-list into a fragment. */
-export const safeHtml = (html, options) => rebuild(parse(html), document.createDocumentFragment(), TAGS, options);
+export const safeHtml = (html, options) =>
+  rebuild(parse(html), document.createDocumentFragment(), TAGS, options);
 
 /** A search snippet ("escaped text with <mark>") as text and <mark> elements only. */
-export const highlight = (snippet) => rebuild(parse(snippet), document.createDocumentFragment(), new Set(["mark"]), {});
+export const highlight = (snippet) =>
+  rebuild(parse(snippet), document.createDocumentFragment(), new Set(["mark"]), {});
 
 export function debounce(fn, ms) {
   let timer;
@@ -137,4 +157,8 @@ export function debounce(fn, ms) {
   };
 }
 
-export const when = (iso, lang, time = true) => new Date(iso).toLocaleString(lang, { dateStyle: "medium", timeStyle: time ? "short" : undefined });
+export const when = (iso, lang, time = true) =>
+  new Date(iso).toLocaleString(lang, {
+    dateStyle: "medium",
+    timeStyle: time ? "short" : undefined,
+  });

@@ -1,6 +1,14 @@
 // Events the host page can listen to, and the command queue behind window.SupportWidget.
 
-export const EVENTS = ["ready", "open", "close", "search", "article:view", "ticket:created", "ticket:queued"];
+export const EVENTS = [
+  "ready",
+  "open",
+  "close",
+  "search",
+  "article:view",
+  "ticket:created",
+  "ticket:queued",
+];
 
 /** An emitter whose listeners can never break the widget (or each other). */
 export function createEmitter() {
@@ -14,12 +22,14 @@ export function createEmitter() {
   };
   return {
     on(event, fn) {
-      if (!EVENTS.includes(event) || typeof fn !== "function") return console.warn("SupportWidget: no event", event);
+      if (!EVENTS.includes(event) || typeof fn !== "function")
+        return console.warn("SupportWidget: no event", event);
       (listeners[event] ||= []).push(fn);
       if (event === "ready" && listeners.ready.fired) call(fn, {}); // late listeners still hear it
     },
     emit(event, detail = {}) {
-      if (event === "ready") listeners.ready = Object.assign(listeners.ready || [], { fired: true });
+      if (event === "ready")
+        listeners.ready = Object.assign(listeners.ready || [], { fired: true });
       for (const fn of listeners[event] || []) call(fn, detail);
     },
   };

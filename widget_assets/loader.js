@@ -11,11 +11,18 @@
   var root = new URL("__SUPPORT_BUILD__/", s.src).href;
   var queue = (prior && prior.q) || [];
   var errors = [];
-  var impl, loading, again, tries = 0;
+  var impl,
+    loading,
+    again,
+    tries = 0;
   mark("loader");
 
   function mark(name) {
-    try { w.performance.mark("support-widget:" + name); } catch (e) { /* old browsers */ }
+    try {
+      w.performance.mark("support-widget:" + name);
+    } catch (e) {
+      /* old browsers */
+    }
   }
   function SupportWidget(command) {
     if (impl) return impl.apply(null, arguments);
@@ -34,8 +41,13 @@
   }
   if (ds.captureErrors === "" || ds.captureErrors === "true") {
     w.addEventListener("error", function (e) {
-      keep({ message: String(e.message || "error"), source: e.filename || "",
-        line: e.lineno || null, column: e.colno || null, stack: (e.error && e.error.stack) || "" });
+      keep({
+        message: String(e.message || "error"),
+        source: e.filename || "",
+        line: e.lineno || null,
+        column: e.colno || null,
+        stack: (e.error && e.error.stack) || "",
+      });
     });
     w.addEventListener("unhandledrejection", function (e) {
       var r = e.reason || {};
@@ -44,7 +56,9 @@
   }
 
   function svg(cls, path) {
-    var n = "http://www.w3.org/2000/svg", el = d.createElementNS(n, "svg"), p = d.createElementNS(n, "path");
+    var n = "http://www.w3.org/2000/svg",
+      el = d.createElementNS(n, "svg"),
+      p = d.createElementNS(n, "path");
     el.setAttribute("viewBox", "0 0 24 24");
     el.setAttribute("aria-hidden", "true");
     el.setAttribute("class", cls);
@@ -65,21 +79,37 @@
   launcher.setAttribute("aria-haspopup", "dialog");
   launcher.setAttribute("aria-expanded", "false");
   launcher.append(
-    svg("i-open", "M12 3C6.5 3 2 6.6 2 11c0 2.4 1.3 4.5 3.4 6L5 21l4.3-2.3c.9.2 1.8.3 2.7.3 5.5 0 10-3.6 10-8s-4.5-8-10-8Z"),
-    svg("i-close", "M6 6l12 12M18 6 6 18")
+    svg(
+      "i-open",
+      "M12 3C6.5 3 2 6.6 2 11c0 2.4 1.3 4.5 3.4 6L5 21l4.3-2.3c.9.2 1.8.3 2.7.3 5.5 0 10-3.6 10-8s-4.5-8-10-8Z",
+    ),
+    svg("i-close", "M6 6l12 12M18 6 6 18"),
   );
   // before the rest has loaded the panel is closed: each click (maybe several, while a load
   // fails and is retried) means "open", and never cancels out the one before
-  launcher.onclick = function () { SupportWidget(impl ? "toggle" : "open"); };
+  launcher.onclick = function () {
+    SupportWidget(impl ? "toggle" : "open");
+  };
   launcher.onpointerenter = launcher.onfocus = load;
   shadow.append(css, launcher);
 
   var config = fetch(new URL("/api/v1/widget/config?app_id=" + encodeURIComponent(ds.appId), s.src))
-    .then(function (r) { return r.ok ? r.json() : null; })
-    .catch(function () { return null; });
+    .then(function (r) {
+      return r.ok ? r.json() : null;
+    })
+    .catch(function () {
+      return null;
+    });
   Promise.all([
-    new Promise(function (done) { css.onload = css.onerror = done; }),
-    Promise.race([config, new Promise(function (done) { setTimeout(done, 2000); })])
+    new Promise(function (done) {
+      css.onload = css.onerror = done;
+    }),
+    Promise.race([
+      config,
+      new Promise(function (done) {
+        setTimeout(done, 2000);
+      }),
+    ]),
   ]).then(function (r) {
     var theme = r[1] && r[1].theme;
     if (theme) {
@@ -90,28 +120,50 @@
     mark("launcher");
   });
 
-  function mount() { d.body.appendChild(host); }
-  if (d.body) mount(); else d.addEventListener("DOMContentLoaded", mount);
+  function mount() {
+    d.body.appendChild(host);
+  }
+  if (d.body) mount();
+  else d.addEventListener("DOMContentLoaded", mount);
 
   // A retry asks for <build>.<n>/…: a browser keeps a module that failed (cut short, say) in
   // its module map under its URL, and with it every module importing it, for the page's life.
   function load() {
     var base = tries ? root.slice(0, -1) + "." + tries + "/" : root;
-    return loading || (loading = import(base + "main.js").then(function (m) {
-      return m.start({ root: base, script: s, host: host, shadow: shadow, launcher: launcher,
-        config: config, errors: errors, queue: queue, mark: mark });
-    }).then(function (run) {
-      impl = run;
-      queue.splice(0).forEach(function (a) { run.apply(null, a); }); // issued while it started
-    }, function (e) {
-      loading = null;
-      tries++;
-      if (w.console) w.console.warn("SupportWidget: could not load", e);
-      if (again) {
-        again = null;
-        load();
-      }
-    }));
+    return (
+      loading ||
+      (loading = import(base + "main.js")
+        .then(function (m) {
+          return m.start({
+            root: base,
+            script: s,
+            host: host,
+            shadow: shadow,
+            launcher: launcher,
+            config: config,
+            errors: errors,
+            queue: queue,
+            mark: mark,
+          });
+        })
+        .then(
+          function (run) {
+            impl = run;
+            queue.splice(0).forEach(function (a) {
+              run.apply(null, a);
+            }); // issued while it started
+          },
+          function (e) {
+            loading = null;
+            tries++;
+            if (w.console) w.console.warn("SupportWidget: could not load", e);
+            if (again) {
+              again = null;
+              load();
+            }
+          },
+        ))
+    );
   }
   if (w.requestIdleCallback) w.requestIdleCallback(load, { timeout: 2000 });
   else setTimeout(load, 1200);

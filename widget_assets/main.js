@@ -7,7 +7,13 @@ import { createDispatcher, createEmitter } from "./events.js";
 import { createOutbox } from "./outbox.js";
 import { createPanel } from "./panel.js";
 import { watchTriggers, watchUrl } from "./triggers.js";
-import { articleView, contactView, homeView, ticketContext, ticketView, ticketsView } from "./views.js";
+import { articleView } from "./views/article.js";
+import { contactView } from "./views/contact.js";
+import { conversationView } from "./views/conversation.js";
+import { doneView } from "./views/done.js";
+import { homeView } from "./views/home.js";
+import { problem as problemNote } from "./views/parts.js";
+import { ticketsView } from "./views/tickets.js";
 
 // Translations live in i18n/<lang>.js, one module per language: only the one in use is
 // downloaded. A string may hold {placeholders}, or plural forms chosen by Intl.PluralRules.
@@ -66,13 +72,18 @@ export async function start(boot) {
   }
 
   // A fresh token for the one retry after a 401 token_expired: from the function given to
-  // `identify`, else the host's refresh URL (POST, same-origin cookies, as support_sdk.flask serves it).
+  // `identify`, else the host's refresh URL (POST, same-origin cookies, as support_sdk.flask
+  // serves it).
   async function refresh() {
     let token = null;
     try {
       if (state.provider) token = await state.provider();
       else if (ds.tokenRefreshUrl) {
-        const response = await fetch(ds.tokenRefreshUrl, { method: "POST", credentials: "same-origin", headers: { "X-Support-Refresh": "1" } });
+        const response = await fetch(ds.tokenRefreshUrl, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "X-Support-Refresh": "1" },
+        });
         if (response.ok) token = (await response.json()).token;
       }
     } catch {
@@ -84,97 +95,177 @@ export async function start(boot) {
   }
 
   const auth = () => (session.token ? "user" : visitor.get() || "anon");
-  const app = {
-    server, api, state, mark, emit: events.emit, appName: "",
-    user: () => session.claims,
-    signedIn: () => Boolean(session.token),
-    auth,
-    canSeeTickets: () => Boolean(session.token || visitor.get()),
-    context: (extra) => ticketContext(state, extra),
-    suggestions(context) {
-      const key = `${context ?? state.context}|${location.pathname}`;
-      if (!cache.has(key)) {
-        const pending = api.get("/help/suggestions", { context: context ?? state.context, url: location.href, locale: state.locale, limit: 5 }).then((d) => d.articles);
-        pending.catch(() => cache.delete(key));
-        cache.set(key, pending);
-      }
-      return cache.get(key);
-    },
-    fileTicket: (payload) => app.outbox.submit(payload, auth()),
-  };
-  // Deflection analytics: this visit's help events, sent without the user's token (the visit
-  // id ties them together) so that they never trigger a token refresh. Best effort.
-  const visit = uuid();
-  const track = (type) => (d) => api.post("/help/events", { type, session: visit, slug: d?.slug }).catch(() => {});
-  events.on("open", track("help_opened"));
-  events.on("article:view", track("article_viewed"));
-  events.on("ticket:created", track("ticket_created"));
-  app.outbox = createOutbox({
+  const user = () => session.claims;
+  const signedIn = () => Boolean(session.token);
+  const canSeeTickets = () => Boolean(session.token || visitor.get());
+  const emit = events.emit;
+  const outbox = createOutbox({
     appId: ds.appId,
     api,
-    emit: events.emit,
+    emit,
     owner: () => (session.token ? `u:${session.claims.sub ?? session.token}` : "v"),
     sent: (ticket) => ticket.visitor_token && visitor.set(ticket.visitor_token),
   });
+  const find = (q, limit, options) =>
+    api.get("/help/search", { q, locale: state.locale, limit }, options);
+  function suggestions(about) {
+    const context = about ?? state.context;
+    const key = `${context}|${location.pathname}`;
+    if (!cache.has(key)) {
+      const query = { context, url: location.href, locale: state.locale, limit: 5 };
+      const pending = api.get("/help/suggestions", query).then((d) => d.articles);
+      pending.catch(() => cache.delete(key));
+      cache.set(key, pending);
+    }
+    return cache.get(key);
+  }
+  // Deflection analytics: this visit's help events, sent without the user's token (the visit
+  // id ties them together) so that they never trigger a token refresh. Best effort.
+  const visit = uuid();
+  const track = (type) => (d) =>
+    api.post("/help/events", { type, session: visit, slug: d?.slug }).catch(() => {});
+  events.on("open", track("help_opened"));
+  events.on("article:view", track("article_viewed"));
+  events.on("ticket:created", track("ticket_created"));
+
+  // The panel and the ways to each view, once the config (the app's name) is in.
+  let panel;
+  let go;
 
   // The user is somewhere else now: fresh suggestions, and a closed panel reopens on them.
   function moved() {
     cache = new Map();
-    if (app.panel.isOpen) app.panel.current.refresh?.();
-    else app.panel.reset();
+    if (panel.isOpen) panel.current.refresh?.();
+    else panel.reset();
   }
 
   const ready = (async () => {
     const [config] = await Promise.all([boot.config, signIn(ds.userToken)]);
-    Object.assign(app, strings);
-    app.appName = (config && config.app.name) || "";
-    app.blocked = config?.origin_allowed === false;
+    const { t, lang, dir } = strings;
+    const blocked = config?.origin_allowed === false;
     // The browser refuses every answer to this page (CORS) and says only "failed to fetch":
     // the server's words name the page's origin and the command that allows it.
-    if (app.blocked) console.error(`SupportWidget: ${config.origin_help}`);
-    host.lang = strings.lang;
-    host.dir = strings.dir;
-    launcher.setAttribute("aria-label", strings.t("openHelp"));
-    const home = (context) => homeView(app, context);
+    if (blocked) console.error(`SupportWidget: ${config.origin_help}`);
+    host.lang = lang;
+    host.dir = dir;
+    // Each view is given only what it uses: the server, its words, and where it can go next.
+    const problem = (error, retry) => problemNote(t, blocked, error, retry);
+    const article = (slug) => go.article(slug);
+    const contact = (options) => go.contact(options);
+    const title = config?.app.name || "";
+    const home = (context) =>
+      homeView(
+        { t, title, user, suggestions, find, problem, mark, emit, article, contact },
+        context,
+      );
+    const tickets = () =>
+      ticketsView({
+        t,
+        lang,
+        pending: outbox.pending,
+        canSeeTickets,
+        list: () => api.get("/tickets", { limit: 50 }, { auth: auth() }),
+        problem,
+        ticket: (id) => go.ticket(id),
+        contact,
+      });
+    const done = (queued, email) =>
+      panel.show(
+        doneView(
+          { t, canSeeTickets, tickets: () => go.tickets(), home: () => go.home() },
+          queued,
+          email,
+        ),
+        { replace: true },
+      );
     const show = (view, options) => {
-      app.panel.show(view, options);
-      app.panel.open();
+      panel.show(view, options);
+      panel.open();
       return view;
     };
-    app.go = {
+    go = {
       home: () => show(home(), { reset: true }),
       article(slug) {
-        if (!app.panel.current) app.panel.show(home(), { reset: true });
-        return show(articleView(app, slug));
+        if (!panel.current) panel.show(home(), { reset: true });
+        return show(
+          articleView({ t, api, locale, auth, server, problem, emit, article, contact }, slug),
+        );
       },
-      contact: (options) => show(contactView(app, options)),
-      tickets: () => show(ticketsView(app), { reset: true }),
-      ticket: (id) => show(ticketView(app, id)),
+      contact: (options) =>
+        show(
+          contactView(
+            {
+              t,
+              state,
+              user,
+              signedIn,
+              find,
+              article,
+              fileTicket: (p) => outbox.submit(p, auth()),
+              done,
+            },
+            options,
+          ),
+        ),
+      tickets: () => show(tickets(), { reset: true }),
+      ticket: (id) => show(conversationView({ t, lang, api, auth, problem, seen: poll }, id)),
     };
-    app.panel = createPanel({ shadow, launcher, t: strings.t, appName: app.appName, emit: events.emit, mark, roots: { help: home, messages: () => ticketsView(app) } });
+    // Agent replies the user has not read: a count on the launcher, asked for every 10 s while
+    // the page is visible (a minute when hidden); a 304 each time while nothing changed.
+    async function poll() {
+      clearTimeout(poll.timer);
+      let n = 0;
+      try {
+        if (canSeeTickets())
+          ({ count: n } = await api.get("/tickets/unread", {}, { auth: auth() }));
+      } catch {
+        n = +launcher.dataset.unread || 0; // offline: keep what it showed
+      }
+      if (n) launcher.dataset.unread = n > 9 ? "9+" : n;
+      else delete launcher.dataset.unread;
+      launcher.setAttribute(
+        "aria-label",
+        n ? `${t("openHelp")} (${t("newReplies", { n })})` : t("openHelp"),
+      );
+      poll.timer = setTimeout(poll, document.hidden ? 60000 : 10000);
+    }
+    document.addEventListener("visibilitychange", () => document.hidden || poll());
+    events.on("ticket:created", () => setTimeout(poll, 1000));
+    panel = createPanel({
+      shadow,
+      launcher,
+      t,
+      emit,
+      mark,
+      roots: { help: home, messages: tickets },
+    });
     watchTriggers({
       css: `${root}widget.css`,
-      t: strings.t,
+      t,
       host,
-      help: (found) => (found.kind === "article" ? app.go.article(found.value) : show(home(found.value), { reset: true })),
-      report: () => app.go.contact({ report: true }),
+      help: (found) =>
+        found.kind === "article"
+          ? go.article(found.value)
+          : show(home(found.value), { reset: true }),
+      report: () => go.contact({ report: true }),
     });
     const checkUrl = watchUrl(moved);
     launcher.addEventListener("click", checkUrl);
-    app.suggestions(); // warm, so that the first open shows them at once
-    app.outbox.flush();
+    suggestions(); // warm, so that the first open shows them at once
+    outbox.flush();
+    poll();
   })();
 
   const commands = {
     open(view) {
-      if (view === "contact" || view === "report") app.go.contact({ report: view === "report" });
-      else if (view === "tickets") app.go.tickets();
-      else app.panel.open();
+      if (view === "contact" || view === "report") go.contact({ report: view === "report" });
+      else if (view === "tickets") go.tickets();
+      else panel.open();
     },
-    close: () => app.panel.close(),
-    toggle: () => app.panel.toggle(),
-    search: (q) => app.go.home().search(String(q ?? "")),
-    showArticle: (slug) => app.go.article(String(slug)),
+    close: () => panel.close(),
+    toggle: () => panel.toggle(),
+    search: (q) => go.home().search(String(q ?? "")),
+    showArticle: (slug) => go.article(String(slug)),
     setContext(key) {
       state.context = key ? String(key) : "";
       moved();
@@ -182,12 +273,13 @@ export async function start(boot) {
     async identify(token) {
       if (typeof token === "function") return (state.provider = token);
       await signIn(token ? String(token) : null);
-      if (session.token) app.outbox.flush();
+      if (session.token) outbox.flush();
     },
     prefill(values = {}) {
       state.draft = { ...state.draft };
-      for (const name of ["subject", "body", "name", "email"]) if (typeof values[name] === "string") state.draft[name] = values[name];
-      if (values.open !== false) app.go.contact({ report: Boolean(values.report) });
+      for (const name of ["subject", "body", "name", "email"])
+        if (typeof values[name] === "string") state.draft[name] = values[name];
+      if (values.open !== false) go.contact({ report: Boolean(values.report) });
     },
     setCustomData(data) {
       for (const [key, value] of Object.entries(data || {})) {

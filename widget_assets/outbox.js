@@ -42,7 +42,12 @@ export function createOutbox({ appId, api, emit, owner, sent }) {
       save(list().filter((e) => e.key !== entry.key));
       failures = 0;
       sent(ticket);
-      emit("ticket:created", { id: ticket.id, status: ticket.status, subject: ticket.subject, ticket });
+      emit("ticket:created", {
+        id: ticket.id,
+        status: ticket.status,
+        subject: ticket.subject,
+        ticket,
+      });
       return { status: "sent", ticket };
     } catch (error) {
       if (!error.transient && error.status !== 401) {
@@ -54,7 +59,10 @@ export function createOutbox({ appId, api, emit, owner, sent }) {
         emit("ticket:queued", { idempotency_key: entry.key, subject: entry.subject });
       }
       clearTimeout(timer);
-      timer = setTimeout(flush, 1000 * Math.max(error.retryAfter, [3, 10, 30, 60, 300][Math.min(failures++, 4)]));
+      timer = setTimeout(
+        flush,
+        1000 * Math.max(error.retryAfter, [3, 10, 30, 60, 300][Math.min(failures++, 4)]),
+      );
       return { status: "queued", error };
     }
   }
@@ -75,9 +83,17 @@ export function createOutbox({ appId, api, emit, owner, sent }) {
   });
 
   return {
-    /** File a ticket: {status: "sent", ticket} | {status: "queued"} | {status: "rejected", error}. */
+    /**
+     * File a ticket: {status: "sent", ticket} | {status: "queued"} | {status: "rejected", error}.
+     */
     submit(payload, auth) {
-      const entry = { key: uuid(), body: JSON.stringify(payload), subject: payload.subject || [...payload.body].slice(0, 80).join(""), owner: owner(), auth };
+      const entry = {
+        key: uuid(),
+        body: JSON.stringify(payload),
+        subject: payload.subject || [...payload.body].slice(0, 80).join(""),
+        owner: owner(),
+        auth,
+      };
       save([...list(), entry]);
       return locked(() => attempt(entry));
     },

@@ -1,13 +1,14 @@
 // The panel: a modal dialog in the shadow root with a header, a stack of views (for Back),
 // two sections (Help, Messages), a focus trap, Escape to close, and focus returned on close.
-// Views (views.js) build their own DOM; the panel swaps them in and out, keeping each one's
+// Views (views/*.js) build their own DOM; the panel swaps them in and out, keeping each one's
 // scroll position.
 
 import { FOCUSABLE, add, h, icon, put, uid } from "./dom.js";
 
-const iconButton = (label, onclick, name) => h("button", { type: "button", class: "icon-btn", "aria-label": label, onclick }, icon(name));
+const iconButton = (label, onclick, name) =>
+  h("button", { type: "button", class: "icon-btn", "aria-label": label, onclick }, icon(name));
 
-export function createPanel({ shadow, launcher, t, appName, roots, emit, mark }) {
+export function createPanel({ shadow, launcher, t, roots, emit, mark }) {
   const titleId = uid("t");
   const stack = [];
   const top = () => stack[stack.length - 1];
@@ -18,20 +19,58 @@ export function createPanel({ shadow, launcher, t, appName, roots, emit, mark })
   const title = h("h2", { id: titleId, class: "title", tabindex: "-1" });
   const hero = h("div");
   const body = h("div", { class: "body", tabindex: "-1" });
-  const tabs = [["help", "tabHelp", "help"], ["messages", "tabMessages", "inbox"]].map(([name, key, symbol]) =>
-    h("button", { type: "button", class: "tab", onclick: () => show(roots[name](), { reset: true }), "data-tab": name }, icon(symbol), t(key)));
-  const dialog = h("section", { class: "panel", role: "dialog", "aria-modal": "true", "aria-labelledby": titleId, hidden: true, onkeydown: keydown },
-    h("header", { class: "head" }, h("div", { class: "bar" }, back, title, iconButton(t("close"), () => hide(), "close")), hero),
+  const tabs = [
+    ["help", "tabHelp", "help"],
+    ["messages", "tabMessages", "inbox"],
+  ].map(([name, key, symbol]) =>
+    h(
+      "button",
+      {
+        type: "button",
+        class: "tab",
+        onclick: () => show(roots[name](), { reset: true }),
+        "data-tab": name,
+      },
+      icon(symbol),
+      t(key),
+    ),
+  );
+  const dialog = h(
+    "section",
+    {
+      class: "panel",
+      role: "dialog",
+      "aria-modal": "true",
+      "aria-labelledby": titleId,
+      hidden: true,
+      onkeydown: keydown,
+    },
+    h(
+      "header",
+      { class: "head" },
+      h(
+        "div",
+        { class: "bar" },
+        back,
+        title,
+        iconButton(t("close"), () => hide(), "close"),
+      ),
+      hero,
+    ),
     body,
-    h("nav", { "aria-label": t("sections") }, tabs));
+    h("nav", { "aria-label": t("sections") }, tabs),
+  );
   add(shadow, dialog);
 
   function keydown(event) {
     if (event.key === "Escape") {
       event.stopPropagation();
       hide();
-    } else if (event.key === "Tab") { // keep focus inside the dialog
-      const items = [...dialog.querySelectorAll(FOCUSABLE)].filter((el) => el.getClientRects().length);
+    } else if (event.key === "Tab") {
+      // keep focus inside the dialog
+      const items = [...dialog.querySelectorAll(FOCUSABLE)].filter(
+        (el) => el.getClientRects().length,
+      );
       const [first, last] = event.shiftKey ? [items.at(-1), items[0]] : [items[0], items.at(-1)];
       if (last && (shadow.activeElement === last || !dialog.contains(shadow.activeElement))) {
         event.preventDefault();
@@ -43,7 +82,7 @@ export function createPanel({ shadow, launcher, t, appName, roots, emit, mark })
   function render() {
     const view = top();
     back.hidden = stack.length < 2;
-    title.textContent = view.title || appName || t("help");
+    title.textContent = view.title || t("help"); // the home view's is the app's name, if any
     put(hero, view.hero);
     dialog.classList.toggle("has-hero", Boolean(view.hero));
     put(body, view.node);
@@ -58,7 +97,9 @@ export function createPanel({ shadow, launcher, t, appName, roots, emit, mark })
 
   const leave = () => top() && (top().scroll = body.scrollTop);
 
-  /** Show a view: pushed (Back returns to the one before), `replace`d, or as a new root (`reset`). */
+  /**
+   * Show a view: pushed (Back returns to the one before), `replace`d, or as a new root (`reset`).
+   */
   function show(view, { replace, reset } = {}) {
     leave();
     if (reset) stack.length = 0;

@@ -11,13 +11,25 @@ const SELECTOR = "[data-support-help],[data-support-action]";
 /** "article:slug" and "context:key" are explicit; a hyphenated word without dots is a slug. */
 export function target(value = "") {
   const [, kind, rest] = /^(?:(article|context):)?(.*)$/.exec(value.trim());
-  return { kind: kind || (/^[a-z0-9]+(-[a-z0-9]+)+$/.test(rest) ? "article" : "context"), value: rest };
+  return {
+    kind: kind || (/^[a-z0-9]+(-[a-z0-9]+)+$/.test(rest) ? "article" : "context"),
+    value: rest,
+  };
 }
 
 /** What the trigger is about, for its label: its own words, its field's label, or its parent's. */
 function topic(el) {
   const text = (node) => node?.textContent.replace(/\s+/g, " ").trim();
-  return [...(el.getAttribute("aria-label") || text(el.labels?.[0]) || el.placeholder || text(el) || text(el.parentElement) || "")].slice(0, 60).join("");
+  return [
+    ...(el.getAttribute("aria-label") ||
+      text(el.labels?.[0]) ||
+      el.placeholder ||
+      text(el) ||
+      text(el.parentElement) ||
+      ""),
+  ]
+    .slice(0, 60)
+    .join("");
 }
 
 export function watchTriggers({ css, t, host, help, report }) {
@@ -31,7 +43,10 @@ export function watchTriggers({ css, t, host, help, report }) {
   function decorate(el) {
     if (done.has(el)) return;
     done.add(el);
-    if (el.matches("a,button,summary,[role=button],input[type=button]") || el.dataset.supportAction) {
+    if (
+      el.matches("a,button,summary,[role=button],input[type=button]") ||
+      el.dataset.supportAction
+    ) {
       el.setAttribute("aria-haspopup", "dialog");
       return el.addEventListener("click", open(el));
     }
@@ -41,8 +56,14 @@ export function watchTriggers({ css, t, host, help, report }) {
     inner.setAttribute("aria-label", about ? t("helpWith", { topic: about }) : t("help"));
     inner.setAttribute("aria-haspopup", "dialog");
     inner.hidden = true; // until styled
-    trigger.attachShadow({ mode: "open" }).append(h("link", { rel: "stylesheet", href: css, onload: () => (inner.hidden = false) }), inner);
-    for (const prop of ["--sw-accent", "--sw-on-accent"]) trigger.style.setProperty(prop, host.style.getPropertyValue(prop));
+    trigger
+      .attachShadow({ mode: "open" })
+      .append(
+        h("link", { rel: "stylesheet", href: css, onload: () => (inner.hidden = false) }),
+        inner,
+      );
+    for (const prop of ["--sw-accent", "--sw-on-accent"])
+      trigger.style.setProperty(prop, host.style.getPropertyValue(prop));
     if (/^(input|select|textarea|img|video)$/.test(el.localName)) el.after(trigger);
     else el.append(trigger);
   }
@@ -52,8 +73,9 @@ export function watchTriggers({ css, t, host, help, report }) {
     root.querySelectorAll(SELECTOR).forEach(decorate);
   };
   scan(document.documentElement);
-  new MutationObserver((records) => records.forEach((r) => r.addedNodes.forEach((n) => n.nodeType === 1 && scan(n))))
-    .observe(document.documentElement, { childList: true, subtree: true });
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.addedNodes) if (n.nodeType === 1) scan(n);
+  }).observe(document.documentElement, { childList: true, subtree: true });
 }
 
 /** Calls `changed()` after the URL changes: history navigation, hash changes, SPA routers. */

@@ -29,6 +29,7 @@ from ..ids import new_id
 from ..store import Database
 from ..store import mail as store
 from ..store import outbox as outbox_store
+from ..store import tickets as ticket_store
 from . import mail_transport
 
 log = logging.getLogger(__name__)
@@ -169,3 +170,13 @@ class Mailer:
     def get(self, app_ids: list[str], public_id: str) -> dict[str, Any] | None:
         with self.db.read() as conn:
             return store.mail_by_public_id(conn, app_ids, public_id)
+
+    def rejected_for_ticket(self, app_id: str, ticket_id: str) -> list[dict[str, Any]]:
+        """The addresses the relay refused for good a mail about ticket ``ticket_id`` (its
+        public id) was for, each once with the relay's latest answer: the warning on the
+        ticket page."""
+        with self.db.read() as conn:
+            ticket = ticket_store.get_ticket(conn, app_id, ticket_id)
+            refused = store.rejected_for_ticket(conn, ticket["id"]) if ticket else []
+        latest = {mail["to_address"].lower(): mail for mail in refused}  # oldest first
+        return list(latest.values())

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -140,7 +141,41 @@ def post(
     verify: bool | str = True,
 ) -> Answer:
     """POST ``body`` to ``url``; never raises for the receiver's faults, which come back as
-    an :class:`Answer` with ``error`` set (the delivery log shows it)."""
+    an :class:`Answer` with ``error`` set (the delivery log shows it).
+
+    Bounded as a whole, not only per read: a receiver that drips its answer a byte at a time
+    (each read within the timeout) is abandoned after twice the timeout; the thread left
+    behind ends at its next read timeout."""
+    started = time.monotonic()
+    outcome: list[Answer] = []
+    attempt = threading.Thread(
+        target=lambda: outcome.append(
+            _post(url, body, headers, allow_private=allow_private, timeout=timeout, verify=verify)
+        ),
+        name="webhook-attempt",
+        daemon=True,
+    )
+    attempt.start()
+    attempt.join(2 * timeout)
+    if outcome:
+        return outcome[0]
+    return Answer(
+        None,
+        "",
+        int((time.monotonic() - started) * 1000),
+        f"no complete answer within {2 * timeout:g} s",
+    )
+
+
+def _post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    allow_private: bool,
+    timeout: float = TIMEOUT,
+    verify: bool | str = True,
+) -> Answer:
     started = time.monotonic()
 
     def answer(status: int | None, excerpt: str = "", error: str | None = None) -> Answer:

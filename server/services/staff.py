@@ -144,6 +144,13 @@ class StaffService:
                 raise NotFound(f"no user {username!r}")
             store.update_user(conn, user["id"], email=value)
 
+    def set_own_email(self, user_id: str, email: str | None) -> None:
+        """:meth:`set_email` for a signed-in user, who is known by id (their profile)."""
+        value = check_email(email) if email else None
+        with self.db.write() as conn:
+            if not store.update_user(conn, user_id, email=value):
+                raise NotFound("no such user")
+
     def set_muted(self, user_id: str, muted: list[str], kinds: list[str]) -> None:
         """Switch notification kinds off (those in ``muted``) and on (the rest of ``kinds``)."""
         unknown = [k for k in muted if k not in kinds]

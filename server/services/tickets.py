@@ -88,6 +88,8 @@ class TicketService:
             "messages": [self._message(m) for m in messages],
             "rating": {"score": rating["score"], "comment": rating["comment"]} if rating else None,
         }
+        if not agent:  # an agent's reply the requester has not opened yet
+            out["unread"] = store.is_unread(conn, ticket["id"])
         if agent:
             out["assignee"] = ticket["assignee"]
             out["tags"] = ticket["tags"]
@@ -271,6 +273,29 @@ class TicketService:
     def get(self, viewer: Principal, public_id: str) -> dict[str, Any]:
         with self.db.read() as conn:
             return self._present(conn, self._visible(conn, viewer, public_id), viewer)
+
+    # -- live updates -------------------------------------------------------------------------
+    def unread(self, viewer: Principal) -> dict[str, Any]:
+        """What the launcher's badge shows: the requester's tickets with unread replies, and
+        a version that changes whenever any of their tickets does (for ETag and 304)."""
+        if viewer.kind == "staff" or viewer.anonymous:
+            raise Forbidden("unread replies are for the people who filed tickets")
+        with self.db.read() as conn:
+            tickets = store.unread_of(conn, viewer.app_id, viewer.kind, viewer.id)
+            version = store.requester_version(conn, viewer.app_id, viewer.kind, viewer.id)
+        return {"count": len(tickets), "tickets": tickets, "version": version}
+
+    def mark_read(self, viewer: Principal, public_id: str) -> None:
+        """The requester has seen the conversation up to now (their unread marker clears)."""
+        if viewer.kind == "staff":
+            raise Forbidden("only the requester reads their conversation")
+        with self.db.write() as conn:
+            ticket = self._visible(conn, viewer, public_id)
+            store.mark_read(conn, ticket["id"], clock.iso())
+
+    def inbox_version(self, app_ids: Sequence[str]) -> str:
+        with self.db.read() as conn:
+            return store.app_version(conn, list(app_ids))
 
     # -- conversation -------------------------------------------------------------------------
     def reply(

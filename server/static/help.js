@@ -8,8 +8,9 @@ function helpSession() {
   try {
     let id = sessionStorage.getItem(key);
     if (!id) {
-      id = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now())
-        .replace(/[^A-Za-z0-9_-]/g, "");
+      id = (
+        crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now()
+      ).replace(/[^A-Za-z0-9_-]/g, "");
       sessionStorage.setItem(key, id);
     }
     return id;
@@ -59,7 +60,7 @@ for (const form of document.querySelectorAll("form[data-feedback]")) {
 document.addEventListener("keydown", (event) => {
   const target = event.target;
   if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
-  if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+  if (target.closest?.("input, textarea, select, [contenteditable]")) return;
   const search = document.querySelector("input[type=search]");
   if (search) {
     event.preventDefault();

@@ -3,21 +3,31 @@
 (function () {
   "use strict";
   // The command queue, for commands issued before the widget's loader has run.
-  window.SupportWidget = window.SupportWidget || function () {
-    (window.SupportWidget.q = window.SupportWidget.q || []).push(arguments);
-  };
+  window.SupportWidget =
+    window.SupportWidget ||
+    function () {
+      (window.SupportWidget.q = window.SupportWidget.q || []).push(arguments);
+    };
 
   var views = Array.prototype.slice.call(document.querySelectorAll("[data-route]"));
 
   function render() {
     var path = location.pathname === "/" ? "/invoices/new" : location.pathname;
-    var current = views.filter(function (v) { return v.dataset.route === path; })[0] || views[0];
-    views.forEach(function (v) { v.hidden = v !== current; });
+    var current =
+      views.filter(function (v) {
+        return v.dataset.route === path;
+      })[0] || views[0];
+    views.forEach(function (v) {
+      v.hidden = v !== current;
+    });
     document.title = current.dataset.title + " · Ledgerly";
-    document.getElementById("crumbs").textContent =
-      current.dataset.route.slice(1).split("/").map(function (part) {
+    document.getElementById("crumbs").textContent = current.dataset.route
+      .slice(1)
+      .split("/")
+      .map(function (part) {
         return part.charAt(0).toUpperCase() + part.slice(1).replace(/-/g, " ");
-      }).join(" / ");
+      })
+      .join(" / ");
     document.querySelectorAll("[data-nav]").forEach(function (a) {
       if (a.getAttribute("href") === current.dataset.route) a.setAttribute("aria-current", "page");
       else a.removeAttribute("aria-current");

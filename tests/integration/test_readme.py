@@ -30,7 +30,16 @@ from ..servers import free_port
 
 PIP_STEP = "pip install 'support-sdk[server]'"
 TOUR_PORT = "8000"
-NOT_SOURCES = (".git", ".venv", ".demo-data", "build", "dist", "*.egg-info", "__pycache__")
+NOT_SOURCES = (
+    ".git",
+    ".venv",
+    "node_modules",
+    ".demo-data",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+)
 
 
 @dataclass

@@ -4,6 +4,7 @@ ETags, compression, CORS for module scripts, and the public config endpoint."""
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from pathlib import Path
 
@@ -19,7 +20,11 @@ from ..servers import cli
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ROOT / "widget_assets"
 LOADER_BUDGET = 2 * 1024
-WIDGET_BUDGET = 20 * 1024
+# 20 KB until the views were split one to a module (views/*.js): each file is compressed on
+# its own, so the split costs about 2 KB of gzip that a single views.js did not. 24 KB since
+# live updates (the launcher's count, unread markers, the polled conversation: ~0.7 KB).
+# Issue 18 brings it under 16 KB by serving the modules as one bundle per build.
+WIDGET_BUDGET = 24 * 1024
 
 
 def get(url: str, **headers: str) -> requests.Response:
@@ -57,7 +62,7 @@ def test_loader_is_small_revalidated_and_compressed(support: LiveServer) -> None
 
 def test_assets_are_versioned_and_immutable(support: LiveServer) -> None:
     build = build_of(support)
-    for name in ("main.js", "views.js", "widget.css", "i18n/en.js", "i18n/ar.js"):
+    for name in ("main.js", "views/home.js", "widget.css", "i18n/en.js", "i18n/ar.js"):
         response = get(f"{support.url}/widget/v1/{build}/{name}")
         assert response.status_code == 200, name
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
@@ -101,12 +106,12 @@ def test_whole_widget_fits_the_budget(support: LiveServer) -> None:
         served += len(body)
     assert served <= WIDGET_BUDGET
     br = requests.get(
-        f"{support.url}/widget/v1/{build}/views.js",
+        f"{support.url}/widget/v1/{build}/views/contact.js",
         headers={"Accept-Encoding": "br"},
         stream=True,
         timeout=10,
     )
-    assert brotli.decompress(br.raw.read()) == bundle.assets["views.js"].body
+    assert brotli.decompress(br.raw.read()) == bundle.assets["views/contact.js"].body
 
 
 def test_compaction_drops_comments_and_indentation_but_keeps_lines() -> None:
@@ -189,9 +194,14 @@ def test_theme_colour_cli_validates(support: LiveServer) -> None:
 
 
 def test_no_node_toolchain_is_needed() -> None:
-    """The widget is its source: native ES modules and CSS, no package.json, no bundler."""
-    assert not list(ROOT.glob("package.json"))
+    """The widget is its source: native ES modules and CSS, no bundler. The repository's
+    package.json holds development tools only (the formatter and linter), pinned exactly."""
     assert not list(ASSETS.rglob("package.json"))
+    package = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    assert package["private"] is True
+    assert set(package) <= {"name", "private", "description", "devDependencies"}, package
+    for name, version in package["devDependencies"].items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), (name, version)
     for path in ASSETS.rglob("*.js"):
         text = path.read_text(encoding="utf-8")
         for specifier in re.findall(r'from "([^"]+)"', text):
@@ -208,8 +218,13 @@ def test_the_views_change_the_screen_only_through_dom_helpers() -> None:
         r"\.(replaceChildren|replaceWith|append|appendChild|prepend|insertBefore"
         r"|insertAdjacentElement|insertAdjacentHTML|insertAdjacentText)\(|\.innerHTML\s*="
     )
-    for name in ("views.js", "panel.js", "main.js", "outbox.js", "api.js", "events.js"):
-        text = (ASSETS / name).read_text(encoding="utf-8")
-        assert not direct.findall(text), name
-    # and nothing disables a button: a disabled button loses focus (aria-disabled instead)
-    assert ".disabled =" not in (ASSETS / "views.js").read_text(encoding="utf-8")
+    views = sorted((ASSETS / "views").glob("*.js"))
+    assert len(views) >= 6, views
+    for path in [
+        *views,
+        *(ASSETS / n for n in ("panel.js", "main.js", "outbox.js", "api.js", "events.js")),
+    ]:
+        text = path.read_text(encoding="utf-8")
+        assert not direct.findall(text), path
+        # and nothing disables a button: a disabled button loses focus (aria-disabled instead)
+        assert ".disabled =" not in text, path

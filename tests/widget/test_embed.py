@@ -33,7 +33,7 @@ def test_one_script_tag_draws_the_launcher_and_loads_the_rest_later(harness: Har
     loaded = [url.split("/")[-1].split("?")[0] for url in fetched]
     assert loaded[:1] == ["loader.js"] or "loader.js" in loaded
     assert "widget.css" in loaded and "config" in loaded
-    assert not {"views.js", "panel.js", "api.js"} & set(loaded)  # nothing but the launcher yet
+    assert not {"home.js", "panel.js", "api.js"} & set(loaded)  # nothing but the launcher yet
     for _ in range(60):  # asked for when the browser goes idle (at the latest after 2 s)
         if held:
             break
@@ -41,7 +41,7 @@ def test_one_script_tag_draws_the_launcher_and_loads_the_rest_later(harness: Har
     assert len(held) == 1
     held[0].continue_()
     page.wait_for_function(READY)
-    assert {"views.js", "panel.js", "api.js", "en.js"} <= {u.split("/")[-1] for u in fetched}
+    assert {"home.js", "panel.js", "api.js", "en.js"} <= {u.split("/")[-1] for u in fetched}
 
 
 # A response cut short by a flaky network or a proxy: a syntax error that the browser keeps in
@@ -67,7 +67,7 @@ def failing_once(failure: str, attempts: list[str]) -> Any:
 
 
 @pytest.mark.parametrize("failure", ["aborted", "cut short"])
-@pytest.mark.parametrize("file", ["main.js", "api.js", "views.js", "i18n/en.js"])
+@pytest.mark.parametrize("file", ["main.js", "api.js", "views/home.js", "i18n/en.js"])
 def test_a_failed_load_is_retried_on_first_use(harness: Harness, file: str, failure: str) -> None:
     """The first download of the widget, or of one module it imports, fails while the browser
     is idle; the user's click on the launcher still opens the panel."""

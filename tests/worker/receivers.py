@@ -29,6 +29,8 @@ class Receiver:
     # the statuses to answer, in turn; when used up, 200
     script: list[int] = field(default_factory=list)
     delay: float = 0.0
+    # send the answer a byte at a time, this many seconds apart (a receiver that never ends)
+    drip: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[Received]:
@@ -57,6 +59,15 @@ def http_receiver() -> Iterator[Receiver]:
                 status = receiver.script.pop(0) if receiver.script else 200
             if receiver.delay:
                 time.sleep(receiver.delay)
+            if receiver.drip:
+                try:
+                    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 200:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(receiver.drip)
+                except OSError:
+                    pass
+                return
             self.send_response(status)
             if 300 <= status < 400:
                 self.send_header("Location", "http://127.0.0.1:9/elsewhere")

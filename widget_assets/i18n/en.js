@@ -56,9 +56,12 @@ export default {
   sentTitle: "Message sent",
   sentBody: "Thanks! We’ll reply to {email} and here in Messages.",
   queuedTitle: "Saved: we’ll send it shortly",
-  queuedBody: "We can’t reach support right now. Your message is safe on this device and will be sent automatically.",
+  queuedBody:
+    "We can’t reach support right now. Your message is safe on this device and will be sent automatically.",
   viewMessages: "View my messages",
   backToHelp: "Back to help",
+  newReply: "New reply",
+  newReplies: { one: "{n} new reply", other: "{n} new replies" },
   myTickets: "Messages",
   noTicketsYet: "No messages yet.",
   queuedHint: "Waiting for a connection",

@@ -45,7 +45,8 @@ export default {
   messagePlaceholder: "Comment pouvons-nous vous aider ?",
   reportPlaceholder: "Que s’est-il passé ? À quoi vous attendiez-vous ?",
   mightHelp: "Ces articles pourraient vous aider",
-  techDetails: "Nous joignons les détails techniques : page, version, navigateur et erreurs récentes.",
+  techDetails:
+    "Nous joignons les détails techniques : page, version, navigateur et erreurs récentes.",
   required: "Veuillez remplir ce champ.",
   invalidEmail: "Saisissez une adresse du type nom@exemple.com.",
   invalidField: "Veuillez vérifier ce champ.",
@@ -56,9 +57,12 @@ export default {
   sentTitle: "Message envoyé",
   sentBody: "Merci ! Nous répondrons à {email} et ici, dans Messages.",
   queuedTitle: "Enregistré : envoi imminent",
-  queuedBody: "Le support est injoignable pour le moment. Votre message est conservé sur cet appareil et sera envoyé automatiquement.",
+  queuedBody:
+    "Le support est injoignable pour le moment. Votre message est conservé sur cet appareil et sera envoyé automatiquement.",
   viewMessages: "Voir mes messages",
   backToHelp: "Retour à l’aide",
+  newReply: "Nouvelle réponse",
+  newReplies: { one: "{n} nouvelle réponse", other: "{n} nouvelles réponses" },
   myTickets: "Messages",
   noTicketsYet: "Aucun message pour l’instant.",
   queuedHint: "En attente de connexion",

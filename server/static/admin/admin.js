@@ -8,13 +8,17 @@ for (const form of document.querySelectorAll("form[data-autosubmit]")) {
 }
 
 // Destructive buttons ask first.
-document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-confirm]");
-  if (button && !window.confirm(button.dataset.confirm)) {
-    event.preventDefault();
-    event.stopImmediatePropagation();
-  }
-}, true);
+document.addEventListener(
+  "click",
+  (event) => {
+    const button = event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  },
+  true,
+);
 
 // Times are printed in UTC; hovering shows the reader's own time.
 for (const time of document.querySelectorAll("time[datetime]")) {
@@ -30,31 +34,82 @@ for (const input of document.querySelectorAll("[data-select-all]")) {
 // A row of a list (the inbox) opens its item when clicked anywhere, like its link does: a
 // modifier or middle click opens a new tab, and a click that ends a text selection, or lands
 // on a control of its own, is left alone. Keyboard users have the row's link (and j/k/Enter).
+// Delegated from the document, so rows the live inbox puts in later behave the same.
 function openRow(event) {
-  const row = event.currentTarget;
-  if (event.defaultPrevented || event.target.closest("a, button, input, select, textarea, label, summary")) return;
+  const row = event.target.closest("[data-rows] tr[data-href]");
+  if (!row) return;
+  if (
+    event.defaultPrevented ||
+    event.target.closest("a, button, input, select, textarea, label, summary")
+  )
+    return;
   const selection = window.getSelection();
   if (selection && !selection.isCollapsed && row.contains(selection.anchorNode)) return;
   if (event.type === "auxclick" && event.button !== 1) return; // only the middle button
-  if (event.type === "auxclick" || event.ctrlKey || event.metaKey || event.shiftKey) window.open(row.dataset.href, "_blank", "noopener");
+  if (event.type === "auxclick" || event.ctrlKey || event.metaKey || event.shiftKey)
+    window.open(row.dataset.href, "_blank", "noopener");
   else window.location.assign(row.dataset.href);
 }
-for (const row of document.querySelectorAll("[data-rows] tr[data-href]")) {
-  row.addEventListener("click", openRow);
-  row.addEventListener("auxclick", openRow);
+document.addEventListener("click", openRow);
+document.addEventListener("auxclick", openRow);
+
+// The inbox keeps itself current: every 10 s (a minute in a hidden tab) it asks whether any
+// ticket changed, a 304 while none did; when one did, the list is fetched again and put in
+// place (filters, page and scroll kept), and shortcuts.js is told its rows changed.
+const live = document.querySelector("[data-live]");
+if (live) {
+  let etag = null;
+  let version = live.dataset.liveVersion;
+  const check = async () => {
+    clearTimeout(check.timer);
+    try {
+      const headers = etag ? { "If-None-Match": etag } : {};
+      const answer = await fetch(live.dataset.liveUrl, { headers, cache: "no-store" });
+      if (answer.status === 200) {
+        etag = answer.headers.get("ETag");
+        const { version: now } = await answer.json();
+        if (now !== version) {
+          const page = await (await fetch(window.location.href, { cache: "no-store" })).text();
+          const html = new DOMParser().parseFromString(page, "text/html");
+          const fresh = html.querySelector("[data-live]");
+          if (fresh) {
+            version = fresh.dataset.liveVersion;
+            live.replaceChildren(...fresh.childNodes);
+            const count = html.querySelector(".page-head .sub");
+            const here = document.querySelector(".page-head .sub");
+            if (count && here) here.replaceWith(count);
+            document.dispatchEvent(new CustomEvent("admin:rows"));
+          }
+        }
+      }
+    } catch {
+      // offline or signed out: try again at the next tick
+    }
+    check.timer = setTimeout(check, document.hidden ? 60000 : 10000);
+  };
+  document.addEventListener("visibilitychange", () => document.hidden || check());
+  check.timer = setTimeout(check, 10000);
 }
 
 // Forms marked data-warn-unsaved warn before the page is left with their text changed.
 // (The article editor has its own, richer tracking in editor.js.)
 const watched = [...document.querySelectorAll("form[data-warn-unsaved]")];
-const initial = new Map(watched.map((form) => [form, new URLSearchParams(new FormData(form)).toString()]));
+const initial = new Map(
+  watched.map((form) => [form, new URLSearchParams(new FormData(form)).toString()]),
+);
 let submitting = false;
-for (const form of watched) form.addEventListener("submit", () => { submitting = true; });
+for (const form of watched)
+  form.addEventListener("submit", () => {
+    submitting = true;
+  });
 window.addEventListener("beforeunload", (event) => {
   if (submitting) return;
   const changed = watched.some((form) => {
     const text = form.querySelector("textarea");
-    return text ? text.value.trim() !== "" && new URLSearchParams(new FormData(form)).toString() !== initial.get(form) : false;
+    return text
+      ? text.value.trim() !== "" &&
+          new URLSearchParams(new FormData(form)).toString() !== initial.get(form)
+      : false;
   });
   if (changed) {
     event.preventDefault();

@@ -13,7 +13,8 @@ function fieldValues() {
   const values = {};
   for (const element of form.elements) {
     if (!element.name || element.disabled || SKIPPED.includes(element.name)) continue;
-    if (["hidden", "file", "submit", "button", "radio", "checkbox"].includes(element.type)) continue;
+    if (["hidden", "file", "submit", "button", "radio", "checkbox"].includes(element.type))
+      continue;
     values[element.name] = element.value;
   }
   return values;
@@ -48,9 +49,13 @@ if (form) {
       try {
         const values = fieldValues();
         const saved = same(values, initial) && !form.hasAttribute("data-keep-dirty");
-        if (saved) localStorage.removeItem(key); // typed back to what the server has
-        else localStorage.setItem(key, JSON.stringify({ values, savedAt: new Date().toISOString() }));
-      } catch { /* storage full or blocked: the unload warning still protects the text */ }
+        if (saved)
+          localStorage.removeItem(key); // typed back to what the server has
+        else
+          localStorage.setItem(key, JSON.stringify({ values, savedAt: new Date().toISOString() }));
+      } catch {
+        /* storage full or blocked: the unload warning still protects the text */
+      }
     }, 600);
   }
 
@@ -64,7 +69,11 @@ if (form) {
   form.addEventListener("submit", () => {
     submitting = true;
     // The next page says whether the server saved it; only then is this backup dropped.
-    try { sessionStorage.setItem(SUBMITTED, key); } catch { /* no storage */ }
+    try {
+      sessionStorage.setItem(SUBMITTED, key);
+    } catch {
+      /* no storage */
+    }
   });
   window.addEventListener("pageshow", (event) => {
     // Back to this page from the back/forward cache after submitting it: what it shows may be
@@ -78,7 +87,9 @@ if (form) {
     }
   });
   for (const link of document.querySelectorAll("[data-discard]")) {
-    link.addEventListener("click", () => { dirty = false; });
+    link.addEventListener("click", () => {
+      dirty = false;
+    });
   }
   showDirty();
 
@@ -93,10 +104,12 @@ if (form) {
     if (form.hasAttribute("data-saved") && submitted) localStorage.removeItem(submitted);
     if (!form.hasAttribute("data-keep-dirty")) {
       const saved = JSON.parse(localStorage.getItem(key) || "null");
-      if (saved && saved.values && !same(saved.values, initial)) offerRestore(saved);
+      if (saved?.values && !same(saved.values, initial)) offerRestore(saved);
       else if (saved) localStorage.removeItem(key); // it holds nothing that is not saved
     }
-  } catch { /* no storage */ }
+  } catch {
+    /* no storage */
+  }
 
   function offerRestore(saved) {
     const box = document.createElement("div");
@@ -141,13 +154,22 @@ if (form) {
     try {
       const response = await fetch(form.dataset.previewUrl, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify({ markdown: body.value, title: form.elements.namedItem("title").value }),
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          "X-CSRF-Token": csrf,
+        },
+        body: JSON.stringify({
+          markdown: body.value,
+          title: form.elements.namedItem("title").value,
+        }),
       });
       if (!response.ok || mine !== previewRequest) return;
       const { html } = await response.json();
       preview.innerHTML = html; // sanitized by the server (nh3), exactly what readers get
-    } catch { /* offline: keep the last preview */ }
+    } catch {
+      /* offline: keep the last preview */
+    }
   }
   for (const source of [body, form.elements.namedItem("title")]) {
     source.addEventListener("input", () => {
@@ -161,7 +183,7 @@ if (form) {
     const start = body.selectionStart ?? body.value.length;
     const end = body.selectionEnd ?? start;
     const before = body.value.slice(0, start);
-    const padded = (before && !before.endsWith("\n") ? "\n" : "") + text + "\n";
+    const padded = `${before && !before.endsWith("\n") ? "\n" : ""}${text}\n`;
     body.setRangeText(padded, start, end, "end");
     body.dispatchEvent(new Event("input", { bubbles: true }));
   }
@@ -177,7 +199,8 @@ if (form) {
         body: data,
       });
       const result = await response.json().catch(() => ({}));
-      if (!response.ok) throw new Error(result.error?.message || `upload failed (${response.status})`);
+      if (!response.ok)
+        throw new Error(result.error?.message || `upload failed (${response.status})`);
       insertAtCursor(result.markdown);
       uploadState.textContent = "Image added.";
     } catch (error) {
@@ -207,7 +230,9 @@ if (form) {
     }
   });
   body.addEventListener("paste", (event) => {
-    const files = [...(event.clipboardData?.files || [])].filter((f) => f.type.startsWith("image/"));
+    const files = [...(event.clipboardData?.files || [])].filter((f) =>
+      f.type.startsWith("image/"),
+    );
     if (files.length) {
       event.preventDefault();
       files.forEach(upload);
@@ -229,6 +254,6 @@ if (form) {
     if (zoneName) hint.textContent = `In your time zone (${zoneName}).`;
   }
   form.addEventListener("submit", () => {
-    if (when && when.value) offset.value = String(new Date(when.value).getTimezoneOffset());
+    if (when?.value) offset.value = String(new Date(when.value).getTimezoneOffset());
   });
 }

@@ -1,13 +1,20 @@
 // Keyboard shortcuts for the common actions (press ? for the list). Keys are ignored while
 // typing in a field, except Escape (leave the field) and Ctrl/⌘+Enter (send).
 
-const rows = [...document.querySelectorAll("[data-rows] tbody tr[data-href]")];
+let rows = [...document.querySelectorAll("[data-rows] tbody tr[data-href]")];
 let selected = -1;
+// The live inbox replaced its rows: mark the same position again, without moving the focus
+// (the agent may be typing in the search box).
+document.addEventListener("admin:rows", () => {
+  rows = [...document.querySelectorAll("[data-rows] tbody tr[data-href]")];
+  selected = Math.min(selected, rows.length - 1);
+  for (const [i, row] of rows.entries()) row.setAttribute("aria-selected", String(i === selected));
+});
 
 function select(index) {
   if (!rows.length) return;
   selected = Math.max(0, Math.min(rows.length - 1, index));
-  rows.forEach((row, i) => row.setAttribute("aria-selected", String(i === selected)));
+  for (const [i, row] of rows.entries()) row.setAttribute("aria-selected", String(i === selected));
   rows[selected].scrollIntoView({ block: "nearest" });
   const link = rows[selected].querySelector("a");
   if (link) link.focus({ preventScroll: true });
@@ -71,11 +78,16 @@ document.addEventListener("keydown", (event) => {
   if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
   let handled = true;
   switch (event.key) {
-    case "j": handled = rows.length ? (select(selected + 1), true) : click('[data-shortcut="j"]'); break;
-    case "k": handled = rows.length ? (select(selected - 1), true) : click('[data-shortcut="k"]'); break;
+    case "j":
+    case "k":
+      if (rows.length) select(selected + (event.key === "j" ? 1 : -1));
+      else handled = click(`[data-shortcut="${event.key}"]`);
+      break;
     case "o":
     case "Enter":
-      handled = selected >= 0 && rows.length > 0 &&
+      handled =
+        selected >= 0 &&
+        rows.length > 0 &&
         (event.target === document.body || rows[selected].contains(event.target));
       if (handled) window.location.href = rows[selected].dataset.href;
       break;
@@ -85,20 +97,35 @@ document.addEventListener("keydown", (event) => {
       if (search) search.focus();
       break;
     }
-    case "r": handled = compose("reply"); break;
-    case "n": handled = compose("note"); break;
-    case "a": handled = click('[data-shortcut="a"]'); break;
-    case "p": handled = setStatus("pending"); break;
-    case "s": handled = setStatus("solved"); break;
-    case "u": handled = click('[data-shortcut="u"]'); break;
-    case "c": handled = click('[data-shortcut="c"]'); break;
+    case "r":
+      handled = compose("reply");
+      break;
+    case "n":
+      handled = compose("note");
+      break;
+    case "a":
+      handled = click('[data-shortcut="a"]');
+      break;
+    case "p":
+      handled = setStatus("pending");
+      break;
+    case "s":
+      handled = setStatus("solved");
+      break;
+    case "u":
+      handled = click('[data-shortcut="u"]');
+      break;
+    case "c":
+      handled = click('[data-shortcut="c"]');
+      break;
     case "?": {
       const help = document.getElementById("shortcuts");
       handled = Boolean(help);
       if (help) help.showModal();
       break;
     }
-    default: handled = false;
+    default:
+      handled = false;
   }
   if (handled) event.preventDefault();
 });

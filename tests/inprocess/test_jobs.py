@@ -1,0 +1,230 @@
+"""The job runner and webhook delivery in process, with a pinned clock and a real HTTP
+receiver: leases and fencing, retries on the schedule, rotation, auto-disable, SSRF rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from support_sdk import webhooks as sdk_webhooks
+from support_server.errors import ValidationFailed
+from support_server.services import outbound, webhooks
+from tests.worker.receivers import Receiver, http_receiver
+
+from .conftest import InProcess
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with http_receiver() as r:
+        yield r
+
+
+@pytest.fixture
+def rt(server: InProcess) -> Any:
+    runtime = server.app.extensions["support"]
+    runtime.webhooks.allow_private = True  # the receiver is on 127.0.0.1
+    return runtime
+
+
+def _drain(rt: Any, name: str = "w1") -> int:
+    runner = rt.job_runner(name)
+    ran = 0
+    while runner.run_one():
+        ran += 1
+    return ran
+
+
+def _file(server: InProcess, body: str = "Help") -> dict[str, Any]:
+    r = server.http.post(
+        "/api/v1/tickets",
+        json={"body": body, "email": "ana@example.com"},
+        headers=server.staff_headers(),
+    )
+    assert r.status_code == 201, r.get_json()
+    return dict(r.get_json())
+
+
+def test_an_event_is_delivered_once_signed_and_the_job_is_done(
+    server: InProcess, rt: Any, receiver: Receiver
+) -> None:
+    endpoint = rt.webhooks.create(server.app_id, {"url": receiver.url, "events": ["*"]})
+    _file(server)
+    assert _drain(rt) == 2  # the fan-out, then the delivery
+    (got,) = receiver.requests
+    Webhook(endpoint["secret"]).verify(got.body, got.headers)
+    assert got.headers["user-agent"].startswith("SupportSDK-Webhooks/")
+    assert _drain(rt) == 0  # nothing left, nothing sent twice
+    items, _ = rt.webhooks.deliveries(server.app_id, endpoint["id"], cursor=None, limit=10)
+    assert [d["state"] for d in items] == ["delivered"]
+
+
+def test_a_second_worker_cannot_take_a_leased_job_until_the_lease_runs_out(
+    server: InProcess, rt: Any, receiver: Receiver
+) -> None:
+    rt.webhooks.create(server.app_id, {"url": receiver.url, "events": ["*"]})
+    _file(server)
+    first, second = rt.job_runner("first"), rt.job_runner("second")
+    job = first.claim()
+    assert job is not None and job["kind"] == "fanout"
+    assert second.claim() is None  # leased to the first
+    server.clock.advance(first.lease + 1)  # the first worker "died"
+    taken = second.claim()
+    assert taken is not None and taken["id"] == job["id"]
+    first.run(job)  # the late first worker: fenced off, its fan-out is not recorded
+    second.run(taken)
+    assert _drain(rt, "second") == 1  # exactly one delivery job came of the fan-out
+    assert len(receiver.requests) == 1
+
+
+def test_failures_follow_the_retry_schedule_with_the_same_webhook_id(
+    server: InProcess, rt: Any, receiver: Receiver
+) -> None:
+    receiver.script = [503, 500]
+    rt.webhooks.create(server.app_id, {"url": receiver.url, "events": ["ticket.created"]})
+    _file(server)
+    _drain(rt)
+    assert len(receiver.requests) == 1  # the next attempt waits ~5 s
+    server.clock.advance(4)
+    assert _drain(rt) == 0
+    server.clock.advance(2)  # 6 s: past 5 s plus jitter (10 %)
+    assert _drain(rt) == 1
+    server.clock.advance(300 * 1.1 + 1)
+    assert _drain(rt) == 1
+    ids = {r.headers["webhook-id"] for r in receiver.requests}
+    assert len(receiver.requests) == 3 and len(ids) == 1
+
+
+def test_every_attempt_failing_for_five_days_switches_the_endpoint_off_and_tells_admins(
+    server: InProcess, rt: Any, receiver: Receiver
+) -> None:
+    receiver.script = [500] * 100
+    rt.staff.create_user("boss", "correct horse battery", "admin", email="boss@example.com")
+    endpoint = rt.webhooks.create(server.app_id, {"url": receiver.url, "events": ["*"]})
+    for _ in range(6):  # a ticket a day, each failing
+        _file(server)
+        _drain(rt)
+        server.clock.advance(86400)
+        _drain(rt)
+    found = rt.webhooks.get(server.app_id, endpoint["id"])
+    assert found["enabled"] is False and "switched off" in found["disabled_reason"]
+    mails = rt.mailer.sent([server.app_id])
+    assert [m["kind"] for m in mails if m["to_address"] == "boss@example.com"].count(
+        "webhook_disabled"
+    ) == 1
+    before = len(receiver.requests)
+    _file(server)
+    _drain(rt)
+    assert len(receiver.requests) == before  # nothing more is sent to it
+
+
+def test_a_rotated_secret_signs_beside_the_old_one_for_a_day(
+    server: InProcess, rt: Any, receiver: Receiver
+) -> None:
+    old = rt.webhooks.create(server.app_id, {"url": receiver.url, "events": ["*"]})["secret"]
+    new = rt.webhooks.rotate_secret(server.app_id, rt.webhooks.endpoints(server.app_id)[0]["id"])
+    assert new["secret"] != old
+    _file(server)
+    _drain(rt)
+    got = receiver.requests[-1]
+    assert len(got.headers["webhook-signature"].split(" ")) == 2
+    sdk_webhooks.verify(got.body, got.headers, old)
+    sdk_webhooks.verify(got.body, got.headers, new["secret"])
+    server.clock.advance(webhooks.ROTATION_GRACE + 1)
+    _file(server)
+    _drain(rt)
+    got = receiver.requests[-1]
+    # one signature now, by the new secret (checked directly: the pinned clock is a day
+    # ahead of the real one, so verify() would call the timestamp too new)
+    stamp = datetime.fromtimestamp(int(got.headers["webhook-timestamp"]), tz=timezone.utc)
+    expected = Webhook(new["secret"]).sign(got.headers["webhook-id"], stamp, got.body.decode())
+    assert got.headers["webhook-signature"] == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/hook",  # not https
+        "https://127.0.0.1/hook",
+        "https://10.1.2.3/hook",
+        "https://169.254.169.254/latest/meta-data",  # the cloud metadata address
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://localhost/hook",
+        "https://user:pass@example.com/hook",
+        "ftp://example.com/hook",
+        "https:///nohost",
+    ],
+)
+def test_unsafe_urls_are_refused_at_creation_with_a_reason(server: InProcess, url: str) -> None:
+    r = server.http.post(
+        "/api/v1/webhooks",
+        json={"url": url, "events": ["*"]},
+        headers=server.staff_headers(),
+    )
+    assert r.status_code == 422, r.get_json()
+    assert r.get_json()["error"]["details"]["url"]
+
+
+def test_an_address_that_turns_private_after_creation_is_refused_at_delivery(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DNS rebinding: the name resolved to a public address when saved, to loopback now."""
+    monkeypatch.setattr(
+        outbound.socket,
+        "getaddrinfo",
+        lambda *a, **k: [(2, 1, 6, "", ("127.0.0.1", 443))],
+    )
+    answer = outbound.post("https://hooks.example.com/x", b"{}", {}, allow_private=False)
+    assert answer.status_code is None and "loopback" in (answer.error or "")
+
+
+@pytest.fixture
+def public_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every name resolves to one public address (this machine has no DNS)."""
+    monkeypatch.setattr(
+        outbound.socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("93.184.216.34", 443))]
+    )
+
+
+def test_unknown_events_and_missing_fields_are_clear_errors(
+    server: InProcess, rt: Any, public_dns: None
+) -> None:
+    with pytest.raises(ValidationFailed, match="unknown event type"):
+        rt.webhooks.create(server.app_id, {"url": "https://example.com", "events": ["nope"]})
+    r = server.http.post("/api/v1/webhooks", json={"events": ["*"]}, headers=server.staff_headers())
+    assert r.status_code == 422 and "url" in r.get_json()["error"]["details"]
+
+
+def test_only_admin_keys_manage_webhooks_and_apps_never_see_each_others(
+    server: InProcess, rt: Any, public_dns: None
+) -> None:
+    endpoint = rt.webhooks.create(server.app_id, {"url": "https://example.com/h", "events": ["*"]})
+    assert server.http.get("/api/v1/webhooks").status_code == 401
+    other = rt.webhooks.endpoints("app_other")
+    assert other == []
+    with pytest.raises(Exception, match="no such webhook"):
+        rt.webhooks.get("app_other", endpoint["id"])
+
+
+@pytest.mark.parametrize(
+    ("delay", "drip", "error"),
+    [(3.0, 0.0, "no answer within 1 s"), (0.0, 0.3, "no complete answer within 2 s")],
+)
+def test_a_slow_or_dripping_receiver_is_bounded_and_recorded(
+    server: InProcess, rt: Any, receiver: Receiver, delay: float, drip: float, error: str
+) -> None:
+    receiver.delay, receiver.drip = delay, drip
+    rt.webhooks.timeout = 1.0
+    endpoint = rt.webhooks.create(server.app_id, {"url": receiver.url, "events": ["*"]})
+    _file(server)
+    _drain(rt)
+    (delivery,), _ = rt.webhooks.deliveries(server.app_id, endpoint["id"], cursor=None, limit=5)
+    (attempt,) = delivery["attempts"]
+    assert attempt["error"] == error and attempt["status_code"] is None
+    assert attempt["duration_ms"] < 2500
+    assert delivery["state"] == "failing"  # and retried on the schedule

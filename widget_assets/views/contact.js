@@ -1,0 +1,215 @@
+// Contact support / Report a problem: a form prefilled from the token (or the host's
+// `prefill`), articles matching the subject shown while the user types (recorded in the
+// ticket's context), then the outcome (done.js): sent or queued.
+
+import { debounce, h, icon, put, uid } from "../dom.js";
+import { articleList, label } from "./parts.js";
+
+// By code point, as the server counts: a UTF-16 slice could split an emoji into a lone surrogate.
+const cut = (value, n) =>
+  value || value === 0 ? [...String(value)].slice(0, n).join("") : undefined;
+
+/** The context a ticket carries for the agent, cut to the lengths the server accepts. */
+export function ticketContext(state, { shown = [] } = {}) {
+  let custom = Object.keys(state.custom).length
+    ? JSON.parse(JSON.stringify(state.custom))
+    : undefined;
+  if (JSON.stringify(custom || 0).length > 8192) custom = { _dropped: "custom data over 8 KB" };
+  return JSON.parse(
+    JSON.stringify({
+      url: cut(location.href, 2000),
+      title: cut(document.title, 300),
+      context_key: cut(state.context, 200),
+      app_version: cut(state.appVersion, 64),
+      locale: cut(state.locale, 35),
+      time_zone: cut(Intl.DateTimeFormat().resolvedOptions().timeZone, 64),
+      user_agent: cut(navigator.userAgent, 500),
+      viewport: { width: innerWidth, height: innerHeight },
+      errors: state.errors.length
+        ? state.errors.slice(-20).map((e) => ({
+            message: cut(e.message, 1000) || "error",
+            source: cut(e.source, 500),
+            line: e.line,
+            column: e.column,
+            stack: cut(e.stack, 4000),
+            at: e.at,
+          }))
+        : undefined,
+      custom,
+      articles_shown: shown.length ? shown.slice(0, 50) : undefined,
+    }),
+  );
+}
+
+function field(text, control, optional) {
+  const error = h("p", { class: "err", id: uid("e"), hidden: true });
+  control.id = uid("f");
+  control.setAttribute("aria-describedby", error.id);
+  const wrap = h(
+    "div",
+    { class: "field" },
+    h(
+      "label",
+      { for: control.id },
+      text,
+      optional && h("span", { class: "opt", text: ` ${optional}` }),
+    ),
+    control,
+    error,
+  );
+  wrap.fail = (message) => {
+    error.textContent = message || "";
+    error.hidden = !message;
+    if (message) control.setAttribute("aria-invalid", "true");
+    else control.removeAttribute("aria-invalid");
+  };
+  return wrap;
+}
+
+/**
+ * `state` holds the draft (kept while the user looks elsewhere) and what the ticket's context
+ * reports; `fileTicket(payload)` sends it through the outbox; `done(queued, email)` shows the
+ * outcome in this view's place.
+ */
+export function contactView(
+  { t, state, user, signedIn, find, article, fileTicket, done },
+  { report = false, subject = "" } = {},
+) {
+  const draft = (state.draft ||= {});
+  if (!draft.subject && (subject || report)) {
+    draft.subject = cut(
+      subject || t("problemOn", { page: document.title || location.pathname }),
+      200,
+    );
+    draft.auto = true; // our words, not the user's: no article search for them
+  }
+  const me = user();
+  const mine = signedIn();
+  const shown = new Set();
+  const els = {};
+  const input = (name, props, optional) => {
+    els[name] = h(name === "body" ? "textarea" : "input", {
+      name,
+      value: mine && me[name] !== undefined ? me[name] : draft[name],
+      oninput: (event) => {
+        draft[name] = event.target.value;
+        if (name === "subject") {
+          draft.auto = false;
+          match();
+        }
+      },
+      ...props,
+    });
+    return field(t(name === "body" ? "message" : name), els[name], optional && t("optional"));
+  };
+  const readonly = mine && { readonly: true };
+  const fields = {
+    name: input("name", { autocomplete: "name", ...readonly }, !mine),
+    email: input("email", {
+      type: "email",
+      autocomplete: "email",
+      ...(readonly || { required: true }),
+    }),
+    subject: input("subject", { maxlength: 200, autocomplete: "off" }, true),
+    body: input("body", {
+      required: true,
+      maxlength: 20000,
+      placeholder: t(report ? "reportPlaceholder" : "messagePlaceholder"),
+    }),
+  };
+  const matchesId = uid("m");
+  const matches = h("section", {
+    hidden: true,
+    "aria-labelledby": matchesId,
+    "aria-live": "polite",
+  });
+  const alert = h("div", { role: "alert" });
+  const send = h("span", { text: t("send") });
+  const submitButton = h(
+    "button",
+    { type: "submit", class: "btn primary wide" },
+    icon("send"),
+    send,
+  );
+  const node = h(
+    "form",
+    { novalidate: true, onsubmit: submit },
+    report && h("p", { class: "muted", text: t("reportLead") }),
+    mine && h("p", { class: "muted", text: t("sendingAs") }),
+    h("div", { class: "row" }, fields.name, fields.email),
+    fields.subject,
+    matches,
+    fields.body,
+    h("p", { class: "muted tech", text: t("techDetails") }),
+    alert,
+    submitButton,
+  );
+
+  const match = debounce(async () => {
+    const q = els.subject.value.trim();
+    matches.hidden = true;
+    if (q.length < 3 || draft.auto) return;
+    try {
+      const data = await find(q, 3);
+      if (els.subject.value.trim() !== q || !data.results.length) return;
+      for (const a of data.results) shown.add(a.slug);
+      put(matches, label(t("mightHelp"), matchesId), articleList(data.results, article));
+      matches.hidden = false;
+    } catch {
+      // a bonus: the form works without it
+    }
+  }, 250);
+
+  async function submit(event) {
+    event.preventDefault();
+    const value = (name) => els[name].value.trim();
+    const email = value("email");
+    const problems = {
+      email:
+        !mine &&
+        !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) &&
+        t(email ? "invalidEmail" : "required"),
+      body: !value("body") && t("required"),
+    };
+    for (const name in fields) fields[name].fail(problems[name]);
+    const wrong = Object.keys(problems).find((name) => problems[name]);
+    if (wrong) return els[wrong].focus();
+    if (submitButton.ariaDisabled) return;
+    put(alert);
+    // busy, not `disabled`: a disabled button loses focus, which would fall out of the dialog
+    submitButton.ariaDisabled = "true";
+    send.textContent = t("sending");
+    const payload = { body: value("body"), context: ticketContext(state, { shown: [...shown] }) };
+    if (value("subject")) payload.subject = value("subject");
+    if (!mine) {
+      payload.email = email;
+      if (value("name")) payload.name = value("name");
+    }
+    const result = await fileTicket(payload);
+    submitButton.ariaDisabled = null;
+    send.textContent = t("send");
+    if (result.status === "rejected") {
+      for (const name in fields) fields[name].fail(result.error.details[name] && t("invalidField"));
+      return put(
+        alert,
+        h(
+          "p",
+          { class: "note" },
+          icon("alert"),
+          t(result.error.status === 401 ? "sessionExpired" : "sendFailed"),
+        ),
+      );
+    }
+    state.draft = null;
+    done(result.status === "queued", payload.email || me.email);
+  }
+
+  return {
+    name: report ? "report" : "contact",
+    tab: "help",
+    title: t(report ? "reportProblem" : "contactTitle"),
+    node,
+    focus: () => (els.subject.value ? els.body : els.subject),
+    enter: match,
+  };
+}
