@@ -6,20 +6,24 @@ Set SUPPORT_SCREENSHOTS=docs/screenshots to refresh the pictures in the docs."""
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from support_sdk import webhooks
 
 from ..conftest import LiveServer
-from ..servers import ServerProcess, init_data_dir
+from ..servers import ServerProcess, cli, init_data_dir
 from ..worker.receivers import Receiver, http_receiver
-from .conftest import audit_forms, create_users, sign_in
+from .conftest import USERS, Staff, audit_forms, create_users, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -180,3 +184,77 @@ def test_rotate_switch_off_and_delete(
         page.click("button:text('Delete endpoint')")
     assert ("confirm", page.dialogs[-1][1]) == page.dialogs[-1] and "Delete" in page.dialogs[-1][1]
     assert receiver.url + "/rotate" not in page.content()
+
+
+def test_a_receivers_answer_is_shown_as_text_never_run(
+    hooks_server: LiveServer, browser_page: Any
+) -> None:
+    hostile = b'<img src=x onerror="window.__xss = 1"><script>window.__xss = 2</script>'
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(500)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(hostile)))
+            self.end_headers()
+            self.wfile.write(hostile)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    try:
+        admin = {"Authorization": f"Bearer {hooks_server.admin_key}"}
+        endpoint = requests.post(
+            hooks_server.url + "/api/v1/webhooks",
+            json={"url": f"http://127.0.0.1:{http.server_address[1]}/", "events": ["*"]},
+            headers=admin,
+            timeout=10,
+        ).json()
+        requests.post(
+            f"{hooks_server.url}/api/v1/webhooks/{endpoint['id']}/test", headers=admin, timeout=10
+        ).raise_for_status()
+        page = browser_page
+        sign_in(page, hooks_server, "admin")
+        endpoint_url = f"{hooks_server.url}/admin/webhooks/{endpoint['id']}"
+        row = _row_state(page, hooks_server, endpoint_url, "failing")
+        assert row.locator(".excerpt").inner_text() == hostile.decode()
+        assert page.evaluate("window.__xss") is None
+        assert page.locator(".excerpt img, .excerpt script").count() == 0
+    finally:
+        http.shutdown()
+        http.server_close()
+
+
+def test_an_admin_of_another_app_cannot_see_or_touch_this_apps_endpoints(
+    hooks_server: LiveServer,
+) -> None:
+    made = json.loads(
+        cli("apps", "create", "Other", "--json", "--data-dir", str(hooks_server.data_dir)).stdout
+    )
+    create_users(hooks_server.data_dir, app=made["app_id"], suffix="-other")
+    admin = {"Authorization": f"Bearer {hooks_server.admin_key}"}
+    endpoint = requests.post(
+        hooks_server.url + "/api/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/mine", "events": ["*"]},
+        headers=admin,
+        timeout=10,
+    ).json()
+    other = Staff(hooks_server)
+    try:
+        assert other.sign_in(USERS["admin"] + "-other").status_code == 303
+        listing = other.get("/admin/webhooks/")
+        assert listing.status_code == 200 and "127.0.0.1:9/mine" not in listing.text
+        base = f"/admin/webhooks/{endpoint['id']}"
+        assert other.get(base).status_code == 404
+        for action in ("/test", "/rotate-secret", "/delete"):
+            assert other.post(base + action).status_code == 404
+        assert other.post(base + "/switch", {"enabled": "off"}).status_code == 404
+    finally:
+        other.close()
+    still = requests.get(
+        f"{hooks_server.url}/api/v1/webhooks/{endpoint['id']}", headers=admin, timeout=10
+    ).json()
+    assert still["enabled"] is True
