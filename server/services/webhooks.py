@@ -298,7 +298,10 @@ class WebhookService:
                 next_attempt_at=now,
                 updated_at=now,
             )
-            outbox_store.enqueue(conn, "webhook", delivery["id"], now, now)
+            # a delivery waiting for its next attempt keeps its one job, brought forward: a
+            # second job would give it two schedules from now on
+            if not outbox_store.bring_forward(conn, "webhook", delivery["id"], now, now):
+                outbox_store.enqueue(conn, "webhook", delivery["id"], now, now)
             fresh = store.get_delivery(conn, delivery["id"])
             assert fresh is not None
             attempts = store.attempts_of(conn, [delivery["id"]])[delivery["id"]]

@@ -228,3 +228,26 @@ def test_a_slow_or_dripping_receiver_is_bounded_and_recorded(
     assert attempt["error"] == error and attempt["status_code"] is None
     assert attempt["duration_ms"] < 2500
     assert delivery["state"] == "failing"  # and retried on the schedule
+
+
+def test_retry_of_a_failing_delivery_moves_its_schedule_instead_of_starting_a_second_one(
+    server: InProcess, rt: Any, receiver: Receiver
+) -> None:
+    """ "Retry" on a delivery that still waits for its next attempt sends it now; the waiting
+    attempt must not also run later, or the delivery has two schedules from then on (twice
+    the requests, its attempts used up twice as fast)."""
+    receiver.script = [500, 500, 500, 500]
+    endpoint = rt.webhooks.create(server.app_id, {"url": receiver.url, "events": ["*"]})
+    delivery = rt.webhooks.send_test(server.app_id, endpoint["id"])
+    assert _drain(rt) == 1  # the first attempt fails; the next waits ~5 s
+    rt.webhooks.retry(server.app_id, endpoint["id"], delivery["id"])
+    assert _drain(rt) == 1  # the retry, now: fails again, next in ~5 s
+    assert len(receiver.requests) == 2
+    server.clock.advance(6)
+    assert _drain(rt) == 1  # one attempt falls due, not two
+    assert len(receiver.requests) == 3
+    with rt.db.read() as conn:
+        (waiting,) = conn.execute(
+            "SELECT count(*) FROM jobs WHERE kind = 'webhook' AND state != 'done'"
+        ).fetchone()
+    assert waiting == 1
