@@ -58,7 +58,8 @@ def enqueue(conn: sqlite3.Connection, kind: str, ref: int, run_at: str, now: str
 def bring_forward(conn: sqlite3.Connection, kind: str, ref: int, run_at: str, now: str) -> bool:
     """Move the waiting (pending) jobs of ``kind`` for ``ref`` to ``run_at``; False if none."""
     cur = conn.execute(
-        "UPDATE jobs SET run_at = ?, updated_at = ? WHERE kind = ? AND ref = ? AND state = 'pending'",
+        "UPDATE jobs SET run_at = ?, updated_at = ?"
+        " WHERE kind = ? AND ref = ? AND state = 'pending'",
         (run_at, now, kind, ref),
     )
     return cur.rowcount > 0
