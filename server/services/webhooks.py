@@ -116,13 +116,18 @@ class WebhookService:
             out["secret"] = endpoint["secret"]
         return out
 
-    def create(self, app_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
-        description = str(data.get("description") or "")
+    @staticmethod
+    def _check_description(value: Any) -> str:
+        description = str(value or "")
         if len(description) > MAX_DESCRIPTION:
             raise ValidationFailed(
                 f"a description is at most {MAX_DESCRIPTION} characters",
                 details={"description": ["too long"]},
             )
+        return description
+
+    def create(self, app_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        description = self._check_description(data.get("description"))
         now = clock.iso()
         endpoint = {
             "public_id": new_id("whk_"),
@@ -161,7 +166,7 @@ class WebhookService:
         if "events" in data:
             changes["events"] = self._check_events(data["events"])
         if "description" in data:
-            changes["description"] = str(data["description"] or "")[:MAX_DESCRIPTION]
+            changes["description"] = self._check_description(data["description"])
         if "enabled" in data:
             changes["enabled"] = bool(data["enabled"])
             if changes["enabled"]:  # switched on again by a person: start afresh

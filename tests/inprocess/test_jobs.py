@@ -251,3 +251,21 @@ def test_retry_of_a_failing_delivery_moves_its_schedule_instead_of_starting_a_se
             "SELECT count(*) FROM jobs WHERE kind = 'webhook' AND state != 'done'"
         ).fetchone()
     assert waiting == 1
+
+
+def test_a_too_long_description_is_refused_on_change_as_on_creation(
+    server: InProcess, rt: Any, receiver: Receiver
+) -> None:
+    """Not cut short in silence: the admin's edit form and the service say what is wrong."""
+    endpoint = rt.webhooks.create(server.app_id, {"url": receiver.url, "events": ["*"]})
+    too_long = "x" * (webhooks.MAX_DESCRIPTION + 1)
+    for attempt in (
+        lambda: rt.webhooks.create(
+            server.app_id, {"url": receiver.url, "events": ["*"], "description": too_long}
+        ),
+        lambda: rt.webhooks.update(server.app_id, endpoint["id"], {"description": too_long}),
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            attempt()
+        assert "description" in caught.value.details
+    assert rt.webhooks.get(server.app_id, endpoint["id"])["description"] == ""
