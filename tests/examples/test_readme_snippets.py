@@ -81,14 +81,14 @@ def test_pytest_snippet(pytester: pytest.Pytester) -> None:
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
-def test_webhooks_snippet(capsys: pytest.CaptureFixture[str]) -> None:
+def test_webhooks_snippet() -> None:
     from standardwebhooks.webhooks import Webhook
 
     from support_server.services.webhooks import new_secret
 
     namespace: dict[str, object] = {}
     exec(snippet("webhooks"), namespace)  # noqa: S102
-    on_webhook = namespace["on_webhook"]
+    on_webhook = namespace["receive"]
     secret = new_secret()
     body = (
         '{"id":"evt_1","type":"ticket.created","timestamp":"t","app_id":"app_1",'
@@ -100,8 +100,7 @@ def test_webhooks_snippet(capsys: pytest.CaptureFixture[str]) -> None:
         "webhook-timestamp": str(int(now.timestamp())),
         "webhook-signature": Webhook(secret).sign("evt_1", now, body),
     }
-    assert on_webhook(body.encode(), headers, secret) == 200  # type: ignore[operator]
-    assert capsys.readouterr().out == "evt_1 ticket.created tkt_1\n"
+    assert on_webhook(body.encode(), headers, secret) == "ticket.created evt_1"  # type: ignore[operator]
     tampered = body.replace("tkt_1", "tkt_2").encode()
-    assert on_webhook(tampered, headers, secret) == 400  # type: ignore[operator]
-    assert on_webhook(body.encode(), headers, new_secret()) == 400  # type: ignore[operator]
+    assert on_webhook(tampered, headers, secret).startswith("400")  # type: ignore[operator]
+    assert on_webhook(body.encode(), headers, new_secret()).startswith("400")  # type: ignore[operator]
