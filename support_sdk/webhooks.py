@@ -12,9 +12,10 @@
 ...     handle(event.type, event.data)
 ...     return "", 200
 
-Pass the body exactly as received (bytes, before any JSON parsing): the signature covers
-those bytes. The check is the ``standardwebhooks`` package's (the spec's reference code):
-``webhook-signature`` must hold a ``v1`` HMAC-SHA256 of ``{webhook-id}.{webhook-timestamp}.
+Install with ``pip install 'support-sdk[webhooks]'`` (the SDK's core needs only requests and
+itsdangerous). Pass the body exactly as received (bytes, before any JSON parsing): the
+signature covers those bytes. The check is the ``standardwebhooks`` package's (the spec's
+reference code): ``webhook-signature`` must hold a ``v1`` HMAC-SHA256 of ``{webhook-id}.{webhook-timestamp}.
 {body}`` under the endpoint's secret (``whsec_…``), and the timestamp must be within five
 minutes of now, so a captured request cannot be replayed later. During a secret rotation the
 server signs with both secrets; either verifies.
@@ -27,8 +28,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from standardwebhooks.webhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError as _Failed
+try:
+    from standardwebhooks.webhooks import Webhook
+    from standardwebhooks.webhooks import WebhookVerificationError as _Failed
+except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError(
+        "support_sdk.webhooks needs the standardwebhooks package: "
+        "pip install 'support-sdk[webhooks]'"
+    ) from None
 
 __all__ = ["Event", "WebhookVerificationError", "verify"]
 
