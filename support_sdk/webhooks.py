@@ -17,8 +17,8 @@ itsdangerous). Pass the body exactly as received (bytes, before any JSON parsing
 signature covers those bytes. The check is the ``standardwebhooks`` package's (the spec's
 reference code): ``webhook-signature`` must hold a ``v1`` HMAC-SHA256 of
 ``{webhook-id}.{webhook-timestamp}.{body}`` under the endpoint's secret (``whsec_…``), and the
-timestamp must be within five minutes of now, so a captured request cannot be replayed later. During a secret rotation the
-server signs with both secrets; either verifies.
+timestamp must be within five minutes of now, so a captured request cannot be replayed
+later. During a secret rotation the server signs with both secrets; either verifies.
 """
 
 from __future__ import annotations
