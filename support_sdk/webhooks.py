@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 try:
-    from standardwebhooks.webhooks import Webhook
+    from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
     from standardwebhooks.webhooks import WebhookVerificationError as _Failed
 except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError(
@@ -65,8 +65,8 @@ def verify(body: bytes | str, headers: Mapping[str, str], secret: str) -> Event:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
         plain = {str(k).lower(): str(v) for k, v in dict(headers).items()}
         payload = Webhook(secret).verify(text, plain)
-    except _Failed as exc:
-        raise WebhookVerificationError(str(exc)) from None
+    except (_Failed, EmptyWebhookSecretError) as exc:
+        raise WebhookVerificationError(str(exc) or "no secret given") from None
     except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         # a malformed signature list, a secret that is not base64, a body that is not JSON
         raise WebhookVerificationError(f"not a valid webhook: {exc}") from None

@@ -130,3 +130,18 @@ def backlog(conn: sqlite3.Connection) -> dict[str, int]:
 def purge_done(conn: sqlite3.Connection, before: str) -> int:
     cur = conn.execute("DELETE FROM jobs WHERE state = 'done' AND updated_at < ?", (before,))
     return cur.rowcount
+
+
+def hurry(conn: sqlite3.Connection, kind: str, ref: int, now: str) -> bool:
+    """Make the unfinished job of ``kind`` for ``ref`` due now; False when there is none."""
+    pending = conn.execute(
+        "UPDATE jobs SET run_at = ?, updated_at = ? WHERE kind = ? AND ref = ?"
+        " AND state = 'pending'",
+        (now, now, kind, ref),
+    ).rowcount
+    if pending:
+        return True
+    running = conn.execute(
+        "SELECT 1 FROM jobs WHERE kind = ? AND ref = ? AND state = 'running'", (kind, ref)
+    ).fetchone()
+    return running is not None
