@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,7 +254,13 @@ def _parse(setting: Setting, raw: Any, source: str) -> Any:
     try:
         return setting.parse(raw)
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{setting.name} ({source}): {raw!r} is invalid: {exc}") from None
+        shown = _without_password(raw) if setting.name.endswith("_URL") else raw
+        raise ConfigError(f"{setting.name} ({source}): {shown!r} is invalid: {exc}") from None
+
+
+def _without_password(raw: str) -> str:
+    """A URL as it may be printed: its password (``smtp://user:secret@host``) masked."""
+    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", raw)
 
 
 def load_config(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import datadir
-from .config import Config
+from .config import Config, ConfigError
 from .ratelimit import Rate, RateLimiter, parse_rate
 from .search import WhooshIndex
 from .services.analytics import Analytics
@@ -70,6 +70,7 @@ class Runtime:
             notifier=self.notifier,
             mailer=self.mailer,
             name=name,
+            lease=self.config["SUPPORT_JOB_LEASE"],
         )
 
     def close(self) -> None:
@@ -91,6 +92,12 @@ class Runtime:
         staff = StaffService(db)
         events = EventLog(relaxed, server_secrets)
         schedule = ScheduleService(db, articles)
+        lease, timeout = config["SUPPORT_JOB_LEASE"], config["SUPPORT_WEBHOOK_TIMEOUT"]
+        if lease < 2 * timeout + 10:  # an attempt may take twice the timeout (see outbound)
+            raise ConfigError(
+                f"SUPPORT_JOB_LEASE ({lease} s) must exceed twice SUPPORT_WEBHOOK_TIMEOUT "
+                f"({timeout} s) by 10 s, or a slow receiver's job would be run twice at once"
+            )
         mailer = Mailer(
             db, relay_url=config["SUPPORT_SMTP_URL"], sender=config["SUPPORT_MAIL_FROM"]
         )

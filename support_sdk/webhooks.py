@@ -12,12 +12,13 @@
 ...     handle(event.type, event.data)
 ...     return "", 200
 
-Pass the body exactly as received (bytes, before any JSON parsing): the signature covers
-those bytes. The check is the ``standardwebhooks`` package's (the spec's reference code):
-``webhook-signature`` must hold a ``v1`` HMAC-SHA256 of ``{webhook-id}.{webhook-timestamp}.
-{body}`` under the endpoint's secret (``whsec_…``), and the timestamp must be within five
-minutes of now, so a captured request cannot be replayed later. During a secret rotation the
-server signs with both secrets; either verifies.
+Install with ``pip install 'support-sdk[webhooks]'`` (the SDK's core needs only requests and
+itsdangerous). Pass the body exactly as received (bytes, before any JSON parsing): the
+signature covers those bytes. The check is the ``standardwebhooks`` package's (the spec's
+reference code): ``webhook-signature`` must hold a ``v1`` HMAC-SHA256 of
+``{webhook-id}.{webhook-timestamp}.{body}`` under the endpoint's secret (``whsec_…``), and the
+timestamp must be within five minutes of now, so a captured request cannot be replayed
+later. During a secret rotation the server signs with both secrets; either verifies.
 """
 
 from __future__ import annotations
@@ -27,8 +28,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from standardwebhooks.webhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError as _Failed
+try:
+    from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
+    from standardwebhooks.webhooks import WebhookVerificationError as _Failed
+except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError(
+        "support_sdk.webhooks needs the standardwebhooks package: "
+        "pip install 'support-sdk[webhooks]'"
+    ) from None
 
 __all__ = ["Event", "WebhookVerificationError", "verify"]
 
@@ -58,8 +65,8 @@ def verify(body: bytes | str, headers: Mapping[str, str], secret: str) -> Event:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
         plain = {str(k).lower(): str(v) for k, v in dict(headers).items()}
         payload = Webhook(secret).verify(text, plain)
-    except _Failed as exc:
-        raise WebhookVerificationError(str(exc)) from None
+    except (_Failed, EmptyWebhookSecretError) as exc:
+        raise WebhookVerificationError(str(exc) or "no secret given") from None
     except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         # a malformed signature list, a secret that is not base64, a body that is not JSON
         raise WebhookVerificationError(f"not a valid webhook: {exc}") from None

@@ -56,8 +56,9 @@ export const uuid = () =>
  */
 export function createApi({ server, appId, session }) {
   let refreshing = null;
-  // GETs answered with an ETag, by URL and credential: asked again with If-None-Match, a 304
-  // (nothing changed) returns the very object of last time, so polling costs almost nothing.
+  // GETs answered with an ETag, one per URL with the credential it was for: asked again with
+  // If-None-Match, a 304 (nothing changed) returns the very object of last time, so polling
+  // costs almost nothing.
   const tags = new Map();
 
   async function send(method, path, { query = {}, body, key, auth = "public", signal }) {
@@ -74,8 +75,9 @@ export function createApi({ server, appId, session }) {
       headers["X-Support-Client"] = "widget";
     }
     if (key) headers["Idempotency-Key"] = key;
-    const tagKey = `${method} ${url} ${token}`;
-    const tagged = tags.get(tagKey);
+    const tagKey = `${method} ${url}`;
+    let tagged = tags.get(tagKey);
+    if (tagged?.[2] !== token) tagged = null; // another person's answer is never reused
     if (tagged) headers["If-None-Match"] = tagged[0];
     let response;
     try {
@@ -93,7 +95,7 @@ export function createApi({ server, appId, session }) {
     if (response.status === 304 && tagged) return tagged[1];
     const data = await response.json().catch(() => null);
     const etag = response.headers.get("ETag");
-    if (response.ok && etag && method === "GET") tags.set(tagKey, [etag, data]);
+    if (response.ok && etag && method === "GET") tags.set(tagKey, [etag, data, token]);
     if (response.ok) return data;
     throw failure(response.status, data?.error, Number(response.headers.get("Retry-After")) || 0);
   }

@@ -212,21 +212,28 @@ export async function start(boot) {
     };
     // Agent replies the user has not read: a count on the launcher, asked for every 10 s while
     // the page is visible (a minute when hidden); a 304 each time while nothing changed.
+    // One request at a time and one timer: a call while one is under way (the tab shown
+    // again, a conversation read) waits for it, instead of starting a second loop.
+    let asking = false;
     async function poll() {
       clearTimeout(poll.timer);
+      if (asking) return;
+      asking = true;
       let n = 0;
       try {
         if (canSeeTickets())
           ({ count: n } = await api.get("/tickets/unread", {}, { auth: auth() }));
       } catch {
-        n = +launcher.dataset.unread || 0; // offline: keep what it showed
+        n = Number.parseInt(launcher.dataset.unread) || 0; // offline: keep what it showed
       }
+      asking = false;
       if (n) launcher.dataset.unread = n > 9 ? "9+" : n;
       else delete launcher.dataset.unread;
       launcher.setAttribute(
         "aria-label",
         n ? `${t("openHelp")} (${t("newReplies", { n })})` : t("openHelp"),
       );
+      clearTimeout(poll.timer);
       poll.timer = setTimeout(poll, document.hidden ? 60000 : 10000);
     }
     document.addEventListener("visibilitychange", () => document.hidden || poll());

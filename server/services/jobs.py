@@ -65,9 +65,18 @@ class JobRunner:
         self.lease = lease
         self._rng = random.Random()
         self._handlers: dict[str, Callable[[dict[str, Any]], float | None]] = {
-            "webhook": lambda job: self.webhooks.attempt(job["ref"]),
-            "mail": lambda job: self.mailer.send(job["ref"]),
+            "webhook": lambda job: self.webhooks.attempt(job["ref"], self._fence(job)),
+            "mail": lambda job: self.mailer.send(job["ref"], self._fence(job)),
         }
+
+    def _fence(self, job: dict[str, Any]) -> Callable[[Any], None]:
+        """For a handler's recording transaction: raise LostLease if the job was taken over."""
+
+        def check(conn: Any) -> None:
+            if not store.holds(conn, job["id"], self.name):
+                raise LostLease(job["id"])
+
+        return check
 
     def claim(self) -> dict[str, Any] | None:
         now = clock.now()

@@ -13,10 +13,12 @@ autoescaped, so a ticket's text can never become markup in someone's mail client
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import sqlite3
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Callable, Mapping
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -39,6 +41,16 @@ THEN_EVERY = 6 * 3600
 NO_RELAY = "not sent: no mail relay configured"
 NO_RELAY_RECHECK = 300
 DEFAULT_COLOUR = "#2563eb"
+ADMIN_ONLY = frozenset({"webhook_disabled"})  # kinds of mail only admins may read
+
+
+def one_line(text: str) -> str:
+    """``text`` fit for a header: every line or paragraph separator and control character
+    (what str.splitlines splits on, which the email package refuses) becomes a space."""
+    return "".join(
+        " " if unicodedata.category(c) in {"Cc", "Zl", "Zp"} or c in "\x1c\x1d\x1e\x85" else c
+        for c in text
+    ).strip()
 
 
 def _templates() -> Environment:
@@ -87,7 +99,7 @@ class Mailer:
             "app_id": app_id,
             "kind": kind,
             "to_address": to,
-            "subject": subject.replace("\r", " ").replace("\n", " ")[:200],
+            "subject": one_line(subject)[:200],
             "text_body": self._templates.get_template("notification.txt").render(values),
             "html_body": self._templates.get_template("notification.html").render(values),
             "ticket_id": ticket_id,
@@ -112,33 +124,45 @@ class Mailer:
         message.add_alternative(mail["html_body"], subtype="html")
         return message
 
-    def send(self, mail_id: int) -> float | None:
-        """Try to send one mail; returns when to try again, or None when it is settled."""
+    def send(
+        self, mail_id: int, fence: Callable[[sqlite3.Connection], None] | None = None
+    ) -> float | None:
+        """Try to send one mail; returns when to try again, or None when it is settled.
+        ``fence`` (see services.jobs) refuses to record the outcome of a worker whose job
+        was taken over."""
+        note = functools.partial(self._note, fence=fence)
         with self.db.read() as conn:
             mail = store.get_mail(conn, mail_id)
         if mail is None or mail["state"] != "queued":
             return None
         now = clock.now()
         if self.relay is None:
-            self._note(mail_id, error=NO_RELAY, attempted=False)
+            note(mail_id, error=NO_RELAY, attempted=False)
             return now + NO_RELAY_RECHECK
         try:
             Address(addr_spec=mail["to_address"])
-            mail_transport.send(self.relay, self.message(mail))
         except (ValueError, IndexError) as exc:  # not an address we can write a header for
-            self._note(mail_id, error=f"not a valid address: {exc}", state="rejected")
+            note(mail_id, error=f"not a valid address: {exc}", state="rejected")
             return None
+        try:
+            message = self.message(mail)
+        except (ValueError, TypeError) as exc:  # a bug of ours, not the address's fault
+            log.error("mail %s could not be composed: %s", mail["public_id"], exc)
+            note(mail_id, error=f"could not be composed: {exc}")
+            return now + THEN_EVERY
+        try:
+            mail_transport.send(self.relay, message)
         except mail_transport.Rejected as exc:
             log.warning("mail %s to a recipient was refused for good: %s", mail["public_id"], exc)
-            self._note(mail_id, error=f"refused by the relay: {exc}", state="rejected")
+            note(mail_id, error=f"refused by the relay: {exc}", state="rejected")
             return None
         except mail_transport.RelayError as exc:
             log.warning("mail %s waits: %s (%s)", mail["public_id"], exc, self.relay.describe())
             made = mail["attempts"] + 1
             base = RETRY_AFTER[made - 1] if made <= len(RETRY_AFTER) else THEN_EVERY
-            self._note(mail_id, error=f"waiting to be retried: {exc}")
+            note(mail_id, error=f"waiting to be retried: {exc}")
             return now + base * (1 + self._rng.uniform(-0.1, 0.1))
-        self._note(mail_id, state="sent", sent_at=clock.iso(now))
+        note(mail_id, state="sent", sent_at=clock.iso(now))
         return None
 
     def _note(
@@ -149,8 +173,11 @@ class Mailer:
         state: str | None = None,
         sent_at: str | None = None,
         attempted: bool = True,
+        fence: Callable[[sqlite3.Connection], None] | None = None,
     ) -> None:
         with self.db.write() as conn:
+            if fence is not None:
+                fence(conn)
             store.record(
                 conn, mail_id, error=error, state=state, sent_at=sent_at, attempted=attempted
             )
@@ -163,13 +190,21 @@ class Mailer:
             return store.release_held(conn, NO_RELAY, clock.iso())
 
     # -- reading ------------------------------------------------------------------------------
-    def sent(self, app_ids: list[str], limit: int = 100) -> list[dict[str, Any]]:
+    def sent(
+        self, app_ids: list[str], limit: int = 100, *, admin: bool = True
+    ) -> list[dict[str, Any]]:
+        """The apps' mail, newest first; ``admin=False`` leaves out mail meant for admins
+        only (an endpoint switched off names its URL, which may carry a token)."""
         with self.db.read() as conn:
-            return store.list_mail(conn, app_ids, limit)
+            found = store.list_mail(conn, app_ids, limit)
+        return [m for m in found if admin or m["kind"] not in ADMIN_ONLY]
 
-    def get(self, app_ids: list[str], public_id: str) -> dict[str, Any] | None:
+    def get(
+        self, app_ids: list[str], public_id: str, *, admin: bool = True
+    ) -> dict[str, Any] | None:
         with self.db.read() as conn:
-            return store.mail_by_public_id(conn, app_ids, public_id)
+            found = store.mail_by_public_id(conn, app_ids, public_id)
+        return None if found is None or (not admin and found["kind"] in ADMIN_ONLY) else found
 
     def rejected_for_ticket(self, app_id: str, ticket_id: str) -> list[dict[str, Any]]:
         """The addresses the relay refused for good a mail about ticket ``ticket_id`` (its

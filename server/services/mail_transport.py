@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
-TIMEOUT = 20.0
+TIMEOUT = 10.0  # per step; a whole send stays well within SUPPORT_JOB_LEASE
 
 
 class RelayError(Exception):

@@ -140,12 +140,11 @@ class Notifier:
             ticket = data["ticket"]
             if data["author"]["kind"] == "requester":
                 agents = self._agents(conn, app_id)
-                if ticket["assignee"]:
-                    agents = [
-                        u
-                        for u in agents
-                        if u["username"].lower() == str(ticket["assignee"]).lower()
-                    ]
+                assignee = str(ticket["assignee"] or "").lower()
+                theirs = [u for u in agents if u["username"].lower() == assignee]
+                # the assignee, if they can be mailed; else everyone (an assignee who left or
+                # has no address must not make the customer's reply go unheard)
+                agents = theirs or agents
                 return self._tell(
                     conn,
                     agents,

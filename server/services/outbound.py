@@ -78,17 +78,44 @@ def parse(url: str, allow_private: bool) -> Target:
     return Target(parts.scheme, parts.hostname.rstrip("."), port or default)
 
 
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_COMPAT = ipaddress.ip_network("::/96")  # IPv4-compatible (::a.b.c.d), deprecated
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one leads to: mapped, compatible, SIIT, 6to4, Teredo, NAT64
+    (behind a NAT64 gateway, 64:ff9b::a00:1 reaches 10.0.0.1)."""
+    if address.ipv4_mapped:
+        return address.ipv4_mapped
+    if address.sixtofour:
+        return address.sixtofour
+    if address.teredo:
+        return address.teredo[1]
+    packed = address.packed
+    if packed[:8] == bytes(8) and packed[8:12] == b"\xff\xff\x00\x00":  # SIIT ::ffff:0:a.b.c.d
+        return ipaddress.IPv4Address(packed[12:])
+    if address in _COMPAT and int(address) > 1:
+        return ipaddress.IPv4Address(packed[12:])
+    if any(address in net for net in _NAT64):
+        return ipaddress.IPv4Address(packed[12:])
+    return None
+
+
 def _refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(address)
+        if inner is not None:
+            return _refused(inner)
+        if address.is_site_local:
+            return "a site-local address"
     if address.is_loopback:
         return "a loopback address"
     if address.is_link_local:
         return "a link-local address"
-    if address.is_private or not address.is_global:
-        return "a private or reserved address"
     if address.is_multicast:
         return "a multicast address"
+    if address.is_private or address.is_reserved or not address.is_global:
+        return "a private or reserved address"
     return None
 
 

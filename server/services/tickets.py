@@ -348,6 +348,16 @@ class TicketService:
             changes["status"] = "open"
         store.update_ticket(conn, ticket["id"], changes)
         presented = self._message(message)
+        if "status" in changes:  # a reply reopened the ticket, or an agent's first answer
+            reopened = {**ticket, **changes}
+            outbox.emit(
+                conn,
+                viewer.app_id,
+                "ticket.updated",
+                self._present(conn, reopened, _as_agent(viewer.app_id)),
+                changes={"status": {"from": ticket["status"], "to": changes["status"]}},
+                actor={"kind": "staff" if viewer.kind == "staff" else "requester", "id": viewer.id},
+            )
         outbox.emit(
             conn,
             viewer.app_id,

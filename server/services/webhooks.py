@@ -45,6 +45,12 @@ USER_AGENT = "SupportSDK-Webhooks/1"
 # Called with (app_id, endpoint, reason) when an endpoint is switched off for failing, on
 # the transaction's connection: the notifier queues the admins' email in the same commit.
 OnDisabled = Callable[[sqlite3.Connection, str, Mapping[str, Any], str], None]
+# Raises when the calling worker no longer holds its job (see services.jobs).
+Fence = Callable[[sqlite3.Connection], None]
+
+
+def _no_fence(conn: sqlite3.Connection) -> None:
+    return None
 
 
 def new_secret() -> str:
@@ -303,9 +309,10 @@ class WebhookService:
                 next_attempt_at=now,
                 updated_at=now,
             )
-            # a delivery waiting for its next attempt keeps its one job, brought forward: a
-            # second job would give it two schedules from now on
-            if not outbox_store.bring_forward(conn, "webhook", delivery["id"], now, now):
+            # One job per delivery: bring its waiting job forward; one being run now will
+            # schedule the next attempt itself (from the reset count); only a finished
+            # delivery gets a new job.
+            if not outbox_store.hurry(conn, "webhook", delivery["id"], now):
                 outbox_store.enqueue(conn, "webhook", delivery["id"], now, now)
             fresh = store.get_delivery(conn, delivery["id"])
             assert fresh is not None
@@ -321,9 +328,13 @@ class WebhookService:
             keys.append(endpoint["previous_secret"])
         return " ".join(Webhook(key).sign(msg_id, stamp, body) for key in keys)
 
-    def attempt(self, delivery_id: int) -> float | None:
+    def attempt(self, delivery_id: int, fence: Fence = _no_fence) -> float | None:
         """Make one attempt at a delivery; returns when to try again (UNIX time) or None
-        when it is finished (delivered, given up, or no longer wanted)."""
+        when it is finished (delivered, given up, or no longer wanted).
+
+        ``fence(conn)`` is called in the transaction that records the outcome and raises when
+        this worker no longer holds the job (its lease ran out and another took it over): a
+        late worker's outcome is then not written over the newer one."""
         with self.db.read() as conn:
             delivery = store.get_delivery(conn, delivery_id)
             endpoint = store.endpoint_by_id(conn, delivery["endpoint_id"]) if delivery else None
@@ -349,7 +360,7 @@ class WebhookService:
             allow_private=self.allow_private,
             timeout=self.timeout,
         )
-        return self._record(delivery, endpoint, answer, when)
+        return self._record(delivery, endpoint, answer, when, fence)
 
     def _record(
         self,
@@ -357,10 +368,14 @@ class WebhookService:
         endpoint: Mapping[str, Any],
         answer: outbound.Answer,
         when: float,
+        fence: Fence,
     ) -> float | None:
-        made = delivery["attempts"] + 1
         now = clock.now()
         with self.db.write() as conn:
+            fence(conn)
+            current = store.get_delivery(conn, delivery["id"])
+            # counted from the row as it is now: a Retry pressed meanwhile reset it
+            made = (current["attempts"] if current else delivery["attempts"]) + 1
             store.insert_attempt(
                 conn,
                 delivery["id"],

@@ -55,16 +55,6 @@ def enqueue(conn: sqlite3.Connection, kind: str, ref: int, run_at: str, now: str
     return int(cur.lastrowid or 0)
 
 
-def bring_forward(conn: sqlite3.Connection, kind: str, ref: int, run_at: str, now: str) -> bool:
-    """Move the waiting (pending) jobs of ``kind`` for ``ref`` to ``run_at``; False if none."""
-    cur = conn.execute(
-        "UPDATE jobs SET run_at = ?, updated_at = ?"
-        " WHERE kind = ? AND ref = ? AND state = 'pending'",
-        (run_at, now, kind, ref),
-    )
-    return cur.rowcount > 0
-
-
 def claim(
     conn: sqlite3.Connection, worker: str, now: str, locked_until: str, kinds: tuple[str, ...]
 ) -> dict[str, Any] | None:
@@ -140,3 +130,18 @@ def backlog(conn: sqlite3.Connection) -> dict[str, int]:
 def purge_done(conn: sqlite3.Connection, before: str) -> int:
     cur = conn.execute("DELETE FROM jobs WHERE state = 'done' AND updated_at < ?", (before,))
     return cur.rowcount
+
+
+def hurry(conn: sqlite3.Connection, kind: str, ref: int, now: str) -> bool:
+    """Make the unfinished job of ``kind`` for ``ref`` due now; False when there is none."""
+    pending = conn.execute(
+        "UPDATE jobs SET run_at = ?, updated_at = ? WHERE kind = ? AND ref = ?"
+        " AND state = 'pending'",
+        (now, now, kind, ref),
+    ).rowcount
+    if pending:
+        return True
+    running = conn.execute(
+        "SELECT 1 FROM jobs WHERE kind = ? AND ref = ? AND state = 'running'", (kind, ref)
+    ).fetchone()
+    return running is not None

@@ -154,6 +154,13 @@ def test_a_rotated_secret_signs_beside_the_old_one_for_a_day(
         "https://169.254.169.254/latest/meta-data",  # the cloud metadata address
         "https://[::1]/hook",
         "https://[::ffff:127.0.0.1]/hook",
+        "https://[::127.0.0.1]/hook",  # IPv4-compatible
+        "https://[::ffff:0:7f00:1]/hook",  # SIIT
+        "https://[64:ff9b::a00:1]/hook",  # NAT64 to 10.0.0.1
+        "https://[2002:7f00:1::]/hook",  # 6to4 of 127.0.0.1
+        "https://[fec0::1]/hook",  # site-local
+        "https://0177.0.0.1/hook",  # octal loopback
+        "https://2130706433/hook",  # decimal loopback
         "https://localhost/hook",
         "https://user:pass@example.com/hook",
         "ftp://example.com/hook",
@@ -269,3 +276,97 @@ def test_a_too_long_description_is_refused_on_change_as_on_creation(
             attempt()
         assert "description" in caught.value.details
     assert rt.webhooks.get(server.app_id, endpoint["id"])["description"] == ""
+
+
+def test_a_worker_whose_lease_ran_out_mid_delivery_records_nothing(
+    server: InProcess, rt: Any, receiver: Receiver
+) -> None:
+    """A is slow (its receiver takes 2 s), its lease runs out, B takes the job over and
+    delivers; A's late failure must not be written over B's success."""
+    import threading
+
+    from support_server.services.jobs import JobRunner
+
+    receiver.script, receiver.delay = [500], 1.0
+    endpoint = rt.webhooks.create(server.app_id, {"url": receiver.url, "events": ["*"]})
+    _file(server)
+    fan = rt.job_runner("F")
+    fanout = fan.claim()
+    assert fanout is not None and fanout["kind"] == "fanout"
+    fan.run(fanout)  # the delivery's job is due now
+    slow = JobRunner(
+        rt.db, webhooks=rt.webhooks, notifier=rt.notifier, mailer=rt.mailer, name="A", lease=1
+    )
+    job_a = slow.claim()
+    assert job_a is not None and job_a["kind"] == "webhook"
+    a = threading.Thread(target=slow.run, args=(job_a,))
+    a.start()
+    receiver.wait_for(1)  # A's request is at the receiver
+    server.clock.advance(5)  # A's lease is over
+    b = rt.job_runner("B")
+    job_b = b.claim()
+    assert job_b is not None and job_b["id"] == job_a["id"]
+    b.run(job_b)
+    a.join()
+    (delivery,), _ = rt.webhooks.deliveries(server.app_id, endpoint["id"], cursor=None, limit=5)
+    assert delivery["state"] == "delivered"
+    assert [x["status_code"] for x in delivery["attempts"]] == [200]  # A's 500 is not recorded
+    assert rt.webhooks.get(server.app_id, endpoint["id"])["enabled"]
+
+
+def test_retry_pressed_again_and_again_keeps_one_schedule(
+    server: InProcess, rt: Any, receiver: Receiver
+) -> None:
+    receiver.script = [500] * 10
+    endpoint = rt.webhooks.create(server.app_id, {"url": receiver.url, "events": ["*"]})
+    _file(server)
+    _drain(rt)
+    (delivery,), _ = rt.webhooks.deliveries(server.app_id, endpoint["id"], cursor=None, limit=5)
+    for _ in range(3):
+        rt.webhooks.retry(server.app_id, endpoint["id"], delivery["id"])
+    import sqlite3
+
+    conn = sqlite3.connect(server.data_dir / "support.db")
+    try:
+        waiting = conn.execute(
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'webhook' AND state != 'done'"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    assert waiting == 1
+    assert _drain(rt) == 1  # one attempt now, then the schedule from the start (5 s)
+    (delivery,), _ = rt.webhooks.deliveries(server.app_id, endpoint["id"], cursor=None, limit=5)
+    assert delivery["state"] == "failing" and len(delivery["attempts"]) == 2
+
+
+def test_a_reply_that_reopens_a_ticket_is_a_ticket_updated_event(
+    server: InProcess, rt: Any
+) -> None:
+    from support_sdk import tokens
+
+    user = {
+        "Authorization": "Bearer "
+        + tokens.mint_user_token(server.app_id, server.creds["app_secret"], "u1")
+    }
+    ticket = server.http.post("/api/v1/tickets", json={"body": "Broken"}, headers=user).get_json()
+    h = server.staff_headers()
+    server.http.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "solved"}, headers=h)
+    assert (
+        server.http.post(
+            f"/api/v1/tickets/{ticket['id']}/messages", json={"body": "Still broken"}, headers=user
+        ).status_code
+        == 201
+    )
+    import sqlite3
+
+    conn = sqlite3.connect(server.data_dir / "support.db")
+    try:
+        rows = conn.execute(
+            "SELECT payload FROM outbox_events WHERE type = 'ticket.updated' ORDER BY id"
+        ).fetchall()
+    finally:
+        conn.close()
+    import json
+
+    changes = [json.loads(r[0])["changes"]["status"] for r in rows]
+    assert changes == [{"from": "new", "to": "solved"}, {"from": "solved", "to": "open"}]

@@ -142,3 +142,47 @@ def test_without_a_relay_mail_is_kept_and_shown_as_not_sent(
     page = sent_mail_page(http, creds)
     assert "ana@team.example" in page and "not sent: no mail relay configured" in page
     assert "No relay" in page
+
+
+def test_a_subject_with_line_separators_is_mailed_on_one_line(
+    tmp_path: Path, pinned: Clock, made: list[Flask]
+) -> None:
+    """A customer's subject with U+2028 or a vertical tab must neither break the header nor
+    be blamed on the agent's address."""
+    with start_smtp() as relay:
+        app, creds = build(tmp_path / "data", relay.url)
+        made.append(app)
+        file_ticket(app.test_client(), creds, "Help\u2028me\x0bplease\x85now")
+        work(app)
+        got = relay.wait_for("ana@team.example", "New ticket: Help me please now")
+        assert "\u2028" not in got["Subject"]
+    [mail] = mails(app, creds)
+    assert mail["state"] == "sent"
+
+
+def test_a_customer_reply_reaches_everyone_when_the_assignee_cannot_be_mailed(
+    tmp_path: Path, pinned: Clock, made: list[Flask]
+) -> None:
+    with start_smtp() as relay:
+        app, creds = build(tmp_path / "data", relay.url)
+        made.append(app)
+        rt = app.extensions["support"]
+        rt.staff.create_user("leo", "correct horse battery", "agent")  # no address
+        http = app.test_client()
+        from support_sdk import tokens
+
+        user = {
+            "Authorization": "Bearer "
+            + tokens.mint_user_token(creds["app_id"], creds["app_secret"], "u1", email="u@x.io")
+        }
+        tid = http.post("/api/v1/tickets", json={"body": "Help"}, headers=user).get_json()["id"]
+        admin = {"Authorization": f"Bearer {creds['admin_api_key']}"}
+        assert (
+            http.patch(
+                f"/api/v1/tickets/{tid}", json={"assignee": "leo"}, headers=admin
+            ).status_code
+            == 200
+        )
+        http.post(f"/api/v1/tickets/{tid}/messages", json={"body": "Any news?"}, headers=user)
+        work(app)
+        relay.wait_for("ana@team.example", "Customer replied")

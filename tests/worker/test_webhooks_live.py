@@ -159,7 +159,7 @@ def test_sigkilled_workers_lose_no_event_and_invent_none(
     deliver: after a restart every event arrives (at least once), and nothing else does."""
     data_dir = tmp_path / "data"
     # a short lease, so the killed worker's job is taken up again within the test
-    env = {**ALLOW, "SUPPORT_JOB_LEASE": "15", "SUPPORT_WEBHOOK_TIMEOUT": "5"}
+    env = {**ALLOW, "SUPPORT_JOB_LEASE": "15", "SUPPORT_WEBHOOK_TIMEOUT": "2"}
     server = ServerProcess(data_dir, init_data_dir(data_dir), env=env)
     with open(tmp_path / "run.log", "ab") as log:
         # `run --no-worker`: the web side alone, as with a worker on another machine

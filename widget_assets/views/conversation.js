@@ -19,6 +19,7 @@ export function conversationView({ t, lang, api, auth, problem, seen }, id) {
   let replyKey;
   let last;
   let timer;
+  let busy = false;
   let box;
   const retry = () => {
     heading.focus();
@@ -41,14 +42,20 @@ export function conversationView({ t, lang, api, auth, problem, seen }, id) {
 
   async function load() {
     clearTimeout(timer);
+    if (busy) return; // the answer under way will be shown
+    busy = true;
     try {
       const ticket = await api.get(path, {}, as());
       if (ticket !== last) render((last = ticket));
-      if (ticket.unread) api.post(`${path}/read`, undefined, as()).then(seen, () => {});
+      // read only when seen: not from a hidden tab
+      if (ticket.unread && !document.hidden)
+        api.post(`${path}/read`, undefined, as()).then(seen, () => {});
     } catch (error) {
       heading.textContent ||= t("conversation");
       if (!last) put(content, error.status === 404 ? t("ticketMissing") : problem(error, retry));
     }
+    busy = false;
+    clearTimeout(timer);
     timer = setTimeout(
       () => (node.checkVisibility?.() ?? node.isConnected) && load(),
       document.hidden ? 60000 : 10000,

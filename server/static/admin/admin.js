@@ -60,8 +60,11 @@ const live = document.querySelector("[data-live]");
 if (live) {
   let etag = null;
   let version = live.dataset.liveVersion;
+  let asking = false; // one request at a time, one timer
   const check = async () => {
     clearTimeout(check.timer);
+    if (asking) return;
+    asking = true;
     try {
       const headers = etag ? { "If-None-Match": etag } : {};
       const answer = await fetch(live.dataset.liveUrl, { headers, cache: "no-store" });
@@ -85,6 +88,8 @@ if (live) {
     } catch {
       // offline or signed out: try again at the next tick
     }
+    asking = false;
+    clearTimeout(check.timer);
     check.timer = setTimeout(check, document.hidden ? 60000 : 10000);
   };
   document.addEventListener("visibilitychange", () => document.hidden || check());

@@ -25,8 +25,12 @@ MAIL_CSP = (
 )
 
 
+def _is_admin() -> bool:
+    return guard.member().role == "admin"
+
+
 def _mail(public_id: str) -> dict[str, Any]:
-    found = runtime().mailer.get([guard.app_id()], public_id)
+    found = runtime().mailer.get([guard.app_id()], public_id, admin=_is_admin())
     if found is None:
         abort(404)
     return found
@@ -35,7 +39,8 @@ def _mail(public_id: str) -> dict[str, Any]:
 @bp.get("/")
 @guard.requires("tickets")
 def sent() -> str:
-    return render_template("admin/mail.html", mails=runtime().mailer.sent([guard.app_id()]))
+    mails = runtime().mailer.sent([guard.app_id()], admin=_is_admin())
+    return render_template("admin/mail.html", mails=mails)
 
 
 @bp.get("/<public_id>")
