@@ -65,9 +65,35 @@ def context_chain(key: str) -> list[str]:
     return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
 
 
+# What the writers' API returns of an article (api/schemas.ArticleOutSchema), and so what
+# article events carry: the same keys whether the article was just created or changed.
+EVENT_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "body",
+    "html",
+    "summary",
+    "category",
+    "tags",
+    "contexts",
+    "locale",
+    "status",
+    "revision",
+    "author",
+    "views",
+    "helpful_yes",
+    "helpful_no",
+    "created_at",
+    "updated_at",
+    "published_at",
+)
+_COUNTERS = ("views", "helpful_yes", "helpful_no")
+
+
 def _event_data(presented: Mapping[str, Any]) -> dict[str, Any]:
-    """An article as events carry it: as the API returns it (no internal row id)."""
-    return {k: v for k, v in presented.items() if k != "internal_id"}
+    """An article as events carry it: as the API returns it (no row ids, no app id)."""
+    return {name: presented.get(name, 0 if name in _COUNTERS else None) for name in EVENT_FIELDS}
 
 
 class ArticleService:
