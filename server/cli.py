@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -308,23 +307,12 @@ def serve(
             "a request's Host header; for a local trial use `support-server run`"
         )
     rt.close()
-    background = None if no_worker else _spawn_worker(data_dir)
+    background = None if no_worker else cli_worker.WorkerChild(data_dir).start()
     try:
         serve_gunicorn(data_dir, host, port, workers, timeout, rt.config["SUPPORT_MAX_BODY_BYTES"])
     finally:
         if background is not None:
-            background.terminate()  # SIGTERM: it finishes the job in hand
-            try:
-                background.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                background.kill()
-
-
-def _spawn_worker(data_dir: Path) -> subprocess.Popen[bytes]:
-    """``support-server worker`` as a child process beside gunicorn's web workers."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "support_server.cli", "worker", "--data-dir", str(data_dir)]
-    )
+            background.stop()
 
 
 def _create(data_dir: Path, factory: Any) -> Any:

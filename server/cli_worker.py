@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -13,6 +15,51 @@ import click
 from .cli_options import data_dir_option, echo_record, json_option, open_runtime
 from .errors import ApiError
 from .runtime import Runtime
+
+
+class WorkerChild:
+    """``support-server worker`` as a child process beside gunicorn's web workers, started
+    again (after 1 s, then up to a minute apart while it keeps failing) if it exits."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._stopping = threading.Event()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._watch = threading.Thread(target=self._keep, name="worker-child", daemon=True)
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "support_server.cli", "worker", "--data-dir", str(self.data_dir)]
+        )
+
+    def start(self) -> WorkerChild:
+        self._proc = self._spawn()
+        self._watch.start()
+        return self
+
+    def _keep(self) -> None:
+        pause = 1.0
+        while self._proc is not None:
+            code = self._proc.wait()
+            if self._stopping.is_set():
+                return
+            click.echo(f"worker: exited with {code}; starting it again in {pause:g} s", err=True)
+            if self._stopping.wait(pause):
+                return
+            pause = min(pause * 2, 60.0)
+            self._proc = self._spawn()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()  # SIGTERM: it finishes the job in hand
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @click.command()

@@ -58,6 +58,21 @@ def test_serve_starts_a_worker_that_delivers_and_stops_with_it(
         assert r.status_code == 201
         got = receiver.wait_for(1)[0]
         assert webhooks.verify(got.body, got.headers, secret).type == "ticket.created"
+        # the worker child dies (SIGKILL): serve starts another, and nothing is lost
+        child = subprocess.run(
+            ["pgrep", "-f", f"worker --data-dir {data_dir}"], capture_output=True, text=True
+        ).stdout.split()
+        assert len(child) == 1
+        os.kill(int(child[0]), signal.SIGKILL)
+        r = requests.post(
+            f"{server.url}/api/v1/tickets",
+            json={"body": "Filed while the worker was down", "email": "a@example.com"},
+            headers={"Authorization": f"Bearer {server.admin_api_key}"},
+            timeout=10,
+        )
+        assert r.status_code == 201
+        again = receiver.wait_for(2, timeout=30)[1]
+        assert webhooks.verify(again.body, again.headers, secret).data["id"] == r.json()["id"]
     finally:
         server.stop()
     # the worker child went with the server: nothing of ours is left on the data dir
