@@ -1,4 +1,4 @@
-"""`python -m examples.webhook_receiver`: receive webhooks on http://127.0.0.1:5003/webhooks.
+"""`python -m examples.webhook_receiver`: receive webhooks on http://127.0.0.1:5005/webhooks.
 
 Set WEBHOOK_SECRET to the endpoint's signing secret (shown once when you add the endpoint in
 the admin, under Webhooks); events are kept in WEBHOOK_DB (default webhook-events.db).
@@ -16,7 +16,7 @@ if __name__ == "__main__":
     if not secret.startswith("whsec_"):
         sys.exit(
             "Set WEBHOOK_SECRET to the endpoint's signing secret (whsec_…): add an endpoint "
-            "for http://127.0.0.1:5003/webhooks under Webhooks in the admin to get one."
+            "for http://127.0.0.1:5005/webhooks under Webhooks in the admin to get one."
         )
     app = create_app(
         {
@@ -24,5 +24,5 @@ if __name__ == "__main__":
             "WEBHOOK_DB": os.environ.get("WEBHOOK_DB", "webhook-events.db"),
         }
     )
-    print("Webhook receiver: POST http://127.0.0.1:5003/webhooks  (processed: GET /events)")
-    app.run(host="127.0.0.1", port=5003)
+    print("Webhook receiver: POST http://127.0.0.1:5005/webhooks  (processed: GET /events)")
+    app.run(host="127.0.0.1", port=5005)
