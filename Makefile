@@ -18,10 +18,10 @@ $(BIN)/python:
 	@echo "Creating $(VENV) ..."
 	@$(PYTHON) -m venv $(VENV)
 
-# `make run` needs the server and its dependencies only; `make test` adds the test tools.
+# `make run` needs the server and the demo's mail catcher only; `make test` adds the test tools.
 $(VENV)/.installed-run: $(BIN)/python setup.cfg pyproject.toml
-	@echo "Installing support-sdk[server] into $(VENV) ..."
-	@$(PIP) install -e '.[server]'
+	@echo "Installing support-sdk[server,demo] into $(VENV) ..."
+	@$(PIP) install -e '.[server,demo]'
 	@touch $@
 
 $(VENV)/.installed: $(VENV)/.installed-run
@@ -70,6 +70,7 @@ bench: install
 	$(BIN)/python benchmarks/tickets_bench.py
 	$(BIN)/python benchmarks/widget_bench.py
 	$(BIN)/python benchmarks/slow_clients_bench.py
+	$(BIN)/python benchmarks/outbox_bench.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules

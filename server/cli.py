@@ -11,30 +11,18 @@ from typing import Any
 
 import click
 
-from . import bootstrap
+from . import bootstrap, cli_worker
 from ._version import __version__
+from .cli_options import data_dir_option, echo_record, json_option, open_runtime
 from .config import ConfigError
 from .errors import ApiError
 from .runtime import Runtime
 from .services import apps as app_service
 from .store import StoreError
 
-_data_dir = click.option(
-    "--data-dir",
-    envvar="SUPPORT_DATA_DIR",
-    default="./support-data",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where the server keeps its data.",
-)
-_json = click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts).")
-
-
-def _runtime(data_dir: Path) -> Runtime:
-    try:
-        return bootstrap.open_runtime(data_dir)
-    except bootstrap.SetupError as exc:
-        raise click.ClickException(str(exc)) from None
+_data_dir = data_dir_option
+_json = json_option
+_runtime = open_runtime
 
 
 def initialise(
@@ -47,14 +35,7 @@ def initialise(
         raise click.ClickException(str(exc)) from None
 
 
-def _out(data: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps(data, indent=2))
-    else:
-        width = max(len(k) for k in data)
-        for key, value in data.items():
-            shown = ", ".join(value) if isinstance(value, list) else value
-            click.echo(f"{key.ljust(width)}  {shown}")
+_out = echo_record
 
 
 def _fail_api(exc: ApiError) -> None:
@@ -277,17 +258,28 @@ def _only_app(rt: Runtime) -> str:
 
 
 # -- serving -------------------------------------------------------------------------------
+_no_worker = click.option(
+    "--no-worker",
+    is_flag=True,
+    help="Do not start a background worker here (run `support-server worker` elsewhere).",
+)
+
+
 @main.command()
 @_data_dir
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-def run(data_dir: Path, host: str, port: int) -> None:
+@_no_worker
+def run(data_dir: Path, host: str, port: int, no_worker: bool) -> None:
     """Serve in one process with a thread per request (development and trying things out)."""
     from .app import create_app
     from .serving import threaded_server
+    from .worker import start_thread
 
     app = _create(data_dir, create_app)
     server = threaded_server(app, host, port, log_requests=True)  # a busy port: one line, exit 1
+    if not no_worker:
+        start_thread(app.extensions["support"])
     click.echo(f"Serving on http://{host}:{server.server_port}  (Ctrl+C to stop)", err=True)
     server.serve_forever()
 
@@ -298,7 +290,10 @@ def run(data_dir: Path, host: str, port: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--timeout", default=30, show_default=True, type=click.IntRange(1, 3600))
-def serve(data_dir: Path, host: str, port: int, workers: int, timeout: int) -> None:
+@_no_worker
+def serve(
+    data_dir: Path, host: str, port: int, workers: int, timeout: int, no_worker: bool
+) -> None:
     """Serve with gunicorn and several worker processes (production)."""
     from .serving import serve_gunicorn
 
@@ -311,7 +306,13 @@ def serve(data_dir: Path, host: str, port: int, workers: int, timeout: int) -> N
             "SUPPORT_PUBLIC_URL=https://support.example.com), so that links never come from "
             "a request's Host header; for a local trial use `support-server run`"
         )
-    serve_gunicorn(data_dir, host, port, workers, timeout, rt.config["SUPPORT_MAX_BODY_BYTES"])
+    rt.close()
+    background = None if no_worker else cli_worker.WorkerChild(data_dir).start()
+    try:
+        serve_gunicorn(data_dir, host, port, workers, timeout, rt.config["SUPPORT_MAX_BODY_BYTES"])
+    finally:
+        if background is not None:
+            background.stop()
 
 
 def _create(data_dir: Path, factory: Any) -> Any:
@@ -434,6 +435,7 @@ def _read_password(password_stdin: bool) -> str:
 @click.option("--role", type=click.Choice(app_service.ROLES), required=True)
 @click.option("--app", "app", default=None, help="Limit the user to one app (default: every app).")
 @click.option("--name", default="", help="The name shown to colleagues (default: the username).")
+@click.option("--email", default="", help="Where their notifications go.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line.")
 @_json
 def users_create(
@@ -442,13 +444,16 @@ def users_create(
     role: str,
     app: str | None,
     name: str,
+    email: str,
     password_stdin: bool,
     as_json: bool,
 ) -> None:
     """Create a staff user; the password is prompted for (or read with --password-stdin)."""
     rt = _runtime(data_dir)
     try:
-        member = rt.staff.create_user(username, _read_password(password_stdin), role, app, name)
+        member = rt.staff.create_user(
+            username, _read_password(password_stdin), role, app, name, email=email
+        )
     except ApiError as exc:
         raise click.ClickException(exc.message) from None
     _out(
@@ -487,6 +492,19 @@ def users_set_password(username: str, data_dir: Path, password_stdin: bool) -> N
     click.echo(f"password changed for {username}; their sessions are ended")
 
 
+@users.command("set-email")
+@click.argument("username")
+@click.argument("email")
+@_data_dir
+def users_set_email(username: str, email: str, data_dir: Path) -> None:
+    """Set where a user's notifications go ("" for nowhere)."""
+    try:
+        _runtime(data_dir).staff.set_email(username, email or None)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{username}: notifications go to {email or 'nowhere'}")
+
+
 @users.command("disable")
 @click.argument("username")
 @_data_dir
@@ -498,3 +516,11 @@ def users_disable(username: str, data_dir: Path, enable: bool) -> None:
     except ApiError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"{username} {'enabled' if enable else 'disabled'}")
+
+
+main.add_command(cli_worker.worker)
+main.add_command(cli_worker.webhooks)
+
+
+if __name__ == "__main__":  # `python -m support_server.cli`, as serve starts the worker
+    main()

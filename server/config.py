@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,27 @@ def _public_url(raw: str) -> str:
     parts = urlsplit(value)
     if value and (parts.scheme not in {"http", "https"} or not parts.netloc or parts.query):
         raise ValueError("must be empty or a base URL such as https://support.example.com")
+    return value
+
+
+def _smtp_url(raw: str) -> str:
+    from .services.mail_transport import Relay
+
+    value = raw.strip()
+    if value:
+        Relay.parse(value)
+    return value
+
+
+def _mail_from(raw: str) -> str:
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
+    value = raw.strip()
+    _, address = parseaddr(value)
+    if not address or "@" not in address:
+        raise ValueError("must be an address such as Support <support@example.com>")
+    Address(addr_spec=address)
     return value
 
 
@@ -174,6 +196,39 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest image a writer may upload for an article.",
         _positive_int,
     ),
+    Setting(
+        "SUPPORT_SMTP_URL",
+        "",
+        "The mail relay: smtp://user:pass@host:587?starttls=1, smtps://user:pass@host:465 or "
+        "smtp://host:1025. Empty: mail is kept, shown as not sent, and sent once a relay is set.",
+        _smtp_url,
+    ),
+    Setting(
+        "SUPPORT_MAIL_FROM",
+        "Support <support@localhost>",
+        "The From address of every mail the server sends.",
+        _mail_from,
+    ),
+    Setting(
+        "SUPPORT_WEBHOOK_ALLOW_PRIVATE",
+        False,
+        "Let webhooks reach private, loopback and link-local addresses and plain http "
+        "(tests and the demo; never on a server that can reach an internal network).",
+        _bool,
+    ),
+    Setting(
+        "SUPPORT_JOB_LEASE",
+        120,
+        "Seconds a worker holds a job it claimed; a job whose worker died runs again after "
+        "this (keep it above SUPPORT_WEBHOOK_TIMEOUT and the mail relay's timeout).",
+        _positive_int,
+    ),
+    Setting(
+        "SUPPORT_WEBHOOK_TIMEOUT",
+        10,
+        "Seconds a webhook receiver has to connect and to answer (each).",
+        _positive_int,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -199,7 +254,13 @@ def _parse(setting: Setting, raw: Any, source: str) -> Any:
     try:
         return setting.parse(raw)
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{setting.name} ({source}): {raw!r} is invalid: {exc}") from None
+        shown = _without_password(raw) if setting.name.endswith("_URL") else raw
+        raise ConfigError(f"{setting.name} ({source}): {shown!r} is invalid: {exc}") from None
+
+
+def _without_password(raw: str) -> str:
+    """A URL as it may be printed: its password (``smtp://user:secret@host``) masked."""
+    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", raw)
 
 
 def load_config(

@@ -28,7 +28,7 @@ from flask import (
 
 from support_sdk.tokens import mint_user_token
 
-from . import bootstrap, datadir, demo_data, demo_seed
+from . import bootstrap, datadir, demo_data, demo_seed, mailcatcher
 from .services import apps as app_service
 
 # The examples in examples/ run on these ports and embed the demo's widget.
@@ -41,6 +41,11 @@ DEMO_USER: dict[str, Any] = {
     "name": demo_data.PEOPLE["ada"].name,
 }
 APP_VERSION = demo_data.APP_VERSION
+# Where the demo's staff get their notifications (the demo's mail catcher keeps them all).
+STAFF_EMAILS = {
+    "admin": "admin@ledgerly.example",
+    **{handle: f"{handle}@ledgerly.example" for handle in demo_data.AGENTS},
+}
 PAGES = (
     "dashboard",
     "invoices",
@@ -85,6 +90,14 @@ def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]
         rt.staff.create_user("admin", admin_password, "admin", display_name="Demo admin")
         if content is None:  # the sample activity reads and cites the sample help center
             demo_seed.seed(rt, creds["app_id"], origin)
+        # The sample history happened before anyone had an address: fan its events out now,
+        # quietly, so the catcher shows only what happens from here on.
+        runner = rt.job_runner("demo-setup")
+        while runner.run_one():
+            pass
+        for username in (u["username"] for u in rt.staff.list_users(creds["app_id"])):
+            if username in STAFF_EMAILS:
+                rt.staff.set_email(username, STAFF_EMAILS[username])
     finally:
         rt.close()
     creds.update(
@@ -154,13 +167,22 @@ def remember_url(data_dir: Path, creds: dict[str, Any], url: str) -> None:
 def run_demo(data_dir: Path, host: str, port: int, content: Path | None) -> None:
     from .app import create_app
     from .serving import threaded_server
+    from .worker import start_thread
 
     creds = prepare(data_dir, f"http://{host}:{port}", content)
-    app = create_app(data_dir=data_dir)
+    catcher = mailcatcher.start(data_dir)
+    overrides = {"SUPPORT_SMTP_URL": catcher.url} if catcher else {}
+    app = create_app(data_dir=data_dir, overrides=overrides)
     add_demo_pages(app, creds)
     server = threaded_server(app, host, port, log_requests=False)  # a busy port: one line
     base = f"http://{host}:{server.server_port}"
     remember_url(data_dir, creds, base)
+    start_thread(app.extensions["support"])
+    mail = (
+        f"{base}/admin/mail   (kept as .eml files in {catcher.folder})"
+        if catcher
+        else f"{base}/admin/mail   (no mail catcher: pip install aiosmtpd to send it)"
+    )
     admin = (
         f"(user {creds.get('admin_username', '-')}, password {creds.get('admin_password', '-')})"
     )
@@ -169,6 +191,7 @@ Support SDK demo
   Demo host page : {base}/   (Ledgerly, a sample product with the widget embedded)
   Help center    : {base}/help/{creds["app_id"]}/
   Admin          : {base}/admin   {admin}
+  Sent mail      : {mail}
   API            : {base}/api/v1/health   (OpenAPI: {base}/api/v1/openapi.json)
   App id         : {creds["app_id"]}
   Admin API key  : {creds["admin_api_key"]}

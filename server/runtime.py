@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import datadir
-from .config import Config
+from .config import Config, ConfigError
 from .ratelimit import Rate, RateLimiter, parse_rate
 from .search import WhooshIndex
 from .services.analytics import Analytics
@@ -15,13 +15,17 @@ from .services.events import EventLog
 from .services.help_center import HelpCenterService
 from .services.inbox import Inbox
 from .services.indexing import Indexer
+from .services.jobs import JobRunner
+from .services.mail import Mailer
 from .services.media import MediaService
+from .services.notifications import Notifier
 from .services.rendering import Renderer
 from .services.schedule import ScheduleService
 from .services.search import SearchService
 from .services.staff import StaffService
 from .services.staff_sessions import StaffSessions
 from .services.tickets import TicketService
+from .services.webhooks import WebhookService
 from .services.writing import WritingDesk
 from .storage import StorageMonitor
 from .store import Database, RelaxedDatabase
@@ -53,6 +57,21 @@ class Runtime:
     inbox: Inbox
     analytics: Analytics
     storage: StorageMonitor
+    # after the ticket: webhooks, mail and staff notifications, run by the worker
+    webhooks: WebhookService
+    mailer: Mailer
+    notifier: Notifier
+
+    def job_runner(self, name: str | None = None) -> JobRunner:
+        """A runner for the worker (one per worker thread or process)."""
+        return JobRunner(
+            self.db,
+            webhooks=self.webhooks,
+            notifier=self.notifier,
+            mailer=self.mailer,
+            name=name,
+            lease=self.config["SUPPORT_JOB_LEASE"],
+        )
 
     def close(self) -> None:
         """Release this thread's database connection and the search index's open files (the
@@ -73,6 +92,22 @@ class Runtime:
         staff = StaffService(db)
         events = EventLog(relaxed, server_secrets)
         schedule = ScheduleService(db, articles)
+        lease, timeout = config["SUPPORT_JOB_LEASE"], config["SUPPORT_WEBHOOK_TIMEOUT"]
+        if lease < 2 * timeout + 10:  # an attempt may take twice the timeout (see outbound)
+            raise ConfigError(
+                f"SUPPORT_JOB_LEASE ({lease} s) must exceed twice SUPPORT_WEBHOOK_TIMEOUT "
+                f"({timeout} s) by 10 s, or a slow receiver's job would be run twice at once"
+            )
+        mailer = Mailer(
+            db, relay_url=config["SUPPORT_SMTP_URL"], sender=config["SUPPORT_MAIL_FROM"]
+        )
+        notifier = Notifier(db, mailer, config["SUPPORT_PUBLIC_URL"])
+        webhooks = WebhookService(
+            db,
+            allow_private=config["SUPPORT_WEBHOOK_ALLOW_PRIVATE"],
+            timeout=config["SUPPORT_WEBHOOK_TIMEOUT"],
+            on_disabled=notifier.webhook_disabled,
+        )
         return cls(
             config=config,
             db=db,
@@ -101,4 +136,7 @@ class Runtime:
             inbox=Inbox(db),
             analytics=Analytics(db),
             storage=StorageMonitor(config.data_dir),
+            webhooks=webhooks,
+            mailer=mailer,
+            notifier=notifier,
         )

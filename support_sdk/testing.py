@@ -168,7 +168,7 @@ class SupportServer:
             try:
                 if requests.get(self.url + "/api/v1/health", timeout=1).status_code == 200:
                     return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused, or a busy machine's slow first answer
                 pass
             time.sleep(0.05)
         self.stop()

@@ -148,7 +148,6 @@ export async function start(boot) {
     if (blocked) console.error(`SupportWidget: ${config.origin_help}`);
     host.lang = lang;
     host.dir = dir;
-    launcher.setAttribute("aria-label", t("openHelp"));
     // Each view is given only what it uses: the server, its words, and where it can go next.
     const problem = (error, retry) => problemNote(t, blocked, error, retry);
     const article = (slug) => go.article(slug);
@@ -209,8 +208,36 @@ export async function start(boot) {
           ),
         ),
       tickets: () => show(tickets(), { reset: true }),
-      ticket: (id) => show(conversationView({ t, lang, api, auth, problem }, id)),
+      ticket: (id) => show(conversationView({ t, lang, api, auth, problem, seen: poll }, id)),
     };
+    // Agent replies the user has not read: a count on the launcher, asked for every 10 s while
+    // the page is visible (a minute when hidden); a 304 each time while nothing changed.
+    // One request at a time and one timer: a call while one is under way (the tab shown
+    // again, a conversation read) waits for it, instead of starting a second loop.
+    let asking = false;
+    async function poll() {
+      clearTimeout(poll.timer);
+      if (asking) return;
+      asking = true;
+      let n = 0;
+      try {
+        if (canSeeTickets())
+          ({ count: n } = await api.get("/tickets/unread", {}, { auth: auth() }));
+      } catch {
+        n = Number.parseInt(launcher.dataset.unread) || 0; // offline: keep what it showed
+      }
+      asking = false;
+      if (n) launcher.dataset.unread = n > 9 ? "9+" : n;
+      else delete launcher.dataset.unread;
+      launcher.setAttribute(
+        "aria-label",
+        n ? `${t("openHelp")} (${t("newReplies", { n })})` : t("openHelp"),
+      );
+      clearTimeout(poll.timer);
+      poll.timer = setTimeout(poll, document.hidden ? 60000 : 10000);
+    }
+    document.addEventListener("visibilitychange", () => document.hidden || poll());
+    events.on("ticket:created", () => setTimeout(poll, 1000));
     panel = createPanel({
       shadow,
       launcher,
@@ -233,6 +260,7 @@ export async function start(boot) {
     launcher.addEventListener("click", checkUrl);
     suggestions(); // warm, so that the first open shows them at once
     outbox.flush();
+    poll();
   })();
 
   const commands = {

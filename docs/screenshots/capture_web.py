@@ -6,7 +6,8 @@ Starts `support-server run` on a throw-away data directory, imports the sample h
 creates staff users and keys, files tickets, runs searches and records help events through the
 real API (then spreads their timestamps over the last four weeks so the charts have a
 history), and photographs each main page in headless Chromium (/usr/bin/chromium, or
-SUPPORT_CHROMIUM=path).
+SUPPORT_CHROMIUM=path). Staff notifications go to a local SMTP server (aiosmtpd) that
+refuses one address, for Sent mail and the ticket page's warning.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from support_sdk.testing import SupportServer, init_data_dir, run_cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.worker.smtp import start_smtp
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"  # noqa: S105 - the sample staff password
+REFUSED = "lee@old-domain.example"  # the SMTP server answers 550 for it
 PEOPLE = [
     ("u-101", "Ada Lovelace", "ada@northwind.example"),
     ("u-102", "Grace Hopper", "grace@contoso.example"),
@@ -368,6 +371,25 @@ def capture(server: SupportServer, out: Path) -> None:
         page.click("a.subject >> text=Can't connect my bank feed")
         shot("", "admin-ticket.png", full=True)
         shot("/admin/analytics/?days=30", "admin-analytics.png", full=True)
+        shot("/admin/profile/", "admin-profile.png")
+        # Lee's address is refused: only for the ticket filed now (the others stay as shot)
+        run_cli("users", "set-email", "lee", REFUSED, "--data-dir", str(server.data_dir))
+        late = server.client().create_ticket(
+            "The PDF of INV-2077 is blank when I download it from the invoice page.",
+            subject="Blank PDF download",
+            email="cleo@litware.example",
+        )
+        page.goto(f"{server.url}/admin/tickets/{late.id}")
+        for _ in range(100):
+            if page.locator(".alert.mail-rejected").count():
+                break
+            page.wait_for_timeout(200)
+            page.reload()
+        shot("", "admin-ticket-mail-rejected.png")
+        shot("/admin/mail/", "admin-sent-mail.png")
+        page.click("tr[data-state=sent] a.title >> nth=0")
+        page.frame_locator("iframe.mail-html").locator("h1").wait_for()
+        shot("", "admin-sent-mail-detail.png", full=True)
         browser.close()
 
 
@@ -386,6 +408,7 @@ def main() -> None:
             ("maya", "admin", "Maya Chen"),
             ("sam", "writer", "Sam Rivera"),
             ("jo", "agent", "Jo Park"),
+            ("lee", "agent", "Lee Wong"),
         ):
             subprocess.run(
                 [
@@ -398,6 +421,7 @@ def main() -> None:
                     "--name",
                     name,
                     "--password-stdin",
+                    *(["--email", f"{username}@ledgerly.example"] if role != "writer" else []),
                     "--data-dir",
                     str(data_dir),
                 ],
@@ -406,7 +430,11 @@ def main() -> None:
                 check=True,
                 capture_output=True,
             )
-        with SupportServer(data_dir, creds) as server:
+        with (
+            start_smtp() as smtp,
+            SupportServer(data_dir, creds, env={"SUPPORT_SMTP_URL": smtp.url}) as server,
+        ):
+            smtp.refuse.add(REFUSED)
             seed(server, rng)
             spread(data_dir, rng)
             capture(server, args.out)

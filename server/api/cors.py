@@ -27,9 +27,10 @@ from ..services import apps
 log = logging.getLogger(__name__)
 
 ALLOWED_HEADERS = (
-    "Authorization, Content-Type, Idempotency-Key, X-Support-App, X-Support-Client, X-Request-Id"
+    "Authorization, Content-Type, Idempotency-Key, X-Support-App, X-Support-Client,"
+    " X-Request-Id, If-None-Match"
 )
-EXPOSED_HEADERS = "Retry-After, X-Request-Id"
+EXPOSED_HEADERS = "Retry-After, X-Request-Id, ETag"
 # Only origins that `apps update --origin` would accept are named in the log (the header is
 # the client's to write), and only so many distinct ones per process.
 _LOGGABLE_ORIGIN = re.compile(r"^https?://[a-z0-9.\-]{1,253}(:[0-9]{1,5})?$")

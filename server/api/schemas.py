@@ -263,6 +263,10 @@ class TicketOutSchema(Schema):
     updated_at = fields.Str(dump_only=True)
     messages = fields.List(fields.Nested(MessageOutSchema), dump_only=True)
     rating = fields.Nested(RatingSchema, dump_only=True, allow_none=True)
+    unread = fields.Bool(
+        dump_only=True,
+        metadata={"description": "Requesters only: an agent replied since they last read it"},
+    )
     assignee = fields.Str(dump_only=True, allow_none=True)
     tags = fields.List(fields.Str(), dump_only=True)
     traits = fields.Dict(
@@ -278,6 +282,11 @@ class TicketOutSchema(Schema):
         dump_only=True,
         metadata={"description": "Anonymous filers only: lets them read the tickets they filed"},
     )
+
+
+class UnreadSchema(Schema):
+    count = fields.Int(dump_only=True)
+    tickets = fields.List(fields.Str(), dump_only=True)
 
 
 class TicketListArgs(PageArgs):

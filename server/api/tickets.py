@@ -8,6 +8,7 @@ from ..edge import browser_key, client_address, rate_limit, runtime
 from . import schemas
 from .auth import principal
 from .handlers import (
+    conditional,
     decode_cursor,
     dump,
     encode_cursor,
@@ -70,12 +71,42 @@ def list_tickets() -> Response:
     return dump(schemas.TicketPageSchema(), {"items": items, "next": encode_cursor(after)})
 
 
+@bp.get("/tickets/unread")
+@documented(
+    "Your tickets with agent replies you have not read (the launcher's badge); send the ETag"
+    " back in If-None-Match to get 304 while nothing changed",
+    auth="user",
+    response=schemas.UnreadSchema,
+    errors=(403,),
+)
+def unread() -> Response:
+    found = runtime().tickets.unread(principal())
+    return conditional(dump(schemas.UnreadSchema(), found), found["version"])
+
+
 @bp.get("/tickets/<ticket_id>")
 @documented(
-    "One ticket with its conversation", auth="user", response=schemas.TicketOutSchema, errors=(404,)
+    "One ticket with its conversation; answers 304 to If-None-Match while it is unchanged",
+    auth="user",
+    response=schemas.TicketOutSchema,
+    errors=(404,),
 )
 def get(ticket_id: str) -> Response:
-    return dump(schemas.TicketOutSchema(), runtime().tickets.get(principal(), ticket_id))
+    return conditional(
+        dump(schemas.TicketOutSchema(), runtime().tickets.get(principal(), ticket_id))
+    )
+
+
+@bp.post("/tickets/<ticket_id>/read")
+@documented(
+    "Mark the conversation read up to now (the requester opened it)",
+    auth="user",
+    status=204,
+    errors=(403, 404),
+)
+def mark_read(ticket_id: str) -> Response:
+    runtime().tickets.mark_read(principal(), ticket_id)
+    return Response(status=204)
 
 
 @bp.post("/tickets/<ticket_id>/messages")

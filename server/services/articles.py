@@ -24,7 +24,7 @@ from ..store import Database, article_listings, revisions, search_outbox
 from ..store import articles as store
 from ..store import events as event_store
 from ..store import published_articles as published_store
-from . import idempotency
+from . import idempotency, outbox
 from .events import ARTICLE_SERVED
 from .indexing import Indexer
 from .locales import DEFAULT_LOCALE, locale_chain, normalise_locale, resolve_locale
@@ -63,6 +63,37 @@ def context_chain(key: str) -> list[str]:
     """'billing.invoices.overdue' -> itself, then 'billing.invoices', then 'billing'."""
     parts = [p for p in key.strip().split(".") if p]
     return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+# What the writers' API returns of an article (api/schemas.ArticleOutSchema), and so what
+# article events carry: the same keys whether the article was just created or changed.
+EVENT_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "body",
+    "html",
+    "summary",
+    "category",
+    "tags",
+    "contexts",
+    "locale",
+    "status",
+    "revision",
+    "author",
+    "views",
+    "helpful_yes",
+    "helpful_no",
+    "created_at",
+    "updated_at",
+    "published_at",
+)
+_COUNTERS = ("views", "helpful_yes", "helpful_no")
+
+
+def _event_data(presented: Mapping[str, Any]) -> dict[str, Any]:
+    """An article as events carry it: as the API returns it (no row ids, no app id)."""
+    return {name: presented.get(name, 0 if name in _COUNTERS else None) for name in EVENT_FIELDS}
 
 
 class ArticleService:
@@ -155,7 +186,10 @@ class ArticleService:
         store.set_contexts(conn, article["id"], app_id, article["contexts"])
         revisions.insert_revision(conn, article)
         search_outbox.enqueue_index(conn, article["id"], now)
-        return self.present(article)
+        presented = self.present(article)
+        if status == "published":
+            outbox.emit(conn, app_id, "article.published", _event_data(presented))
+        return presented
 
     @staticmethod
     def _free_slug(conn: Any, app_id: str, base: str, locale: str) -> str:
@@ -279,7 +313,30 @@ class ArticleService:
             store.set_contexts(conn, article["id"], app_id, updated["contexts"])
         revisions.insert_revision(conn, updated)
         search_outbox.enqueue_index(conn, article["id"], now)
-        return self.present(updated), True
+        presented = self.present(updated)
+        self._emit_revision(conn, app_id, article, updated, presented)
+        return presented, True
+
+    @staticmethod
+    def _emit_revision(
+        conn: Any,
+        app_id: str,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+        presented: dict[str, Any],
+    ) -> None:
+        changes = {
+            name: {"from": before[name], "to": after[name]}
+            for name in (*_EDITABLE, "status")
+            if before.get(name) != after.get(name)
+        }
+        if after["status"] != before["status"] and after["status"] == "published":
+            kind = "article.published"
+        elif after["status"] != before["status"] and after["status"] == "archived":
+            kind = "article.archived"
+        else:
+            kind = "article.updated"
+        outbox.emit(conn, app_id, kind, _event_data(presented), changes=changes)
 
     def revisions(
         self, app_id: str, public_id: str, cursor: int | None, limit: int
@@ -325,7 +382,24 @@ class ArticleService:
             article = published_store.get_published(conn, app_id, slug, locale_chain(locale))
             if article is None:
                 raise NotFound("no published article with that slug")
-            store.insert_feedback(conn, article["id"], helpful, comment, requester, clock.iso())
+            now = clock.iso()
+            store.insert_feedback(conn, article["id"], helpful, comment, requester, now)
+            outbox.emit(
+                conn,
+                app_id,
+                "feedback.created",
+                {
+                    "article": {
+                        "id": article["public_id"],
+                        "slug": article["slug"],
+                        "locale": article["locale"],
+                        "title": article["title"],
+                    },
+                    "helpful": helpful,
+                    "comment": comment,
+                    "created_at": now,
+                },
+            )
 
     def categories(self, app_id: str, locale: str | None) -> builtins.list[dict[str, Any]]:
         with self.db.read() as conn:

@@ -29,6 +29,7 @@ AREAS = {
     "articles": frozenset({"admin", "writer"}),
     "tickets": frozenset({"admin", "agent"}),
     "analytics": frozenset({"admin"}),
+    "webhooks": frozenset({"admin"}),
 }
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
@@ -70,6 +71,18 @@ def check_password_rules(password: str) -> None:
         raise ValidationFailed("that password is too long", details={"password": ["too long"]})
 
 
+_EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[^@\s<>\"]{1,253}\.[^@\s<>\"]{2,63}$")
+
+
+def check_email(email: str) -> str:
+    value = email.strip()
+    if not _EMAIL.match(value):
+        raise ValidationFailed(
+            f"{value!r} is not an email address", details={"email": ["not an address"]}
+        )
+    return value
+
+
 class StaffService:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -82,6 +95,7 @@ class StaffService:
         role: str,
         app: str | None = None,
         display_name: str = "",
+        email: str = "",
     ) -> StaffMember:
         if not _USERNAME.match(username):
             raise ValidationFailed(
@@ -102,6 +116,7 @@ class StaffService:
             "app_id": app_id,
             "password_hash": generate_password_hash(password, method=_METHOD),
             "created_at": clock.iso(),
+            "email": check_email(email) if email else None,
         }
         with self.db.write() as conn:
             if store.find_user(conn, username) is not None:
@@ -119,6 +134,40 @@ class StaffService:
                 raise NotFound(f"no user {username!r}")
             store.update_user(conn, user["id"], password_hash=hashed)
             store.delete_sessions_of(conn, "user", user["id"])
+
+    def set_email(self, username: str, email: str | None) -> None:
+        """Where this person's notifications go (None: nowhere)."""
+        value = check_email(email) if email else None
+        with self.db.write() as conn:
+            user = store.find_user(conn, username)
+            if user is None:
+                raise NotFound(f"no user {username!r}")
+            store.update_user(conn, user["id"], email=value)
+
+    def set_own_email(self, user_id: str, email: str | None) -> None:
+        """:meth:`set_email` for a signed-in user, who is known by id (their profile)."""
+        value = check_email(email) if email else None
+        with self.db.write() as conn:
+            if not store.update_user(conn, user_id, email=value):
+                raise NotFound("no such user")
+
+    def set_muted(self, user_id: str, muted: list[str], kinds: list[str]) -> None:
+        """Switch notification kinds off (those in ``muted``) and on (the rest of ``kinds``)."""
+        unknown = [k for k in muted if k not in kinds]
+        if unknown:
+            raise ValidationFailed(
+                f"no notification kind {unknown[0]!r}", details={"muted": unknown}
+            )
+        with self.db.write() as conn:
+            if not store.update_user(conn, user_id, muted=muted):
+                raise NotFound("no such user")
+
+    def profile(self, user_id: str) -> dict[str, Any]:
+        with self.db.read() as conn:
+            user = store.get_user(conn, user_id)
+        if user is None:
+            raise NotFound("no such user")
+        return {"username": user["username"], "email": user["email"], "muted": user["muted"]}
 
     def set_disabled(self, username: str, disabled: bool) -> None:
         with self.db.write() as conn:

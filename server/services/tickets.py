@@ -21,7 +21,7 @@ from ..ids import new_id
 from ..principal import Principal
 from ..store import Database
 from ..store import tickets as store
-from . import idempotency
+from . import idempotency, outbox
 
 STATUSES = ("new", "open", "pending", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -41,6 +41,11 @@ def signed_traits(traits: Mapping[str, Any]) -> dict[str, Any]:
         else:
             flat[str(key)] = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return flat
+
+
+def _as_agent(app_id: str) -> Principal:
+    """How events show a ticket: as an agent of its app sees it (notes and traits included)."""
+    return Principal(app_id, "staff", "", role="agent")
 
 
 def _subject_from(body: str) -> str:
@@ -83,6 +88,8 @@ class TicketService:
             "messages": [self._message(m) for m in messages],
             "rating": {"score": rating["score"], "comment": rating["comment"]} if rating else None,
         }
+        if not agent:  # an agent's reply the requester has not opened yet
+            out["unread"] = store.is_unread(conn, ticket["id"])
         if agent:
             out["assignee"] = ticket["assignee"]
             out["tags"] = ticket["tags"]
@@ -232,6 +239,12 @@ class TicketService:
         }
         ticket["id"] = store.insert_ticket(conn, ticket)
         ticket.update(tags=[], assignee=None)
+        outbox.emit(
+            conn,
+            requester.app_id,
+            "ticket.created",
+            self._present(conn, ticket, _as_agent(requester.app_id)),
+        )
         return self._present(conn, ticket, requester)
 
     # -- reading ------------------------------------------------------------------------------
@@ -260,6 +273,29 @@ class TicketService:
     def get(self, viewer: Principal, public_id: str) -> dict[str, Any]:
         with self.db.read() as conn:
             return self._present(conn, self._visible(conn, viewer, public_id), viewer)
+
+    # -- live updates -------------------------------------------------------------------------
+    def unread(self, viewer: Principal) -> dict[str, Any]:
+        """What the launcher's badge shows: the requester's tickets with unread replies, and
+        a version that changes whenever any of their tickets does (for ETag and 304)."""
+        if viewer.kind == "staff" or viewer.anonymous:
+            raise Forbidden("unread replies are for the people who filed tickets")
+        with self.db.read() as conn:
+            tickets = store.unread_of(conn, viewer.app_id, viewer.kind, viewer.id)
+            version = store.requester_version(conn, viewer.app_id, viewer.kind, viewer.id)
+        return {"count": len(tickets), "tickets": tickets, "version": version}
+
+    def mark_read(self, viewer: Principal, public_id: str) -> None:
+        """The requester has seen the conversation up to now (their unread marker clears)."""
+        if viewer.kind == "staff":
+            raise Forbidden("only the requester reads their conversation")
+        with self.db.write() as conn:
+            ticket = self._visible(conn, viewer, public_id)
+            store.mark_read(conn, ticket["id"], clock.iso())
+
+    def inbox_version(self, app_ids: Sequence[str]) -> str:
+        with self.db.read() as conn:
+            return store.app_version(conn, list(app_ids))
 
     # -- conversation -------------------------------------------------------------------------
     def reply(
@@ -311,7 +347,33 @@ class TicketService:
         elif viewer.is_agent and not internal and ticket["status"] == "new":
             changes["status"] = "open"
         store.update_ticket(conn, ticket["id"], changes)
-        return self._message(message)
+        presented = self._message(message)
+        if "status" in changes:  # a reply reopened the ticket, or an agent's first answer
+            reopened = {**ticket, **changes}
+            outbox.emit(
+                conn,
+                viewer.app_id,
+                "ticket.updated",
+                self._present(conn, reopened, _as_agent(viewer.app_id)),
+                changes={"status": {"from": ticket["status"], "to": changes["status"]}},
+                actor={"kind": "staff" if viewer.kind == "staff" else "requester", "id": viewer.id},
+            )
+        outbox.emit(
+            conn,
+            viewer.app_id,
+            "message.created",
+            {
+                **presented,
+                "ticket": {
+                    "id": ticket["public_id"],
+                    "subject": ticket["subject"],
+                    "status": changes.get("status", ticket["status"]),
+                    "assignee": ticket["assignee"],
+                },
+                "author_id": viewer.id if viewer.kind == "staff" and not viewer.via_key else None,
+            },
+        )
+        return presented
 
     def update(
         self, viewer: Principal, public_id: str, changes: Mapping[str, Any]
@@ -326,9 +388,23 @@ class TicketService:
             }
             if "status" in fields and fields["status"] != ticket["status"]:
                 fields["solved_at"] = now if fields["status"] in {"solved", "closed"} else None
+            changed = {
+                name: {"from": ticket[name], "to": value}
+                for name, value in fields.items()
+                if name in ("status", "priority", "assignee", "tags") and ticket[name] != value
+            }
             fields["updated_at"] = now
             store.update_ticket(conn, ticket["id"], fields)
             ticket.update(fields)
+            if changed:
+                outbox.emit(
+                    conn,
+                    viewer.app_id,
+                    "ticket.updated",
+                    self._present(conn, ticket, _as_agent(viewer.app_id)),
+                    changes=changed,
+                    actor={"kind": "staff", "id": viewer.id},
+                )
             return self._present(conn, ticket, viewer)
 
     def rate(self, viewer: Principal, public_id: str, score: int, comment: str) -> dict[str, Any]:
@@ -341,4 +417,10 @@ class TicketService:
             if ticket["status"] not in {"solved", "closed"}:
                 raise Conflict("a ticket can be rated once it is solved", code="ticket_not_solved")
             store.upsert_rating(conn, ticket["id"], score, comment, clock.iso())
+            outbox.emit(
+                conn,
+                viewer.app_id,
+                "ticket.rated",
+                self._present(conn, ticket, _as_agent(viewer.app_id)),
+            )
         return {"score": score, "comment": comment}

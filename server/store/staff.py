@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
+
+
+def _user(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    user = dict(row)
+    user["muted"] = json.loads(user.get("muted") or "[]")
+    return user
 
 
 def insert_user(conn: sqlite3.Connection, user: dict[str, Any]) -> None:
     conn.execute(
         "INSERT INTO staff_users (id, username, display_name, role, app_id, password_hash,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " created_at, email) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             user["id"],
             user["username"],
@@ -18,18 +27,19 @@ def insert_user(conn: sqlite3.Connection, user: dict[str, Any]) -> None:
             user["app_id"],
             user["password_hash"],
             user["created_at"],
+            user.get("email"),
         ),
     )
 
 
 def get_user(conn: sqlite3.Connection, user_id: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT * FROM staff_users WHERE id = ?", (user_id,)).fetchone()
-    return dict(row) if row else None
+    return _user(conn.execute("SELECT * FROM staff_users WHERE id = ?", (user_id,)).fetchone())
 
 
 def find_user(conn: sqlite3.Connection, username: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT * FROM staff_users WHERE username = ?", (username,)).fetchone()
-    return dict(row) if row else None
+    return _user(
+        conn.execute("SELECT * FROM staff_users WHERE username = ?", (username,)).fetchone()
+    )
 
 
 def list_users(conn: sqlite3.Connection, app_id: str | None = None) -> list[dict[str, Any]]:
@@ -39,12 +49,14 @@ def list_users(conn: sqlite3.Connection, app_id: str | None = None) -> list[dict
     if app_id is not None:
         sql += " WHERE app_id = ? OR app_id IS NULL"
         params = (app_id,)
-    return [dict(r) for r in conn.execute(sql + " ORDER BY username", params)]
+    return [u for u in map(_user, conn.execute(sql + " ORDER BY username", params)) if u]
 
 
 def update_user(conn: sqlite3.Connection, user_id: str, **fields: Any) -> bool:
-    allowed = {"password_hash", "role", "display_name", "disabled_at"}
+    allowed = {"password_hash", "role", "display_name", "disabled_at", "email", "muted"}
     names = [n for n in fields if n in allowed]
+    if "muted" in fields:
+        fields = {**fields, "muted": json.dumps(sorted(set(fields["muted"])))}
     if not names:
         return False
     assignments = ", ".join(f"{n} = ?" for n in names)

@@ -140,3 +140,50 @@ def count_tickets(conn: sqlite3.Connection, app_id: str | None = None) -> int:
     return int(
         conn.execute("SELECT count(*) FROM tickets WHERE app_id = ?", (app_id,)).fetchone()[0]
     )
+
+
+# -- live updates --------------------------------------------------------------------------
+_AGENT_REPLY_UNREAD = (
+    "EXISTS (SELECT 1 FROM ticket_messages m WHERE m.ticket_id = t.id AND m.author_kind = 'agent'"
+    " AND m.internal = 0 AND m.created_at > COALESCE(t.requester_read_at, ''))"
+)
+
+
+def unread_of(conn: sqlite3.Connection, app_id: str, kind: str, requester_id: str) -> list[str]:
+    """The requester's tickets with an agent reply they have not read, newest first."""
+    rows = conn.execute(
+        "SELECT t.public_id FROM tickets t WHERE t.app_id = ? AND t.requester_kind = ?"
+        f" AND t.requester_id = ? AND {_AGENT_REPLY_UNREAD} ORDER BY t.id DESC",
+        (app_id, kind, requester_id),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def is_unread(conn: sqlite3.Connection, ticket_id: int) -> bool:
+    row = conn.execute(
+        f"SELECT 1 FROM tickets t WHERE t.id = ? AND {_AGENT_REPLY_UNREAD}", (ticket_id,)
+    ).fetchone()
+    return row is not None
+
+
+def mark_read(conn: sqlite3.Connection, ticket_id: int, when: str) -> None:
+    conn.execute("UPDATE tickets SET requester_read_at = ? WHERE id = ?", (when, ticket_id))
+
+
+def requester_version(conn: sqlite3.Connection, app_id: str, kind: str, requester_id: str) -> str:
+    """Changes whenever one of the requester's tickets does (a reply, a status, a read)."""
+    row = conn.execute(
+        "SELECT COUNT(*), MAX(updated_at), MAX(COALESCE(requester_read_at, '')) FROM tickets"
+        " WHERE app_id = ? AND requester_kind = ? AND requester_id = ?",
+        (app_id, kind, requester_id),
+    ).fetchone()
+    return f"{row[0]}:{row[1] or ''}:{row[2] or ''}"
+
+
+def app_version(conn: sqlite3.Connection, app_ids: list[str]) -> str:
+    """Changes whenever a ticket of these apps is filed or changed (the inbox's cue)."""
+    marks = ",".join("?" * len(app_ids)) or "NULL"
+    row = conn.execute(
+        f"SELECT COUNT(*), MAX(updated_at) FROM tickets WHERE app_id IN ({marks})", app_ids
+    ).fetchone()
+    return f"{row[0]}:{row[1] or ''}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from datetime import datetime, timezone
 
 import pytest
 from werkzeug.test import Client
@@ -78,3 +79,28 @@ def test_shell_snippet_commands_parse() -> None:
 def test_pytest_snippet(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(snippet("pytest"))
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_webhooks_snippet() -> None:
+    from standardwebhooks.webhooks import Webhook
+
+    from support_server.services.webhooks import new_secret
+
+    namespace: dict[str, object] = {}
+    exec(snippet("webhooks"), namespace)  # noqa: S102
+    on_webhook = namespace["receive"]
+    secret = new_secret()
+    body = (
+        '{"id":"evt_1","type":"ticket.created","timestamp":"t","app_id":"app_1",'
+        '"data":{"id":"tkt_1"}}'
+    )
+    now = datetime.now(timezone.utc)
+    headers = {
+        "webhook-id": "evt_1",
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign("evt_1", now, body),
+    }
+    assert on_webhook(body.encode(), headers, secret) == "ticket.created evt_1"  # type: ignore[operator]
+    tampered = body.replace("tkt_1", "tkt_2").encode()
+    assert on_webhook(tampered, headers, secret).startswith("400")  # type: ignore[operator]
+    assert on_webhook(body.encode(), headers, new_secret()).startswith("400")  # type: ignore[operator]

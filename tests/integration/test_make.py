@@ -38,11 +38,11 @@ def _make() -> None:
         missing("no make on this machine")
 
 
-def test_make_run_installs_the_server_and_nothing_for_tests(tmp_path: Path) -> None:
+def test_make_run_installs_the_server_and_the_demo_and_nothing_for_tests(tmp_path: Path) -> None:
     steps = plan(tmp_path, "run")
     installs = [s for s in steps if " pip " in s and " install " in s]
     assert len(installs) == 1, steps  # no `pip install --upgrade pip` either
-    assert installs[0].endswith("install -e '.[server]'")
+    assert installs[0].endswith("install -e '.[server,demo]'")  # demo: the mail catcher
     assert "PIP_DISABLE_PIP_VERSION_CHECK=1" in installs[0]  # no pip version notice
     assert 'PYTHONWARNINGS="ignore:Editable installation"' in installs[0]  # no setuptools notice
     assert " --quiet " in installs[0]
@@ -51,7 +51,7 @@ def test_make_run_installs_the_server_and_nothing_for_tests(tmp_path: Path) -> N
 
 def test_make_test_adds_the_test_tools(tmp_path: Path) -> None:
     installs = [s for s in plan(tmp_path, "test") if " pip " in s and " install " in s]
-    assert [i.rsplit(" ", 1)[-1] for i in installs] == ["'.[server]'", "'.[dev]'"]
+    assert [i.rsplit(" ", 1)[-1] for i in installs] == ["'.[server,demo]'", "'.[dev]'"]
 
 
 def test_make_lint_checks_the_javascript_with_the_locked_tools(tmp_path: Path) -> None:

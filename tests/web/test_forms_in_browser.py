@@ -15,7 +15,8 @@ import requests
 
 from ..conftest import ROOT, LiveServer
 from ..servers import cli
-from . import test_editor_in_browser, test_tickets_in_browser
+from ..worker import test_profile_in_browser
+from . import test_editor_in_browser, test_tickets_in_browser, test_webhooks_in_browser
 from .conftest import audit_forms, sign_in
 
 pytestmark = pytest.mark.browser
@@ -47,6 +48,19 @@ SUBMITTED_BY = {
     ],
     ("analytics.html", ".dashboard"): ["test_the_analytics_range_form_shows_its_range"],
     ("_shortcuts.html", "dialog"): ["test_a_click_anywhere_on_a_row_opens_its_ticket"],
+    ("profile.html", ".save"): [
+        "test_a_user_sets_an_address_and_switches_new_tickets_off_on_their_profile"
+    ],
+    # the add form (.create) and the edit form (.update) are one template
+    ("webhook_form.html", ".update"): [
+        "test_add_test_fail_retry",
+        "test_rotate_switch_off_and_delete",
+    ],
+    ("webhook.html", ".send_test"): ["test_add_test_fail_retry"],
+    ("webhook.html", ".retry"): ["test_add_test_fail_retry"],
+    ("webhook.html", ".switch"): ["test_rotate_switch_off_and_delete"],
+    ("webhook.html", ".rotate"): ["test_rotate_switch_off_and_delete"],
+    ("webhook.html", ".delete"): ["test_rotate_switch_off_and_delete"],
 }
 
 
@@ -66,7 +80,12 @@ def forms_in_templates() -> set[tuple[str, str]]:
 def test_every_admin_form_is_submitted_by_a_browser_test() -> None:
     assert forms_in_templates() == set(SUBMITTED_BY)
     here = globals()
-    modules = (test_editor_in_browser, test_tickets_in_browser)
+    modules = (
+        test_editor_in_browser,
+        test_tickets_in_browser,
+        test_profile_in_browser,
+        test_webhooks_in_browser,
+    )
     for tests in SUBMITTED_BY.values():
         for name in tests:
             assert name in here or any(hasattr(m, name) for m in modules), name

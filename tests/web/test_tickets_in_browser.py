@@ -288,3 +288,45 @@ def test_a_click_anywhere_on_a_row_opens_its_ticket(web: LiveServer, browser_pag
     page.click("#shortcuts button[type=submit]")
     assert not page.evaluate("document.getElementById('shortcuts').open")
     assert page.dialogs == [] and page.errors == []
+
+
+def test_the_open_inbox_shows_new_tickets_and_replies_without_a_reload(
+    web: LiveServer, browser_page: Any
+) -> None:
+    page = browser_page
+    sign_in(page, web, "agent")
+    page.goto(f"{web.url}/admin/tickets/?sort=updated")
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+    page.fill("#ticket-search", "typed but not sent")  # the agent is busy in the page
+    changes: list[int] = []
+    page.on(
+        "response",
+        lambda r: changes.append(r.status) if "/admin/tickets/changes" in r.url else None,
+    )
+    filed = Filed(web)
+    row = page.locator("[data-rows] tr", has_text=f"Invoice total {filed.marker}")
+    row.wait_for(timeout=15_000)
+    assert "awaiting first reply" in row.inner_text()
+    requests.post(  # a colleague answers from elsewhere
+        f"{web.url}/api/v1/tickets/{filed.id}/messages",
+        json={"body": "Checking the totals now."},
+        headers={"Authorization": f"Bearer {web.admin_key}"},
+        timeout=10,
+    ).raise_for_status()
+    row.locator("text=1 reply").wait_for(timeout=15_000)
+    filed.client.reply(filed.id, f"Any news? {filed.marker}", user_token=filed.token)
+    # the customer's reply: the row says so, still without a reload
+    page.locator("[data-rows] tr", has_text=f"Invoice total {filed.marker}").locator(
+        "text=awaiting reply"
+    ).wait_for(timeout=15_000)
+    assert page.evaluate("window.__sameDocument") is True
+    assert page.input_value("#ticket-search") == "typed but not sent"
+    with page.expect_response(
+        lambda r: "/admin/tickets/changes" in r.url and r.status == 304, timeout=15_000
+    ):
+        pass  # nothing new since: the poll costs a 304
+    assert 200 in changes
+    row.click()  # rows put in by the refresh open like the others
+    page.wait_for_url(f"**/admin/tickets/{filed.id}")
+    page.screenshot(path="/tmp/admin-live-inbox.png")
+    assert page.errors == []

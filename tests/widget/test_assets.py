@@ -21,8 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ROOT / "widget_assets"
 LOADER_BUDGET = 2 * 1024
 # 20 KB until the views were split one to a module (views/*.js): each file is compressed on
-# its own, so the split costs about 2 KB of gzip that a single views.js did not.
-WIDGET_BUDGET = 23 * 1024
+# its own, so the split costs about 2 KB of gzip that a single views.js did not. 24 KB since
+# live updates (the launcher's count, unread markers, the polled conversation: ~0.7 KB).
+# Issue 18 brings it under 16 KB by serving the modules as one bundle per build.
+WIDGET_BUDGET = 24 * 1024
 
 
 def get(url: str, **headers: str) -> requests.Response:

@@ -125,3 +125,74 @@ def test_a_newcomer_signs_in_and_sees_the_inbox_and_analytics(
         page.screenshot(path="/tmp/newcomer-demo-analytics.png", full_page=True)
     finally:
         context.close()
+
+
+def test_a_ticket_filed_on_the_demo_is_mailed_to_its_staff_through_the_mail_catcher(
+    demo_run: tuple[str, Path],
+) -> None:
+    """`make run` starts a mail catcher: the notification lands there as an .eml file and
+    shows as sent in the admin's Sent mail, whose address the banner prints."""
+    import email
+    import email.policy
+    import re
+    import time
+    import uuid
+
+    from support_sdk import SupportClient
+
+    url, data_dir = demo_run
+    creds = credentials(data_dir)
+    printed = (data_dir.parent / "demo.log").read_text(encoding="utf-8")
+    assert f"Sent mail      : {url}/admin/mail   (kept as .eml files in " in printed
+    subject = f"Demo mail {uuid.uuid4().hex[:8]}"
+    # what the demo page's widget does: a token from the host page's backend, then the ticket
+    token = requests.post(
+        f"{url}/demo/token", headers={"X-Support-Refresh": "1"}, timeout=10
+    ).json()["token"]
+    SupportClient(url, app_id=creds["app_id"]).create_ticket(
+        "Saving an invoice spins forever", subject=subject, user_token=token
+    )
+    folder = data_dir / "mailcatcher"
+    deadline = time.monotonic() + 30
+    caught: list[email.message.EmailMessage] = []
+    while time.monotonic() < deadline:
+        caught = [
+            m
+            for m in (
+                email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                for p in sorted(folder.glob("*.eml"))
+            )
+            if subject in str(m["Subject"])
+        ]
+        if len(caught) >= 3:
+            break
+        time.sleep(0.2)
+    assert sorted(str(m["To"]) for m in caught) == [
+        "admin@ledgerly.example",
+        "maya@ledgerly.example",
+        "sam@ledgerly.example",
+    ]
+    assert all(m["Auto-Submitted"] == "auto-generated" for m in caught)
+    # the sample history sent nothing: no mail about a sample ticket
+    kept = " ".join(p.read_text(errors="replace") for p in folder.glob("*.eml"))
+    assert "VAT is missing from invoice INV-2024-0139" not in kept
+    http = requests.Session()
+    page = http.get(f"{url}/admin/login", timeout=10).text
+    login = re.search(r'name="login_token" value="([^"]+)"', page)
+    assert login
+    signed = http.post(
+        f"{url}/admin/login",
+        data={
+            "login_token": login.group(1),
+            "username": creds["admin_username"],
+            "password": creds["admin_password"],
+        },
+        headers={"Origin": url},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert signed.status_code == 303, signed.text
+    listing = http.get(f"{url}/admin/mail/", timeout=10).text
+    rows = re.findall(r'<tr data-mail="mail_\w+" data-state="(\w+)">(.*?)</tr>', listing, re.S)
+    mine = [state for state, row in rows if subject in row]
+    assert mine == ["sent", "sent", "sent"], listing

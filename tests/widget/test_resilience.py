@@ -162,7 +162,10 @@ def test_expired_token_is_refreshed_once_and_nothing_typed_is_lost(harness: Harn
     page.locator("support-widget [name=body]").fill("Every word of this must arrive.")
     page.locator("support-widget button[type=submit]").click()
     page.locator("support-widget .done h3", has_text="Message sent").wait_for()
-    assert attempts == [401, 201]
+    # The launcher's unread count usually meets the expired token first and refreshes it;
+    # either way the token is refreshed once and the ticket is filed once, on the first try
+    # with the fresh token (a 401 first only when filing was first to notice).
+    assert attempts in ([401, 201], [201])
     assert harness.site.refreshes == 1
     [ticket] = harness.tickets_of(harness.token(user))
     assert ticket["body"] == "Every word of this must arrive."

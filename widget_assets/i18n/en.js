@@ -60,6 +60,8 @@ export default {
     "We can’t reach support right now. Your message is safe on this device and will be sent automatically.",
   viewMessages: "View my messages",
   backToHelp: "Back to help",
+  newReply: "New reply",
+  newReplies: { one: "{n} new reply", other: "{n} new replies" },
   myTickets: "Messages",
   noTicketsYet: "No messages yet.",
   queuedHint: "Waiting for a connection",

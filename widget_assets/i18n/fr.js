@@ -61,6 +61,8 @@ export default {
     "Le support est injoignable pour le moment. Votre message est conservé sur cet appareil et sera envoyé automatiquement.",
   viewMessages: "Voir mes messages",
   backToHelp: "Retour à l’aide",
+  newReply: "Nouvelle réponse",
+  newReplies: { one: "{n} nouvelle réponse", other: "{n} nouvelles réponses" },
   myTickets: "Messages",
   noTicketsYet: "Aucun message pour l’instant.",
   queuedHint: "En attente de connexion",

@@ -5,13 +5,22 @@ import { uuid } from "../api.js";
 import { add, h, icon, put, uid, when } from "../dom.js";
 import { badge, skeleton } from "./parts.js";
 
-/** `api` and `auth()` ask the server, as the user or the visitor who filed the ticket. */
-export function conversationView({ t, lang, api, auth, problem }, id) {
+/**
+ * `api` and `auth()` ask the server, as the user or the visitor who filed the ticket; `seen()`
+ * is told when the conversation was read (the launcher's count). While the conversation is on
+ * screen it asks again every 10 s (a minute in a hidden tab): a 304 until an agent answers.
+ */
+export function conversationView({ t, lang, api, auth, problem, seen }, id) {
   const path = `/tickets/${encodeURIComponent(id)}`;
   const as = () => ({ auth: auth() });
   const heading = h("h3", { tabindex: "-1" });
   const content = h("div", {}, skeleton(4));
+  const node = h("div", { class: "ticket" }, heading, content);
   let replyKey;
+  let last;
+  let timer;
+  let busy = false;
+  let box;
   const retry = () => {
     heading.focus();
     load();
@@ -32,12 +41,25 @@ export function conversationView({ t, lang, api, auth, problem }, id) {
     );
 
   async function load() {
+    clearTimeout(timer);
+    if (busy) return; // the answer under way will be shown
+    busy = true;
     try {
-      render(await api.get(path, {}, as()));
+      const ticket = await api.get(path, {}, as());
+      if (ticket !== last) render((last = ticket));
+      // read only when seen: not from a hidden tab
+      if (ticket.unread && !document.hidden)
+        api.post(`${path}/read`, undefined, as()).then(seen, () => {});
     } catch (error) {
       heading.textContent ||= t("conversation");
-      put(content, error.status === 404 ? t("ticketMissing") : problem(error, retry));
+      if (!last) put(content, error.status === 404 ? t("ticketMissing") : problem(error, retry));
     }
+    busy = false;
+    clearTimeout(timer);
+    timer = setTimeout(
+      () => (node.checkVisibility?.() ?? node.isConnected) && load(),
+      document.hidden ? 60000 : 10000,
+    );
   }
 
   function render(ticket) {
@@ -80,7 +102,8 @@ export function conversationView({ t, lang, api, auth, problem }, id) {
   }
 
   function reply(ticket, thread) {
-    const box = h("textarea", {
+    // the same box across refreshes: a reply being written survives a new message arriving
+    box ||= h("textarea", {
       "aria-label": t("replyLabel"),
       placeholder: t("replyPlaceholder"),
       maxlength: 20000,
@@ -162,12 +185,12 @@ export function conversationView({ t, lang, api, auth, problem }, id) {
     return box;
   }
 
-  load();
   return {
     name: "ticket",
     tab: "messages",
     title: t("conversation"),
-    node: h("div", { class: "ticket" }, heading, content),
+    node,
+    enter: load,
     focus: () => heading,
   };
 }

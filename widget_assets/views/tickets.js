@@ -44,6 +44,7 @@ export function ticketsView({ t, lang, pending, canSeeTickets, list, problem, ti
             h(
               "span",
               { class: "meta" },
+              found.unread && h("b", { class: "badge unread", text: t("newReply") }),
               badge(t, found.status),
               h("time", { datetime: found.updated_at, text: when(found.updated_at, lang, false) }),
             ),

@@ -34,8 +34,10 @@ for (const input of document.querySelectorAll("[data-select-all]")) {
 // A row of a list (the inbox) opens its item when clicked anywhere, like its link does: a
 // modifier or middle click opens a new tab, and a click that ends a text selection, or lands
 // on a control of its own, is left alone. Keyboard users have the row's link (and j/k/Enter).
+// Delegated from the document, so rows the live inbox puts in later behave the same.
 function openRow(event) {
-  const row = event.currentTarget;
+  const row = event.target.closest("[data-rows] tr[data-href]");
+  if (!row) return;
   if (
     event.defaultPrevented ||
     event.target.closest("a, button, input, select, textarea, label, summary")
@@ -48,9 +50,50 @@ function openRow(event) {
     window.open(row.dataset.href, "_blank", "noopener");
   else window.location.assign(row.dataset.href);
 }
-for (const row of document.querySelectorAll("[data-rows] tr[data-href]")) {
-  row.addEventListener("click", openRow);
-  row.addEventListener("auxclick", openRow);
+document.addEventListener("click", openRow);
+document.addEventListener("auxclick", openRow);
+
+// The inbox keeps itself current: every 10 s (a minute in a hidden tab) it asks whether any
+// ticket changed, a 304 while none did; when one did, the list is fetched again and put in
+// place (filters, page and scroll kept), and shortcuts.js is told its rows changed.
+const live = document.querySelector("[data-live]");
+if (live) {
+  let etag = null;
+  let version = live.dataset.liveVersion;
+  let asking = false; // one request at a time, one timer
+  const check = async () => {
+    clearTimeout(check.timer);
+    if (asking) return;
+    asking = true;
+    try {
+      const headers = etag ? { "If-None-Match": etag } : {};
+      const answer = await fetch(live.dataset.liveUrl, { headers, cache: "no-store" });
+      if (answer.status === 200) {
+        etag = answer.headers.get("ETag");
+        const { version: now } = await answer.json();
+        if (now !== version) {
+          const page = await (await fetch(window.location.href, { cache: "no-store" })).text();
+          const html = new DOMParser().parseFromString(page, "text/html");
+          const fresh = html.querySelector("[data-live]");
+          if (fresh) {
+            version = fresh.dataset.liveVersion;
+            live.replaceChildren(...fresh.childNodes);
+            const count = html.querySelector(".page-head .sub");
+            const here = document.querySelector(".page-head .sub");
+            if (count && here) here.replaceWith(count);
+            document.dispatchEvent(new CustomEvent("admin:rows"));
+          }
+        }
+      }
+    } catch {
+      // offline or signed out: try again at the next tick
+    }
+    asking = false;
+    clearTimeout(check.timer);
+    check.timer = setTimeout(check, document.hidden ? 60000 : 10000);
+  };
+  document.addEventListener("visibilitychange", () => document.hidden || check());
+  check.timer = setTimeout(check, 10000);
 }
 
 // Forms marked data-warn-unsaved warn before the page is left with their text changed.
@@ -78,3 +121,18 @@ window.addEventListener("beforeunload", (event) => {
     event.returnValue = "";
   }
 });
+
+// A "Copy" button copies the value of the input it names (the webhook signing secret).
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  button.addEventListener("click", async () => {
+    const input = document.getElementById(button.dataset.copy);
+    if (!input) return;
+    input.select();
+    try {
+      await navigator.clipboard.writeText(input.value);
+      button.textContent = "Copied";
+    } catch {
+      button.textContent = "Press Ctrl+C";
+    }
+  });
+}

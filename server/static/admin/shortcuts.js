@@ -1,8 +1,15 @@
 // Keyboard shortcuts for the common actions (press ? for the list). Keys are ignored while
 // typing in a field, except Escape (leave the field) and Ctrl/⌘+Enter (send).
 
-const rows = [...document.querySelectorAll("[data-rows] tbody tr[data-href]")];
+let rows = [...document.querySelectorAll("[data-rows] tbody tr[data-href]")];
 let selected = -1;
+// The live inbox replaced its rows: mark the same position again, without moving the focus
+// (the agent may be typing in the search box).
+document.addEventListener("admin:rows", () => {
+  rows = [...document.querySelectorAll("[data-rows] tbody tr[data-href]")];
+  selected = Math.min(selected, rows.length - 1);
+  for (const [i, row] of rows.entries()) row.setAttribute("aria-selected", String(i === selected));
+});
 
 function select(index) {
   if (!rows.length) return;

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from ...edge import runtime
 from ...errors import ApiError
 from ..security import page_headers
-from . import analytics, articles, auth, guard, history, media, tickets
+from . import analytics, articles, auth, guard, history, mail, media, profile, tickets, webhooks
 
 MESSAGES = {
     401: "Please sign in.",
@@ -53,14 +53,17 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 
 def register(app: Flask) -> None:
     admin = Blueprint("admin", __name__, url_prefix="/admin")
-    for module in (auth, articles, history, media, tickets, analytics):
+    for module in (auth, articles, history, media, tickets, analytics, mail, profile, webhooks):
         admin.register_blueprint(module.bp)
     admin.before_request(guard.check)
     admin.context_processor(_context)
 
     @admin.after_request
     def _headers(response: Response) -> Response:
-        if response.mimetype == "text/html" or response.status_code in (301, 302, 303):
+        page = response.mimetype == "text/html"
+        if page and "Content-Security-Policy" in response.headers:
+            pass  # a view with a policy of its own: a mail's HTML part (see mail.py)
+        elif page or response.status_code in (301, 302, 303):
             page_headers(response, private=True)
         response.headers.setdefault("Cache-Control", "no-store")
         return response

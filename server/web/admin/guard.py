@@ -28,7 +28,8 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def requires(area: str) -> Callable[[F], F]:
-    """Declare the area a view belongs to: 'articles', 'tickets', 'analytics' or 'any'."""
+    """Declare the area a view belongs to: 'articles', 'tickets', 'analytics', 'webhooks' or
+    'any'."""
     if area != "any" and area not in AREAS:
         raise ValueError(area)
 

@@ -1,0 +1,151 @@
+"""The job runner: claims one due job at a time and runs it, the one place background work
+happens (webhook deliveries, mail, the fan-out of events; SLA timers and automations join
+here as new kinds).
+
+A claim is a lease (:data:`LEASE` seconds) written in a write transaction; every step after
+it names the worker, so two workers never run the same job at once, and a job whose worker
+was killed runs again when its lease runs out. Delivery is therefore at least once: a
+webhook attempt that reached the receiver just before its worker was killed is made again,
+with the same ``webhook-id``.
+
+The fan-out of an event (deliveries and notification mails) is written in the transaction
+that marks its job done, so it happens exactly once however often the job is taken up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from .. import clock
+from ..ids import new_id
+from ..store import Database
+from ..store import outbox as store
+from .mail import Mailer
+from .notifications import Notifier
+from .outbox import FANOUT
+from .webhooks import WebhookService
+
+log = logging.getLogger(__name__)
+
+LEASE = 120.0  # longer than any one job may take: a webhook timeout, a relay's
+KINDS = (FANOUT, "webhook", "mail")
+ERROR_RETRY = (10, 60, 300, 1800, 3600)
+KEEP_DONE = 7 * 86400
+
+
+class LostLease(Exception):
+    """Another worker took the job over (this one was too slow); its work is not recorded."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{new_id('', 6)}"
+
+
+class JobRunner:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        webhooks: WebhookService,
+        notifier: Notifier,
+        mailer: Mailer,
+        name: str | None = None,
+        lease: float = LEASE,
+    ) -> None:
+        self.db = db
+        self.webhooks = webhooks
+        self.notifier = notifier
+        self.mailer = mailer
+        self.name = name or worker_name()
+        self.lease = lease
+        self._rng = random.Random()
+        self._handlers: dict[str, Callable[[dict[str, Any]], float | None]] = {
+            "webhook": lambda job: self.webhooks.attempt(job["ref"], self._fence(job)),
+            "mail": lambda job: self.mailer.send(job["ref"], self._fence(job)),
+        }
+
+    def _fence(self, job: dict[str, Any]) -> Callable[[Any], None]:
+        """For a handler's recording transaction: raise LostLease if the job was taken over."""
+
+        def check(conn: Any) -> None:
+            if not store.holds(conn, job["id"], self.name):
+                raise LostLease(job["id"])
+
+        return check
+
+    def claim(self) -> dict[str, Any] | None:
+        now = clock.now()
+        with self.db.write() as conn:
+            return store.claim(conn, self.name, clock.iso(now), clock.iso(now + self.lease), KINDS)
+
+    def release(self, job: dict[str, Any]) -> None:
+        """Give a claimed job back untouched (shutting down before running it)."""
+        with self.db.write() as conn:
+            store.reschedule(conn, job["id"], self.name, clock.iso(), None, clock.iso())
+
+    def run_one(self) -> bool:
+        """Claim and run one due job; False when none is due."""
+        job = self.claim()
+        if job is None:
+            return False
+        self.run(job)
+        return True
+
+    def run(self, job: dict[str, Any]) -> None:
+        try:
+            if job["kind"] == FANOUT:
+                self._fan_out(job)
+                return
+            again = self._handlers[job["kind"]](job)
+        except LostLease:
+            log.warning("job %s (%s) was taken over by another worker", job["id"], job["kind"])
+            return
+        except Exception as exc:  # a bug or a fault outside the receiver's: retry it later
+            log.exception("job %s (%s) failed", job["id"], job["kind"])
+            delay = ERROR_RETRY[min(job["attempts"], len(ERROR_RETRY)) - 1]
+            with self.db.write() as conn:
+                store.reschedule(
+                    conn,
+                    job["id"],
+                    self.name,
+                    clock.iso(clock.now() + delay),
+                    f"{type(exc).__name__}: {exc}"[:500],
+                    clock.iso(),
+                )
+            return
+        with self.db.write() as conn:
+            if again is None:
+                store.finish(conn, job["id"], self.name, clock.iso())
+            else:
+                store.reschedule(conn, job["id"], self.name, clock.iso(again), None, clock.iso())
+
+    def _fan_out(self, job: dict[str, Any]) -> None:
+        with self.db.write() as conn:
+            if not store.holds(conn, job["id"], self.name):
+                raise LostLease(job["id"])
+            event = store.get_event(conn, job["ref"])
+            if event is not None:
+                self.webhooks.fan_out(conn, event)
+                self.notifier.fan_out(conn, event)
+            store.finish(conn, job["id"], self.name, clock.iso())
+
+    def seconds_until_due(self, cap: float) -> float:
+        with self.db.read() as conn:
+            due = store.next_due(conn, KINDS)
+        if due is None:
+            return cap
+        return max(0.0, min(cap, clock.parse_iso(due) - clock.now()))
+
+    def housekeeping(self) -> int:
+        """Forget finished jobs after a week (deliveries and mail keep their own records)."""
+        with self.db.write() as conn:
+            return store.purge_done(conn, clock.iso(clock.now() - KEEP_DONE))
+
+    def backlog(self) -> dict[str, int]:
+        with self.db.read() as conn:
+            return store.backlog(conn)

@@ -1,0 +1,206 @@
+"""Staff notifications: who is told what, by email, when an event happens.
+
+- ``new_ticket``: a ticket arrives; every agent of the app is told (teams come later).
+- ``customer_reply``: the requester answers; the assignee is told, or every agent while the
+  ticket has none.
+- ``assigned``: a ticket is assigned to someone (not when they take it themselves).
+- ``mention``: an internal note names someone as ``@username``.
+
+Each kind can be switched off per person (their profile in the admin); people without an
+address, disabled people and writers are never mailed. The mails are queued in the fan-out
+job's transaction (see :mod:`.dispatch`), so a worker that dies half-way queues none of them
+and the job's retry queues them once.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..store import Database
+from ..store import apps as app_store
+from ..store import staff as staff_store
+from ..store import tickets as ticket_store
+from .mail import DEFAULT_COLOUR, Mailer
+
+KINDS: dict[str, str] = {
+    "new_ticket": "A new ticket arrives",
+    "customer_reply": "A customer replies on a ticket of mine (or an unassigned one)",
+    "assigned": "A ticket is assigned to me",
+    "mention": "Someone mentions me in an internal note",
+}
+_MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._-]{1,63})")
+QUOTE_LIMIT = 2000
+
+
+def mentions(text: str) -> list[str]:
+    """The usernames a note names as ``@name`` (a trailing full stop is punctuation)."""
+    return list(dict.fromkeys(m.rstrip(".").lower() for m in _MENTION.findall(text)))
+
+
+class Notifier:
+    def __init__(self, db: Database, mailer: Mailer, public_url: str) -> None:
+        self.db = db
+        self.mailer = mailer
+        self.public_url = public_url.rstrip("/")
+
+    # -- preferences --------------------------------------------------------------------------
+    def muted(self, user_id: str) -> list[str]:
+        with self.db.read() as conn:
+            user = staff_store.get_user(conn, user_id)
+        return list(user["muted"]) if user else []
+
+    # -- who is told --------------------------------------------------------------------------
+    @staticmethod
+    def _agents(conn: sqlite3.Connection, app_id: str) -> list[dict[str, Any]]:
+        return [
+            u
+            for u in staff_store.list_users(conn, app_id)
+            if u["disabled_at"] is None and u["role"] in ("agent", "admin") and u["email"]
+        ]
+
+    def _tell(
+        self,
+        conn: sqlite3.Connection,
+        people: Iterable[Mapping[str, Any]],
+        kind: str,
+        app_id: str,
+        ticket: Mapping[str, Any],
+        heading: str,
+        quote: str,
+        skip: str | None = None,
+    ) -> int:
+        app = app_store.get_app(conn, app_id) or {"name": "Support", "settings": {}}
+        found = ticket_store.get_ticket(conn, app_id, ticket["id"])
+        count = 0
+        for person in people:
+            if kind in person["muted"] or (skip and person["username"].lower() == skip.lower()):
+                continue
+            link = f"{self.public_url}/admin/tickets/{ticket['id']}" if self.public_url else ""
+            self.mailer.queue(
+                conn,
+                app_id=app_id,
+                kind=kind,
+                to=person["email"],
+                subject=f"[{app['name']}] {heading}: {ticket['subject']}",
+                context={
+                    "app_name": app["name"],
+                    "colour": app["settings"].get("theme_color") or DEFAULT_COLOUR,
+                    "heading": heading,
+                    "lines": [f"{ticket['subject']} ({ticket['id']})"],
+                    "quote": quote[:QUOTE_LIMIT],
+                    "link": link,
+                    "link_label": "Open the ticket",
+                    "footer": f"You get this because \u201c{KINDS[kind]}\u201d is on in your"
+                    " profile. Switch it off there"
+                    + (f": {self.public_url}/admin/profile" if self.public_url else "."),
+                },
+                ticket_id=found["id"] if found else None,
+            )
+            count += 1
+        return count
+
+    def fan_out(self, conn: sqlite3.Connection, event: Mapping[str, Any]) -> int:
+        """Queue the notifications ``event`` (an outbox row) calls for; returns how many."""
+        payload = event["payload"]
+        app_id, data, kind = payload["app_id"], payload["data"], payload["type"]
+        if kind == "ticket.created":
+            return self._tell(
+                conn,
+                self._agents(conn, app_id),
+                "new_ticket",
+                app_id,
+                data,
+                "New ticket",
+                data["body"],
+            )
+        if kind == "ticket.updated":
+            change = payload.get("changes", {}).get("assignee")
+            if not change or not change["to"]:
+                return 0
+            people = [
+                u
+                for u in self._agents(conn, app_id)
+                if u["username"].lower() == str(change["to"]).lower()
+            ]
+            actor = (payload.get("actor") or {}).get("id")
+            return self._tell(
+                conn,
+                people,
+                "assigned",
+                app_id,
+                data,
+                "Assigned to you",
+                data["body"],
+                skip=actor,
+            )
+        if kind == "message.created":
+            ticket = data["ticket"]
+            if data["author"]["kind"] == "requester":
+                agents = self._agents(conn, app_id)
+                assignee = str(ticket["assignee"] or "").lower()
+                theirs = [u for u in agents if u["username"].lower() == assignee]
+                # the assignee, if they can be mailed; else everyone (an assignee who left or
+                # has no address must not make the customer's reply go unheard)
+                agents = theirs or agents
+                return self._tell(
+                    conn,
+                    agents,
+                    "customer_reply",
+                    app_id,
+                    ticket,
+                    "Customer replied",
+                    data["body"],
+                )
+            if data["internal"]:
+                named = set(mentions(data["body"]))
+                people = [u for u in self._agents(conn, app_id) if u["username"].lower() in named]
+                return self._tell(
+                    conn,
+                    people,
+                    "mention",
+                    app_id,
+                    ticket,
+                    "You were mentioned in a note",
+                    data["body"],
+                    skip=data.get("author_id"),
+                )
+        return 0
+
+    def webhook_disabled(
+        self, conn: sqlite3.Connection, app_id: str, endpoint: Mapping[str, Any], reason: str
+    ) -> None:
+        """Tell the app's admins that an endpoint was switched off (not switchable: it is
+        the only way they learn that their integration stopped)."""
+        app = app_store.get_app(conn, app_id) or {"name": "Support", "settings": {}}
+        admins = [
+            u
+            for u in staff_store.list_users(conn, app_id)
+            if u["disabled_at"] is None and u["role"] == "admin" and u["email"]
+        ]
+        for admin in admins:
+            self.mailer.queue(
+                conn,
+                app_id=app_id,
+                kind="webhook_disabled",
+                to=admin["email"],
+                subject=f"[{app['name']}] A webhook endpoint was switched off",
+                context={
+                    "app_name": app["name"],
+                    "colour": app["settings"].get("theme_color") or DEFAULT_COLOUR,
+                    "heading": "A webhook endpoint was switched off",
+                    "lines": [
+                        endpoint["url"],
+                        reason,
+                        "Fix the receiver, then switch the endpoint on again and retry"
+                        " the failed deliveries.",
+                    ],
+                    "link": f"{self.public_url}/admin/webhooks/{endpoint['public_id']}"
+                    if self.public_url
+                    else "",
+                    "link_label": "Open the endpoint",
+                    "footer": "Sent to the app's admins.",
+                },
+            )

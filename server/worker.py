@@ -1,0 +1,64 @@
+"""The worker loop: drains the job queue until told to stop (``support-server worker``).
+
+It runs beside the web workers (``serve`` starts one as a child process, ``run`` and the demo
+as a thread) or on its own machine; several may run at once, each job is claimed by one.
+It sleeps until the next job falls due, at most :data:`IDLE_POLL` seconds, so an event is
+picked up within that time of its commit. It also publishes scheduled articles.
+
+Stopping (SIGTERM, SIGINT or ``stop.set()``) lets the job in hand finish (every job is
+bounded by its timeouts) and releases nothing half-done: a job claimed but not run is
+given back.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+
+from .runtime import Runtime
+from .storage import StorageFull
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL = 0.5
+FAULT_PAUSE = 5.0
+HOUSEKEEPING_EVERY = 3600.0
+
+
+def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) -> None:
+    runner = rt.job_runner()
+    log.info("worker %s started", runner.name)
+    try:
+        if rt.mailer.release_held():
+            log.info("a mail relay is configured: sending the mail that waited for one")
+    except sqlite3.Error as exc:
+        log.warning("could not release held mail: %s", exc)
+    next_housekeeping = time.monotonic()
+    while not stop.is_set():
+        try:
+            job = runner.claim()
+            if job is not None:
+                if stop.is_set():
+                    runner.release(job)
+                    break
+                runner.run(job)
+                continue
+            rt.schedule.tick()
+            if time.monotonic() >= next_housekeeping:
+                runner.housekeeping()
+                next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY
+            stop.wait(runner.seconds_until_due(idle_poll))
+        except (sqlite3.Error, StorageFull, OSError) as exc:
+            log.warning("worker paused for %g s: %s", FAULT_PAUSE, exc)
+            stop.wait(FAULT_PAUSE)
+    log.info("worker %s stopped", runner.name)
+
+
+def start_thread(rt: Runtime) -> tuple[threading.Thread, threading.Event]:
+    """A worker in a daemon thread of this process (``run`` and the demo)."""
+    stop = threading.Event()
+    thread = threading.Thread(target=work, args=(rt, stop), name="support-worker", daemon=True)
+    thread.start()
+    return thread, stop
