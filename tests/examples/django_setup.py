@@ -21,6 +21,9 @@ def setup_django() -> None:
     folder = Path(tempfile.mkdtemp(prefix="ledgerly-django-"))
     os.environ["LEDGERLY_DB"] = str(folder / "db.sqlite3")
     os.environ["DJANGO_SETTINGS_MODULE"] = "examples.django_project.settings"
+    # Playwright's sync API (the session's browser) keeps an event loop running in the test
+    # thread, which Django would take for async code and refuse the ORM in every later test.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     import django
 
     django.setup()

@@ -397,3 +397,12 @@ def test_the_widget_works_for_the_signed_in_django_user(
         filed = [t for t in agent.tickets().items if t.subject == "From Django"]
     assert len(filed) == 1
     assert filed[0].requester is not None and filed[0].requester.email == "ada@example.com"
+
+
+def test_a_server_that_is_down_is_a_clear_command_error(server: SupportServer) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    with (
+        override_settings(SUPPORT=support_settings(server, URL=nowhere)),
+        pytest.raises(CommandError, match=f"the Support server at {nowhere} said: .*cannot reach"),
+    ):
+        run("report-exception", "--email", "ops@example.com")

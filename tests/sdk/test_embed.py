@@ -1,11 +1,15 @@
-"""The framework-free embed markup that the Flask and Django integrations share."""
+"""The framework-free embed markup that the Flask and Django integrations share, and the
+context check that reads their templates."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from markupsafe import Markup, escape
 
 from support_sdk._embed import escape as embed_escape
 from support_sdk._embed import help_button, widget_tag
+from support_sdk.context_check import collect_usages
 
 
 def test_values_are_escaped_exactly_as_markupsafe_does() -> None:
@@ -35,3 +39,15 @@ def test_the_help_button_escapes_its_target_and_text() -> None:
         '<button type="button" class="support-help" data-support-help="x&lt;y" '
         'aria-haspopup="dialog">A &amp; B</button>'
     )
+
+
+def test_the_context_check_reads_django_template_tags(tmp_path: Path) -> None:
+    page = tmp_path / "billing.html"
+    page.write_text(
+        "{% load support %}\n"
+        '{% support_widget locale="fr" context="billing.invoices" %}\n'
+        "{% help_link 'invoices.tax' \"Tax\" %}{% help_link slug %}\n",
+        encoding="utf-8",
+    )
+    found = [(u.context, u.line) for u in collect_usages([tmp_path])]
+    assert sorted(found) == [("billing.invoices", 2), ("invoices.tax", 3)]
