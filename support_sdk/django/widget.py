@@ -18,10 +18,16 @@ __all__ = ["help_link", "support_widget"]
 log = logging.getLogger("support_sdk.django")
 
 
+_warned: list[bool] = []  # the missing refresh view is said once, not on every page
+
+
 def _refresh_url() -> str | None:
     try:
         return reverse("support_sdk:token")
     except NoReverseMatch:
+        if _warned:
+            return None
+        _warned.append(True)
         log.warning(
             "support_sdk.django: the token-refresh view is not in your URLconf; add "
             'path("_support/", include("support_sdk.django.urls")) so the widget can renew '

@@ -75,7 +75,7 @@ def widget_tag(html: str) -> dict[str, str] | None:
 
 def ids(value: object) -> list[str]:
     with override_settings(SUPPORT=value):
-        return [message.id for message in check_settings()]  # type: ignore[misc]
+        return [message.id for message in check_settings()]
 
 
 def load_user(request: Any) -> dict[str, Any] | None:
@@ -406,3 +406,19 @@ def test_a_server_that_is_down_is_a_clear_command_error(server: SupportServer) -
         pytest.raises(CommandError, match=f"the Support server at {nowhere} said: .*cannot reach"),
     ):
         run("report-exception", "--email", "ops@example.com")
+
+
+def test_without_the_refresh_view_the_widget_still_renders(
+    support: SupportServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = ada()
+    no_refresh = type("urls_without_refresh", (), {"urlpatterns": []})
+    with override_settings(ROOT_URLCONF=no_refresh), caplog.at_level(logging.WARNING):
+        html = Template('{% load support %}{% support_widget context="x" %}').render(
+            Context({"request": request})
+        )
+    tag = widget_tag(html)
+    assert tag is not None and tag["data-user-token"] and "data-token-refresh-url" not in tag
