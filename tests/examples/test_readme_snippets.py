@@ -55,6 +55,40 @@ def test_wsgi_snippet(env: SupportServer) -> None:
     assert f"{env.url}/widget/v1/loader.js".encode() in body and b"data-user-token" in body
 
 
+def test_django_snippets(env: SupportServer) -> None:
+    from .django_setup import setup_django  # skips this test without Django
+
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.template import engines
+    from django.test import RequestFactory, override_settings
+    from django.urls import reverse
+
+    from support_sdk.django.management.commands.support import Command
+
+    settings: dict[str, object] = {"INSTALLED_APPS": ["django.contrib.auth"]}
+    exec(snippet("django-settings"), settings)  # noqa: S102
+    assert settings["INSTALLED_APPS"] == ["django.contrib.auth", "support_sdk.django"]
+    urls: dict[str, object] = {"urlpatterns": []}
+    exec(snippet("django-urls"), urls)  # noqa: S102
+    urlconf = type("readme_urls", (), {"urlpatterns": urls["urlpatterns"]})
+    request = RequestFactory().get("/settings/billing")
+    request.user = get_user_model().objects.get(username="ada")
+    with override_settings(SUPPORT=settings["SUPPORT"], ROOT_URLCONF=urlconf):
+        assert reverse("support_sdk:token") == "/_support/token"
+        html = engines["django"].from_string(snippet("django-template")).render(request=request)
+    token = re.search(r'data-user-token="([^"]+)"', html)
+    assert token and 'data-context="billing.invoices"' in html
+    claims = verify_user_token(token.group(1), env.app_id, env.app_secret, max_age=3600)
+    assert claims.email == "ada@example.com" and claims.name == "Ada Lovelace"
+    assert 'data-support-help="billing.invoices"' in html
+    parser = Command().create_parser("manage.py", "support")
+    commands = [line.split("#", 1)[0] for line in snippet("django-shell").splitlines()]
+    assert len(commands) == 2
+    for command in commands:
+        parser.parse_args(shlex.split(command)[3:])  # exits on an unknown flag
+
+
 def test_tickets_snippet(env: SupportServer) -> None:
     namespace: dict[str, object] = {}
     exec(snippet("tickets"), namespace)  # noqa: S102

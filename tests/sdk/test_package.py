@@ -69,6 +69,7 @@ def test_no_other_public_names_leak() -> None:
         "testing",
         "flask",
         "wsgi",
+        "django",
     }
     leaked = {
         name
@@ -108,7 +109,8 @@ def test_import_is_clean_and_quiet() -> None:
     code = (
         "import sys, support_sdk, support_sdk.cli;"
         "assert 'support_server' not in sys.modules;"
-        "assert 'flask' not in sys.modules"
+        "assert 'flask' not in sys.modules;"
+        "assert 'django' not in sys.modules"
     )
     done = subprocess.run(
         [sys.executable, "-W", "error", "-c", code],
