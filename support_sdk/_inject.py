@@ -49,9 +49,7 @@ Headers = list[tuple[str, str]]
 
 def opted_out(headers: Headers) -> bool:
     """Whether the host asked for no widget on this response."""
-    return any(
-        k.lower() == OPT_OUT_HEADER.lower() and v.lower() in _OFF for k, v in headers
-    )
+    return any(k.lower() == OPT_OUT_HEADER.lower() and v.lower() in _OFF for k, v in headers)
 
 
 def without_opt_out(headers: Headers) -> Headers:
