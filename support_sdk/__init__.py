@@ -8,7 +8,7 @@ See :class:`SupportClient` for the calls, :mod:`support_sdk.errors` for the erro
 same for asyncio code, needs the ``async`` extra: it is imported only when asked for.
 """
 
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from ._http import VERSION as __version__
 from .articles import ArticlesService
@@ -39,7 +39,7 @@ from .models import (
     Ticket,
 )
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .aio import AsyncSupportClient as AsyncSupportClient
 
 __all__ = [
@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     # AsyncSupportClient needs httpx (the "async" extra): imported on first use only, so the
     # core imports nothing but requests and itsdangerous (and `import *` never needs httpx).
     if name == "AsyncSupportClient":
