@@ -3,6 +3,7 @@ FastAPI, Django's ASGI handler), and FastAPI dependencies for the client and the
 
 ::
 
+    from typing import Annotated
     from fastapi import Depends, FastAPI
     from support_sdk import SupportClient
     from support_sdk.asgi import SupportMiddleware, support_client, support_user_token
@@ -15,8 +16,8 @@ FastAPI, Django's ASGI handler), and FastAPI dependencies for the client and the
     )
 
     @app.get("/api/my-tickets")
-    def my_tickets(client: SupportClient = Depends(support_client),
-                   token: str | None = Depends(support_user_token)):
+    def my_tickets(client: Annotated[SupportClient, Depends(support_client)],
+                   token: Annotated[str | None, Depends(support_user_token)]):
         return [t.subject for t in client.tickets(user_token=token).items] if token else []
 
 The options and the rules are those of :class:`support_sdk.wsgi.SupportMiddleware` (see
@@ -281,7 +282,7 @@ def _middleware(request: Request) -> SupportMiddleware:
 
 def support_client(request: Request) -> SupportClient:
     """FastAPI dependency: the :class:`~support_sdk.SupportClient` of the app's
-    :class:`SupportMiddleware` (``client: SupportClient = Depends(support_client)``)."""
+    :class:`SupportMiddleware` (``client: Annotated[SupportClient, Depends(support_client)]``)."""
     return _middleware(request).client
 
 
