@@ -78,16 +78,26 @@ def with_length(headers: Headers, length: int) -> Headers:
 
 
 def insert_tag(content: bytes, tag: bytes) -> bytes:
-    """``content`` with ``tag`` before its last ``</body>``; unchanged without one.
+    """``content`` with ``tag`` before its last ``</body>`` (any case, spaces allowed before
+    the ``>``); unchanged without one.
 
     >>> insert_tag(b"<body>Hi</body></html>", b"<script></script>")
     b'<body>Hi<script></script></body></html>'
     """
-    matches = list(_BODY_END.finditer(content))
-    if not matches:
-        return content
-    at = matches[-1].start()
-    return content[:at] + tag + content[at:]
+    at = _last_body_end(content)
+    return content if at < 0 else content[:at] + tag + content[at:]
+
+
+def _last_body_end(content: bytes) -> int:
+    # Searched from the end: a page's </body> is near its end, and scanning the whole page
+    # with the pattern cost more than the rest of the middleware's work.
+    lowered = content.lower()
+    end = len(lowered)
+    while (at := lowered.rfind(b"</body", 0, end)) >= 0:
+        if _BODY_END.match(lowered, at):
+            return at
+        end = at
+    return -1
 
 
 def widget_tag(

@@ -8,6 +8,7 @@ import asyncio
 import inspect
 import threading
 from collections.abc import Awaitable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -60,3 +61,14 @@ class Blocking:
                 yield self._loop.run(generator.__anext__())
             except StopAsyncIteration:
                 return
+
+
+def run(awaitable: Awaitable[T]) -> T:
+    """``asyncio.run(awaitable)`` in a thread of its own: the thread running the tests may
+    already have a loop (Playwright's sync API, session-wide, leaves one there)."""
+
+    async def wrapped() -> T:
+        return await awaitable
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, wrapped()).result()

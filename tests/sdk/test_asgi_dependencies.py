@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 import httpx
@@ -12,6 +11,8 @@ from fastapi import Depends, FastAPI, Request
 from support_sdk import SupportClient
 from support_sdk.asgi import SupportMiddleware, support_client, support_user_token
 from support_sdk.tokens import verify_user_token
+
+from .blocking import run
 
 APP_ID, SECRET = "app_test", "s3cret-s3cret"
 
@@ -52,7 +53,7 @@ def get(app: FastAPI, path: str, cookies: dict[str, str] | None = None) -> httpx
         ) as client:
             return await client.get(path)
 
-    return asyncio.run(go())
+    return run(go())
 
 
 def test_a_route_gets_the_client_and_the_signed_in_users_token() -> None:

@@ -23,6 +23,8 @@ from support_sdk.asgi import SupportMiddleware
 from support_sdk.tokens import verify_user_token
 from support_sdk.wsgi import SupportMiddleware as WSGIMiddleware
 
+from .blocking import run
+
 APP_ID, SECRET = "app_test", "s3cret-s3cret"
 PAGE = b"<html><body><h1>Invoices</h1></body></html>"
 Message = dict[str, Any]
@@ -73,7 +75,7 @@ def call(app: Any, method: str = "GET", scope_type: str = "http") -> list[Messag
         sent.append(message)
 
     scope = {"type": scope_type, "method": method, "path": "/", "headers": [], "query_string": b""}
-    asyncio.run(app(scope, receive, send))
+    run(app(scope, receive, send))
     return sent
 
 
@@ -159,7 +161,7 @@ def run_logged(app: Any, make: Callable[[Recorder], Any], method: str = "GET") -
         return {"type": "http.request", "body": b"", "more_body": False}
 
     scope = {"type": "http", "method": method, "path": "/", "headers": [], "query_string": b""}
-    asyncio.run(app(host)(scope, receive, recorder.send))
+    run(app(host)(scope, receive, recorder.send))
     return recorder
 
 
@@ -264,7 +266,7 @@ def test_an_exception_mid_page_propagates_after_what_was_held_is_handed_over() -
 
     scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
     with pytest.raises(HostError) as info:
-        asyncio.run(wrap(app)(scope, receive, server_send))
+        run(wrap(app)(scope, receive, server_send))
     assert info.value is error
     # The server saw the start and the body so far, as it would have without the middleware.
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
@@ -342,7 +344,7 @@ def fetch(app: Any, path: str, method: str = "GET") -> httpx.Response:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             return await client.request(method, path)
 
-    return asyncio.run(go())
+    return run(go())
 
 
 def test_starlette_pages_get_the_widget_and_the_rest_is_as_the_bare_app_sends_it() -> None:

@@ -7,7 +7,6 @@ each other) and every result or error is compared, ids and times masked.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import re
 from collections.abc import Callable, Mapping
@@ -15,6 +14,8 @@ from typing import Any
 
 from support_sdk import AsyncSupportClient, SupportClient, SupportError
 from support_sdk.testing import SupportServer
+
+from .blocking import run
 
 State = dict[str, Any]
 # (name, "method" or "articles.method", arguments from the run's tag and earlier results)
@@ -150,7 +151,7 @@ async def run_async(server: SupportServer, tag: str) -> list[Any]:
 
 def test_both_clients_get_the_same_results_and_errors(support_server: SupportServer) -> None:
     sync = run_sync(support_server, "alpha")
-    async_ = asyncio.run(run_async(support_server, "bravo"))
+    async_ = run(run_async(support_server, "bravo"))
     # The scenario exercises what it should: successes and each kind of error.
     kinds = {name: result for name, result in sync}
     assert kinds["missing article"]["error"] == "NotFound"
