@@ -43,6 +43,7 @@ MAX_BUFFER = 5 * 1024 * 1024
 
 _OFF = frozenset({"off", "0", "false"})
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+_TAIL = 4096
 
 Headers = list[tuple[str, str]]
 
@@ -89,14 +90,18 @@ def insert_tag(content: bytes, tag: bytes) -> bytes:
 
 
 def _last_body_end(content: bytes) -> int:
-    # Searched from the end: a page's </body> is near its end, and scanning the whole page
-    # with the pattern cost more than the rest of the middleware's work.
-    lowered = content.lower()
-    end = len(lowered)
-    while (at := lowered.rfind(b"</body", 0, end)) >= 0:
-        if _BODY_END.match(lowered, at):
-            return at
-        end = at
+    # Searched from the end, in the page's last few KB first: a page's </body> is near its
+    # end, and scanning (or lowercasing) the whole page cost more than the rest of the
+    # middleware's work. A match in the tail is the last one; without one, the whole page.
+    for start in (max(0, len(content) - _TAIL), 0):
+        lowered = content[start:].lower()
+        end = len(lowered)
+        while (at := lowered.rfind(b"</body", 0, end)) >= 0:
+            if _BODY_END.match(lowered, at):
+                return start + at
+            end = at
+        if start == 0:
+            break
     return -1
 
 

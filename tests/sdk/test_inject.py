@@ -32,6 +32,13 @@ def by_pattern(content: bytes) -> bytes:
         b"</body>" * 3,
         b"",
         "<body>caf\u00e9 \u2603</body>".encode(),
+        # Pages longer than the tail searched first: the end tag near the end, across the
+        # tail's first byte, or only far from the end.
+        b"<body>" + b"x" * 10_000 + b"</body></html>",
+        b"<body>" + b"x" * 10_000 + b"</BODY>" + b"y" * 4093,
+        b"<body>" + b"x" * 10_000 + b"</body>" + b"y" * 4091,
+        b"<body>a</body>" + b"x" * 10_000,
+        b"<body>a</body>" + b"x" * 10_000 + b"</body",
     ],
 )
 def test_the_tag_goes_before_the_last_body_end_as_the_pattern_says(page: bytes) -> None:
