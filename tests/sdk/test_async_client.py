@@ -222,3 +222,9 @@ def test_async_client_is_reached_from_the_package_only_when_asked_for() -> None:
         cwd=ROOT,
         check=True,
     )
+
+
+@pytest.mark.parametrize("cls", [AsyncSupportClient, AsyncArticlesService])
+def test_the_async_methods_are_documented(cls: type) -> None:
+    undocumented = [name for name, member in _public(cls).items() if not inspect.getdoc(member)]
+    assert undocumented == []
