@@ -316,6 +316,11 @@ def starlette_app() -> Starlette:
     async def streamed(request: Request) -> Response:
         return StreamingResponse(slow_page(), media_type="text/html")
 
+    def generated(request: Request) -> Response:  # a sync generator, run in a thread
+        return StreamingResponse(
+            iter([b"<html><body>", b"made</body></html>"]), media_type="text/html"
+        )
+
     async def compressed(request: Request) -> Response:
         return Response(
             gzip.compress(PAGE), media_type="text/html", headers={"Content-Encoding": "gzip"}
@@ -331,6 +336,7 @@ def starlette_app() -> Starlette:
         routes=[
             Route("/page", page),
             Route("/streamed", streamed),
+            Route("/generated", generated),
             Route("/compressed", compressed),
             Route("/data", data),
             Route("/crash", crash),
@@ -352,8 +358,9 @@ def test_starlette_pages_get_the_widget_and_the_rest_is_as_the_bare_app_sends_it
     page = fetch(wrapped, "/page")
     assert b"loader.js" in page.content
     assert int(page.headers["content-length"]) == len(page.content)
-    for path in ("/streamed", "/compressed", "/data"):
-        assert fetch(wrapped, path).content == fetch(bare, path).content, path
+    for path in ("/streamed", "/generated", "/compressed", "/data"):
+        got = fetch(wrapped, path)
+        assert got.content == fetch(bare, path).content and b"loader.js" not in got.content, path
     head = fetch(wrapped, "/page", method="HEAD")
     assert head.content == b"" and head.headers["content-length"] == str(len(PAGE))
 
