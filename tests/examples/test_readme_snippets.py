@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import shlex
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from werkzeug.test import Client
 
@@ -14,6 +16,7 @@ from support_sdk.testing import SupportServer
 from support_sdk.tokens import verify_user_token
 
 from ..conftest import ROOT
+from ..sdk.blocking import run
 
 pytest_plugins = ["pytester"]
 
@@ -87,6 +90,36 @@ def test_django_snippets(env: SupportServer) -> None:
     assert len(commands) == 2
     for command in commands:
         parser.parse_args(shlex.split(command)[3:])  # exits on an unknown flag
+
+
+
+def test_asgi_snippet(env: SupportServer) -> None:
+    namespace: dict[str, object] = {"__name__": "readme_asgi"}
+    exec(snippet("asgi"), namespace)  # noqa: S102
+    app = namespace["app"]
+    with env.client() as client:
+        token = client.user_token("readme-asgi", email="readme-asgi@example.com")
+        client.create_ticket("From the README", subject="README ASGI", user_token=token)
+
+    async def get(path: str, user: str | None) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        cookies = {"user": user} if user else None
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", cookies=cookies
+        ) as http:
+            return await http.get(path)
+
+    assert run(get("/api/my-tickets", "readme-asgi")).json() == ["README ASGI"]
+    assert run(get("/api/my-tickets", None)).json() == []
+
+
+def test_async_snippet(env: SupportServer) -> None:
+    namespace: dict[str, object] = {"__name__": "readme_async"}
+    # In a thread of its own: the snippet calls asyncio.run, and this thread may have a loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(exec, snippet("async"), namespace).result()
+    assert namespace["ticket"].requester.email == "ada@example.com"  # type: ignore[attr-defined]
+    assert namespace["found"].total >= 0  # type: ignore[attr-defined]
 
 
 def test_tickets_snippet(env: SupportServer) -> None:
