@@ -92,7 +92,6 @@ def test_django_snippets(env: SupportServer) -> None:
         parser.parse_args(shlex.split(command)[3:])  # exits on an unknown flag
 
 
-
 def test_asgi_snippet(env: SupportServer) -> None:
     namespace: dict[str, object] = {"__name__": "readme_asgi"}
     exec(snippet("asgi"), namespace)  # noqa: S102
