@@ -71,6 +71,7 @@ bench: install
 	$(BIN)/python benchmarks/widget_bench.py
 	$(BIN)/python benchmarks/slow_clients_bench.py
 	$(BIN)/python benchmarks/outbox_bench.py
+	$(BIN)/python benchmarks/middleware_bench.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules

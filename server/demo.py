@@ -32,7 +32,13 @@ from . import bootstrap, datadir, demo_data, demo_seed, mailcatcher
 from .services import apps as app_service
 
 # The examples in examples/ run on these ports and embed the demo's widget.
-EXAMPLE_ORIGINS = ("http://127.0.0.1:5000", "http://127.0.0.1:5001", "http://127.0.0.1:5002")
+EXAMPLE_ORIGINS = (
+    "http://127.0.0.1:5000",
+    "http://127.0.0.1:5001",
+    "http://127.0.0.1:5002",
+    "http://127.0.0.1:5003",  # examples/django_project
+    "http://127.0.0.1:5004",  # examples/fastapi_app
+)
 CREDENTIALS = "demo-credentials.json"
 # The demo page's signed-in user, whose sample tickets the widget's "Messages" shows.
 DEMO_USER: dict[str, Any] = {

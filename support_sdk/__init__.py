@@ -4,8 +4,11 @@
 >>> client = SupportClient("https://support.example.com", app_id="app_...", app_secret="...")
 
 See :class:`SupportClient` for the calls, :mod:`support_sdk.errors` for the errors and
-:mod:`support_sdk.tokens` for minting user tokens without a client.
+:mod:`support_sdk.tokens` for minting user tokens without a client. ``AsyncSupportClient``, the
+same for asyncio code, needs the ``async`` extra: it is imported only when asked for.
 """
+
+import typing as _typing
 
 from ._http import VERSION as __version__
 from .articles import ArticlesService
@@ -36,6 +39,9 @@ from .models import (
     Ticket,
 )
 
+if _typing.TYPE_CHECKING:
+    from .aio import AsyncSupportClient as AsyncSupportClient
+
 __all__ = [
     "Article",
     "ArticleSummary",
@@ -62,3 +68,13 @@ __all__ = [
     "ValidationError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    # AsyncSupportClient needs httpx (the "async" extra): imported on first use only, so the
+    # core imports nothing but requests and itsdangerous (and `import *` never needs httpx).
+    if name == "AsyncSupportClient":
+        from .aio import AsyncSupportClient
+
+        return AsyncSupportClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,6 @@
-"""The SDK's one request path: every call to the server goes through :meth:`Transport.request`.
+"""The SDK's one request path: every call to the server goes through :class:`RequestPolicy`,
+sent by :meth:`Transport.request` (requests) or ``AsyncTransport.request`` (httpx, in
+:mod:`support_sdk.aio`): the policy is the whole of what they do but the I/O.
 
 It joins the URL, always sets a timeout, adds the headers (User-Agent, ``X-Support-App``,
 ``Authorization``, ``Idempotency-Key``), encodes and decodes JSON, turns every failure into a
@@ -9,8 +11,8 @@ It joins the URL, always sets a timeout, adds the headers (User-Agent, ``X-Suppo
   for up to :data:`IN_FLIGHT_PATIENCE` seconds, whatever ``max_retries`` says);
 - only for requests that cannot act twice: GET (and the other safe methods), or a POST/PATCH that
   carries an ``Idempotency-Key``, which the server uses to replay the first response;
-- at most ``max_retries`` times, waiting :meth:`Transport._backoff` (exponential, full jitter), or
-  the server's ``Retry-After`` when it sent one. A ``Retry-After`` longer than
+- at most ``max_retries`` times, waiting :meth:`RequestPolicy._backoff` (exponential, full
+  jitter), or the server's ``Retry-After`` when it sent one. A ``Retry-After`` longer than
   :data:`MAX_RETRY_AFTER` is not waited for: the error is raised at once with ``retry_after`` set,
   so a web request of the host app is never held for minutes.
 """
@@ -22,8 +24,9 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -34,6 +37,11 @@ __all__ = [
     "MAX_RETRY_AFTER",
     "UNSET",
     "VERSION",
+    "Answer",
+    "Call",
+    "Prepared",
+    "RequestPolicy",
+    "Retries",
     "Transport",
     "Unset",
     "api_path",
@@ -51,6 +59,8 @@ MAX_RETRY_AFTER = 30.0
 #: ``idempotency_key_in_flight``: longer than a server holds a claim whose worker died (60 s),
 #: so a retry with the same key ends in the first attempt's response, never in a duplicate.
 IN_FLIGHT_PATIENCE = 75.0
+
+T = TypeVar("T")
 
 _API_PREFIX = "/api/v1"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -118,12 +128,57 @@ def api_path(template: str, *values: str | int) -> str:
     return template.format(*(quote(segment, safe="") for segment in segments))
 
 
-class Transport:
-    """Sends requests to one Support server and returns decoded JSON.
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One call of a client's method, as data: what to send, and how to turn the decoded
+    JSON answer into the method's result. Both clients' methods build the same calls
+    (:mod:`support_sdk._calls`); only the transport that sends them differs."""
 
-    ``session`` is used as given and left open on :meth:`close`; without one the transport
-    creates its own and closes it. ``sleep`` is the function that waits between retries (tests
-    pass one that records the delays).
+    method: str
+    path: str
+    decode: Callable[[Any], T]
+    params: Mapping[str, str | int | None] | None = None
+    json_body: object = None
+    credential: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One API call, ready for a transport to send (and to send again when it is retried)."""
+
+    method: str
+    url_path: str
+    url: str
+    params: dict[str, str]
+    data: bytes | None
+    headers: dict[str, str]
+    #: Whether it cannot act twice (a safe method, or under an idempotency key).
+    retryable: bool
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A server's response, as much of it as the policy reads, whatever library fetched it."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]  # case-insensitive, as both requests and httpx give them
+    content: bytes
+    encoding: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.encoding or "utf-8", errors="replace")
+
+
+class RequestPolicy:
+    """Everything about a request but its I/O, shared by :class:`Transport` (requests) and
+    :class:`support_sdk.aio.AsyncTransport` (httpx) so the two clients cannot drift: the URL,
+    the headers, the JSON, which failures are retried and after how long, and the decoding of
+    answers and errors. A transport only sends :class:`Prepared` requests and turns what it
+    received into an :class:`Answer` (or its library's exception into :meth:`timed_out` /
+    :meth:`unreachable`).
     """
 
     def __init__(
@@ -133,9 +188,7 @@ class Transport:
         app_id: str | None = None,
         timeout: float = 10.0,
         max_retries: int = 3,
-        session: requests.Session | None = None,
         user_agent: str | None = None,
-        sleep: Callable[[float], None] | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, not {base_url!r}")
@@ -150,18 +203,10 @@ class Transport:
         self.app_id = app_id
         self.timeout = timeout
         self.max_retries = max_retries
-        self._owns_session = session is None
-        self._session = session if session is not None else requests.Session()
         ours = f"support-sdk-python/{VERSION}"
         self.user_agent = f"{user_agent} {ours}" if user_agent else ours
-        self._sleep = sleep if sleep is not None else time.sleep
 
-    def close(self) -> None:
-        """Close the session if this transport created it."""
-        if self._owns_session:
-            self._session.close()
-
-    def request(
+    def prepare(
         self,
         method: str,
         url_path: str,
@@ -170,47 +215,49 @@ class Transport:
         json_body: object = None,
         credential: str | None = None,
         idempotency_key: str | None = None,
-    ) -> Any:
-        """Send one API call (``url_path`` relative to ``/api/v1``) and return its decoded JSON
-        (None for an empty body), retrying as the module docstring describes."""
+    ) -> Prepared:
+        """The request for one API call (``url_path`` relative to ``/api/v1``)."""
         method = method.upper()
-        url = self.base_url + _API_PREFIX + url_path
-        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         # allow_nan=False: NaN and Infinity are not JSON; refuse them here, not at the server.
         data = None if json_body is None else json.dumps(json_body, allow_nan=False).encode()
-        headers = self._headers(credential, idempotency_key, has_body=data is not None)
-        retryable = method in _SAFE_METHODS or idempotency_key is not None
-        attempt = 0
-        waited = 0.0
-        while True:
-            cause: requests.RequestException | None = None
-            retry_after: float | None = None
-            try:
-                response = self._session.request(
-                    method, url, params=query, data=data, headers=headers, timeout=self.timeout
-                )
-            except requests.Timeout as e:
-                cause = e
-                error: SupportError = NetworkError(
-                    f"{method} {url_path} timed out after {self.timeout} s", code="timeout"
-                )
-            except requests.RequestException as e:
-                cause = e
-                error = NetworkError(
-                    f"{method} {url_path} failed: cannot reach {self.base_url} ({e})",
-                    code="connection_error",
-                )
-            else:
-                if response.status_code < 400:
-                    return _decode(response)
-                error = _error_from(response)
-                retry_after = _retry_after(response.headers.get("Retry-After"))
-            delay = self._retry_delay(error, retry_after, attempt, waited) if retryable else None
-            if delay is None:
-                raise error from cause
-            self._sleep(delay)
-            waited += delay
-            attempt += 1
+        return Prepared(
+            method=method,
+            url_path=url_path,
+            url=self.base_url + _API_PREFIX + url_path,
+            params={k: str(v) for k, v in (params or {}).items() if v is not None},
+            data=data,
+            headers=self._headers(credential, idempotency_key, has_body=data is not None),
+            retryable=method in _SAFE_METHODS or idempotency_key is not None,
+        )
+
+    def retries(self, request: Prepared) -> Retries:
+        """A fresh count of the retries of ``request``."""
+        return Retries(self, request)
+
+    def timed_out(self, request: Prepared) -> NetworkError:
+        """The error for a request that got no answer within :attr:`timeout`."""
+        return NetworkError(
+            f"{request.method} {request.url_path} timed out after {self.timeout} s",
+            code="timeout",
+        )
+
+    def unreachable(self, request: Prepared, cause: Exception) -> NetworkError:
+        """The error for a request that could not reach the server (``cause`` says why)."""
+        return NetworkError(
+            f"{request.method} {request.url_path} failed: cannot reach {self.base_url} ({cause})",
+            code="connection_error",
+        )
+
+    def failure(self, answer: Answer) -> tuple[SupportError, float | None] | None:
+        """For an error answer, its typed error and its ``Retry-After`` (seconds, if any);
+        None for a success."""
+        if answer.status < 400:
+            return None
+        return _error_from(answer), _retry_after(answer.headers.get("Retry-After"))
+
+    def decode(self, answer: Answer) -> Any:
+        """A success's decoded JSON body (None for an empty one)."""
+        return _decode(answer)
 
     def _headers(
         self, credential: str | None, idempotency_key: str | None, *, has_body: bool
@@ -258,25 +305,149 @@ class Transport:
         return random.uniform(0.0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt))
 
 
-def _decode(response: requests.Response) -> Any:
-    if response.status_code == 204 or not response.content:
+class Retries:
+    """The attempts at one request so far: :meth:`delay` says how long to wait before the
+    next, or None to raise the error now."""
+
+    def __init__(self, policy: RequestPolicy, request: Prepared) -> None:
+        self.policy = policy
+        self.request = request
+        self.attempt = 0
+        self.waited = 0.0
+
+    def delay(self, error: SupportError, retry_after: float | None) -> float | None:
+        if not self.request.retryable:
+            return None
+        delay = self.policy._retry_delay(error, retry_after, self.attempt, self.waited)
+        if delay is not None:
+            self.waited += delay
+            self.attempt += 1
+        return delay
+
+
+class Transport(RequestPolicy):
+    """Sends requests to one Support server with requests and returns decoded JSON.
+
+    ``session`` is used as given and left open on :meth:`close`; without one the transport
+    creates its own and closes it. ``sleep`` is the function that waits between retries (tests
+    pass one that records the delays).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        app_id: str | None = None,
+        timeout: float = 10.0,
+        max_retries: int = 3,
+        session: requests.Session | None = None,
+        user_agent: str | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        super().__init__(
+            base_url,
+            app_id=app_id,
+            timeout=timeout,
+            max_retries=max_retries,
+            user_agent=user_agent,
+        )
+        self._owns_session = session is None
+        self._session = session if session is not None else requests.Session()
+        self._sleep = sleep if sleep is not None else time.sleep
+
+    def close(self) -> None:
+        """Close the session if this transport created it."""
+        if self._owns_session:
+            self._session.close()
+
+    def call(self, call: Call[T]) -> T:
+        """Send ``call`` and return its result."""
+        return call.decode(
+            self.request(
+                call.method,
+                call.path,
+                params=call.params,
+                json_body=call.json_body,
+                credential=call.credential,
+                idempotency_key=call.idempotency_key,
+            )
+        )
+
+    def request(
+        self,
+        method: str,
+        url_path: str,
+        *,
+        params: Mapping[str, str | int | None] | None = None,
+        json_body: object = None,
+        credential: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """Send one API call (``url_path`` relative to ``/api/v1``) and return its decoded JSON
+        (None for an empty body), retrying as the module docstring describes."""
+        request = self.prepare(
+            method,
+            url_path,
+            params=params,
+            json_body=json_body,
+            credential=credential,
+            idempotency_key=idempotency_key,
+        )
+        retries = self.retries(request)
+        while True:
+            cause: requests.RequestException | None = None
+            retry_after: float | None = None
+            error: SupportError
+            try:
+                response = self._session.request(
+                    request.method,
+                    request.url,
+                    params=request.params,
+                    data=request.data,
+                    headers=request.headers,
+                    timeout=self.timeout,
+                )
+            except requests.Timeout as e:
+                cause, error = e, self.timed_out(request)
+            except requests.RequestException as e:
+                cause, error = e, self.unreachable(request, e)
+            else:
+                answer = Answer(
+                    status=response.status_code,
+                    reason=response.reason or "",
+                    headers=response.headers,
+                    content=response.content,
+                    encoding=response.encoding,
+                )
+                failed = self.failure(answer)
+                if failed is None:
+                    return self.decode(answer)
+                error, retry_after = failed
+            delay = retries.delay(error, retry_after)
+            if delay is None:
+                raise error from cause
+            self._sleep(delay)
+
+
+def _decode(response: Answer) -> Any:
+    if response.status == 204 or not response.content:
         return None
     try:
         return json.loads(response.content)
     except ValueError as e:
         raise SupportError(
-            f"the server answered {response.status_code} with a body that is not JSON",
-            status=response.status_code,
+            f"the server answered {response.status} with a body that is not JSON",
+            status=response.status,
             code="invalid_response",
             request_id=response.headers.get("X-Request-Id"),
             body=response.text[:_MAX_ERROR_BODY],
         ) from e
 
 
-def _error_from(response: requests.Response) -> SupportError:
+def _error_from(response: Answer) -> SupportError:
     """The typed error for an error response, whether or not it carries our JSON envelope
     (a proxy's HTML 502 does not)."""
-    status = response.status_code
+    status = response.status
     envelope: Mapping[str, Any] = {}
     try:
         decoded = json.loads(response.content)

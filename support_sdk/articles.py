@@ -11,10 +11,10 @@ Every call needs a staff API key with the ``writer`` or ``admin`` role::
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from uuid import uuid4
 
-from ._http import UNSET, Transport, Unset, api_path, compact, string_list
-from .models import Article, Page, Revision, from_response
+from ._calls import ArticleCalls, Keys
+from ._http import UNSET, Transport, Unset
+from .models import Article, Page, Revision
 
 __all__ = ["ArticlesService"]
 
@@ -28,14 +28,7 @@ class ArticlesService:
 
     def __init__(self, transport: Transport, api_key: str | None) -> None:
         self._http = transport
-        self._api_key = api_key
-
-    def _key(self) -> str:
-        if not self._api_key:
-            raise ValueError(
-                "the articles API needs a staff API key: SupportClient(..., api_key='sk_...')"
-            )
-        return self._api_key
+        self._calls = ArticleCalls(Keys(api_key=api_key))
 
     def create(
         self,
@@ -61,34 +54,24 @@ class ArticlesService:
         >>> article = client.articles.create(                       # doctest: +SKIP
         ...     "Export invoices", "Open **Billing**...", tags=["billing"], status="published")
         """
-        fields = compact(
-            {
-                "title": title,
-                "body": body,
-                "slug": slug,
-                "summary": summary,
-                "category": category,
-                "tags": string_list("tags", tags),
-                "contexts": string_list("contexts", contexts),
-                "locale": locale,
-                "status": status,
-            }
+        return self._http.call(
+            self._calls.create(
+                title,
+                body,
+                slug=slug,
+                summary=summary,
+                category=category,
+                tags=tags,
+                contexts=contexts,
+                locale=locale,
+                status=status,
+                idempotency_key=idempotency_key,
+            )
         )
-        data = self._http.request(
-            "POST",
-            "/articles",
-            json_body=fields,
-            credential=self._key(),
-            idempotency_key=idempotency_key or str(uuid4()),
-        )
-        return from_response(Article.from_dict, data)
 
     def get(self, article_id: str | int) -> Article:
         """One article by id, whatever its status."""
-        data = self._http.request(
-            "GET", api_path("/articles/{}", article_id), credential=self._key()
-        )
-        return from_response(Article.from_dict, data)
+        return self._http.call(self._calls.get(article_id))
 
     def update(
         self,
@@ -114,27 +97,21 @@ class ArticlesService:
         >>> client.articles.update(a.id, title="Export invoices as CSV",
         ...                        revision=a.revision)             # doctest: +SKIP
         """
-        fields = compact(
-            {
-                "title": title,
-                "body": body,
-                "slug": slug,
-                "summary": summary,
-                "category": category,
-                "tags": tags if isinstance(tags, Unset) else string_list("tags", tags),
-                "contexts": (
-                    contexts if isinstance(contexts, Unset) else string_list("contexts", contexts)
-                ),
-                "locale": locale,
-                "status": status,
-                "revision": UNSET if revision is None else revision,
-            },
-            drop=UNSET,
+        return self._http.call(
+            self._calls.update(
+                article_id,
+                title=title,
+                body=body,
+                slug=slug,
+                summary=summary,
+                category=category,
+                tags=tags,
+                contexts=contexts,
+                locale=locale,
+                status=status,
+                revision=revision,
+            )
         )
-        data = self._http.request(
-            "PATCH", api_path("/articles/{}", article_id), json_body=fields, credential=self._key()
-        )
-        return from_response(Article.from_dict, data)
 
     def publish(self, article_id: str | int) -> Article:
         """Publish the article: it becomes visible in the help center and in search."""
@@ -149,22 +126,13 @@ class ArticlesService:
         return self._transition(article_id, "archive")
 
     def _transition(self, article_id: str | int, action: str) -> Article:
-        data = self._http.request(
-            "POST", api_path("/articles/{}/" + action, article_id), credential=self._key()
-        )
-        return from_response(Article.from_dict, data)
+        return self._http.call(self._calls.transition(article_id, action))
 
     def revisions(
         self, article_id: str | int, *, cursor: str | None = None, limit: int | None = None
     ) -> Page[Revision]:
         """One page of the article's saved revisions."""
-        data = self._http.request(
-            "GET",
-            api_path("/articles/{}/revisions", article_id),
-            params={"cursor": cursor, "limit": limit},
-            credential=self._key(),
-        )
-        return from_response(lambda d: Page.from_dict(d, Revision.from_dict), data)
+        return self._http.call(self._calls.revisions(article_id, cursor=cursor, limit=limit))
 
     def iter_all(
         self,
@@ -202,16 +170,8 @@ class ArticlesService:
 
         Pass ``page.next_cursor`` back as ``cursor`` for the next page, or use :meth:`iter_all`.
         """
-        data = self._http.request(
-            "GET",
-            "/articles",
-            params={
-                "status": status,
-                "locale": locale,
-                "category": category,
-                "cursor": cursor,
-                "limit": limit,
-            },
-            credential=self._key(),
+        return self._http.call(
+            self._calls.list(
+                status=status, locale=locale, category=category, cursor=cursor, limit=limit
+            )
         )
-        return from_response(lambda d: Page.from_dict(d, Article.from_dict), data)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from ._http import VERSION
 from .client import SupportClient
-from .context_check import check_contexts, collect_usages
+from .context_check import check_contexts, collect_usages, report_lines
 from .errors import SupportError
 from .sync import Change, apply_push, plan_push, pull
 
@@ -262,17 +262,9 @@ def _run_check(args: argparse.Namespace) -> int:
     with _writer(args) as client:
         published = list(client.articles.iter_all(status="published"))
     report = check_contexts(usages, published)
-    for context, places in sorted(report.missing.items()):
-        where = ", ".join(str(p) for p in places[:3]) + (" …" if len(places) > 3 else "")
-        print(f"missing: {context} has no published article (used at {where})")
-    if not args.allow_unused:  # allowed, they are no problem: counted, not listed
-        for context, slugs in sorted(report.unused.items()):
-            print(f"unused: {context} (articles: {', '.join(slugs)}) is used by no page")
-    print(
-        f"{len(report.covered)} covered, {len(report.missing)} missing, {len(report.unused)} unused"
-        + (" (allowed)" if args.allow_unused and report.unused else "")
-    )
-    failed = bool(report.missing) or (bool(report.unused) and not args.allow_unused)
+    for line in report_lines(report, allow_unused=args.allow_unused):
+        print(line)
+    failed = report.failed(allow_unused=args.allow_unused)
     return _EXIT_ERROR if failed else 0
 
 

@@ -16,13 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
-from uuid import uuid4
 
 import requests
 
-from ._http import UNSET, Transport, Unset, api_path, compact, string_list
+from ._calls import ClientCalls, Keys
+from ._http import UNSET, Transport, Unset
 from .articles import ArticlesService
-from .error_reports import exception_context
 from .models import (
     Article,
     ArticleSummary,
@@ -32,7 +31,6 @@ from .models import (
     Rating,
     SearchResults,
     Ticket,
-    from_response,
 )
 from .tokens import mint_user_token
 
@@ -81,6 +79,7 @@ class SupportClient:
         self.app_id = app_id
         self._app_secret = app_secret
         self._api_key = api_key
+        self._calls = ClientCalls(Keys(app_id, app_secret, api_key))
         self.articles = ArticlesService(self._http, api_key)
 
     @property
@@ -106,14 +105,6 @@ class SupportClient:
     def close(self) -> None:
         """Release the client's connections (a ``session`` you passed in is left open)."""
         self._http.close()
-
-    def _credential(self, user_token: str | None) -> str | None:
-        return user_token or self._api_key
-
-    def _staff_key(self, what: str) -> str:
-        if not self._api_key:
-            raise ValueError(f"{what} needs a staff API key: SupportClient(..., api_key='sk_...')")
-        return self._api_key
 
     # -- tokens ------------------------------------------------------------------------------
 
@@ -169,19 +160,20 @@ class SupportClient:
 
         >>> client.request("GET", "/analytics/summary")             # doctest: +SKIP
         """
-        return self._http.request(
-            method,
-            path,
-            params=params,
-            json_body=json,
-            credential=self._credential(user_token),
-            idempotency_key=idempotency_key,
+        return self._http.call(
+            self._calls.request(
+                method,
+                path,
+                params=params,
+                json=json,
+                user_token=user_token,
+                idempotency_key=idempotency_key,
+            )
         )
 
     def health(self) -> dict[str, Any]:
         """The server's health report, e.g. ``{"status": "ok", ...}``."""
-        data = self._http.request("GET", "/health")
-        return from_response(dict, data)
+        return self._http.call(self._calls.health())
 
     # -- help center (published articles) -----------------------------------------------------
 
@@ -197,15 +189,7 @@ class SupportClient:
         >>> client.suggestions(context="billing.invoices")  # doctest: +SKIP
         [ArticleSummary(slug='export-invoices', title='Export invoices', ...)]
         """
-        data = self._http.request(
-            "GET",
-            "/help/suggestions",
-            params={"context": context, "url": url, "locale": locale, "limit": limit},
-            credential=self._api_key,
-        )
-        return from_response(
-            lambda d: [ArticleSummary.from_dict(item) for item in d["articles"]], data
-        )
+        return self._http.call(self._calls.suggestions(context, url, locale, limit))
 
     def search(
         self,
@@ -220,23 +204,11 @@ class SupportClient:
         >>> found = client.search("refund")                         # doctest: +SKIP
         >>> found.suggestion or [r.title for r in found.results]    # doctest: +SKIP
         """
-        data = self._http.request(
-            "GET",
-            "/help/search",
-            params={"q": q, "locale": locale, "category": category, "limit": limit, "page": page},
-            credential=self._api_key,
-        )
-        return from_response(SearchResults.from_dict, data)
+        return self._http.call(self._calls.search(q, locale, category, limit, page))
 
     def article(self, slug: str, locale: str | None = None) -> Article:
         """One published article by slug, as Markdown (``body``) and sanitized HTML (``html``)."""
-        data = self._http.request(
-            "GET",
-            api_path("/help/articles/{}", slug),
-            params={"locale": locale},
-            credential=self._api_key,
-        )
-        return from_response(Article.from_dict, data)
+        return self._http.call(self._calls.article(slug, locale))
 
     def feedback(
         self,
@@ -247,18 +219,11 @@ class SupportClient:
         locale: str | None = None,
     ) -> None:
         """Record whether an article (in ``locale``, default English) helped the reader."""
-        self._http.request(
-            "POST",
-            api_path("/help/articles/{}/feedback", slug),
-            params={"locale": locale},
-            json_body=compact({"helpful": bool(helpful), "comment": comment}),
-            credential=self._credential(user_token),
-        )
+        self._http.call(self._calls.feedback(slug, helpful, comment, user_token, locale))
 
     def categories(self) -> list[Category]:
         """The help center's categories with their article counts."""
-        data = self._http.request("GET", "/help/categories", credential=self._api_key)
-        return from_response(lambda d: [Category.from_dict(item) for item in d["items"]], data)
+        return self._http.call(self._calls.categories())
 
     # -- tickets -------------------------------------------------------------------------------
 
@@ -285,24 +250,11 @@ class SupportClient:
         ...     "The CSV export is empty", subject="Export broken", user_token=token,
         ...     context={"url": "/reports", "app_version": "2.3.1"})
         """
-        fields = compact(
-            {
-                "subject": subject,
-                "body": body,
-                "email": email,
-                "name": name,
-                "priority": priority,
-                "context": dict(context) if context is not None else None,
-            }
+        return self._http.call(
+            self._calls.create_ticket(
+                body, subject, user_token, context, priority, email, name, idempotency_key
+            )
         )
-        data = self._http.request(
-            "POST",
-            "/tickets",
-            json_body=fields,
-            credential=self._credential(user_token),
-            idempotency_key=idempotency_key or str(uuid4()),
-        )
-        return from_response(Ticket.from_dict, data)
 
     def report_exception(
         self,
@@ -325,16 +277,8 @@ class SupportClient:
         ... except Exception as exc:                                 # doctest: +SKIP
         ...     client.report_exception(exc, user_token=token, context={"url": "/exports"})
         """
-        details = exception_context(exc, secrets=[self._app_secret or "", self._api_key or ""])
-        merged = {**dict(context or {}), "exception": details}
-        summary = f"{details['type']}: {details['message']}".strip()
-        return self.create_ticket(
-            message or f"The app hit an error: {summary}",
-            subject=f"Error: {details['type']}"[:200],
-            user_token=user_token,
-            context=merged,
-            email=email,
-            name=name,
+        return self._http.call(
+            self._calls.report_exception(exc, user_token, context, email, name, message)
         )
 
     def tickets(
@@ -348,20 +292,11 @@ class SupportClient:
 
         Pass ``page.next_cursor`` back as ``cursor`` for the next page.
         """
-        data = self._http.request(
-            "GET",
-            "/tickets",
-            params={"status": status, "cursor": cursor, "limit": limit},
-            credential=self._credential(user_token),
-        )
-        return from_response(lambda d: Page.from_dict(d, Ticket.from_dict), data)
+        return self._http.call(self._calls.tickets(user_token, status, cursor, limit))
 
     def ticket(self, ticket_id: str | int, user_token: str | None = None) -> Ticket:
         """One ticket with its messages (internal notes only for agents)."""
-        data = self._http.request(
-            "GET", api_path("/tickets/{}", ticket_id), credential=self._credential(user_token)
-        )
-        return from_response(Ticket.from_dict, data)
+        return self._http.call(self._calls.ticket(ticket_id, user_token))
 
     def reply(
         self,
@@ -375,17 +310,9 @@ class SupportClient:
 
         ``internal=True`` (agents only) adds a note the requester never sees.
         """
-        fields: dict[str, object] = {"body": body}
-        if internal:
-            fields["internal"] = True
-        data = self._http.request(
-            "POST",
-            api_path("/tickets/{}/messages", ticket_id),
-            json_body=fields,
-            credential=self._credential(user_token),
-            idempotency_key=idempotency_key or str(uuid4()),
+        return self._http.call(
+            self._calls.reply(ticket_id, body, user_token, internal, idempotency_key)
         )
-        return from_response(Message.from_dict, data)
 
     def update_ticket(
         self,
@@ -403,22 +330,9 @@ class SupportClient:
 
         >>> client.update_ticket(ticket.id, status="solved")        # doctest: +SKIP
         """
-        fields = compact(
-            {
-                "status": status,
-                "priority": priority,
-                "assignee": assignee,
-                "tags": tags if isinstance(tags, Unset) else string_list("tags", tags),
-            },
-            drop=UNSET,
+        return self._http.call(
+            self._calls.update_ticket(ticket_id, status, priority, assignee, tags)
         )
-        data = self._http.request(
-            "PATCH",
-            api_path("/tickets/{}", ticket_id),
-            json_body=fields,
-            credential=self._staff_key("update_ticket()"),
-        )
-        return from_response(Ticket.from_dict, data)
 
     def rate(
         self,
@@ -428,10 +342,4 @@ class SupportClient:
         user_token: str | None = None,
     ) -> Rating:
         """Rate a solved ticket from 1 (bad) to 5 (great), as its requester."""
-        data = self._http.request(
-            "POST",
-            api_path("/tickets/{}/rating", ticket_id),
-            json_body=compact({"score": score, "comment": comment}),
-            credential=self._credential(user_token),
-        )
-        return from_response(Rating.from_dict, data)
+        return self._http.call(self._calls.rate(ticket_id, score, comment, user_token))

@@ -16,13 +16,16 @@ from pathlib import Path
 
 from .models import Article
 
-__all__ = ["ContextReport", "Usage", "check_contexts", "collect_usages"]
+__all__ = ["ContextReport", "Usage", "check_contexts", "collect_usages", "report_lines"]
 
 _PATTERNS = (
     re.compile(r"""help_link\(\s*(?:context_or_slug\s*=\s*)?["']([^"']+)["']"""),
     re.compile(r"""support_widget\([^)]*?context\s*=\s*["']([^"']+)["']"""),
     re.compile(r"""data-support-help\s*=\s*["']([^"'{}]+)["']"""),
     re.compile(r"""SupportWidget\(\s*["']setContext["']\s*,\s*["']([^"']+)["']"""),
+    # support_sdk.django's tags: {% help_link "…" %}, {% support_widget context="…" %}
+    re.compile(r"""\{%\s*help_link\s+["']([^"']+)["']"""),
+    re.compile(r"""\{%\s*support_widget\s[^%]*?context\s*=\s*["']([^"']+)["']"""),
 )
 _SCANNED = {
     ".html",
@@ -64,6 +67,26 @@ class ContextReport:
     @property
     def ok(self) -> bool:
         return not self.missing and not self.unused
+
+    def failed(self, *, allow_unused: bool = False) -> bool:
+        """Whether a check should fail: a context without an article, or an unused one."""
+        return bool(self.missing) or (bool(self.unused) and not allow_unused)
+
+
+def report_lines(report: ContextReport, *, allow_unused: bool = False) -> list[str]:
+    """The report as ``support-sdk check`` (and ``manage.py support check``) prints it."""
+    lines = []
+    for context, places in sorted(report.missing.items()):
+        where = ", ".join(str(p) for p in places[:3]) + (" …" if len(places) > 3 else "")
+        lines.append(f"missing: {context} has no published article (used at {where})")
+    if not allow_unused:  # allowed, they are no problem: counted, not listed
+        for context, slugs in sorted(report.unused.items()):
+            lines.append(f"unused: {context} (articles: {', '.join(slugs)}) is used by no page")
+    lines.append(
+        f"{len(report.covered)} covered, {len(report.missing)} missing, {len(report.unused)} unused"
+        + (" (allowed)" if allow_unused and report.unused else "")
+    )
+    return lines
 
 
 def _files(paths: Sequence[Path]) -> Iterable[Path]:

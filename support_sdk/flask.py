@@ -37,23 +37,14 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, request
 from markupsafe import Markup
 
-from .tokens import mint_user_token
+from ._embed import SupportUser, help_button, mint_for, widget_tag
+from ._embed import as_user as _as_user
 
 __all__ = ["Support", "SupportUser"]
 
 log = logging.getLogger("support_sdk.flask")
 REQUIRED = ("SUPPORT_URL", "SUPPORT_APP_ID", "SUPPORT_APP_SECRET")
 REFRESH_HEADER = "X-Support-Refresh"
-
-
-@dataclass(frozen=True)
-class SupportUser:
-    """Who is signed in, as the support widget should know them."""
-
-    id: str
-    email: str | None = None
-    name: str | None = None
-    traits: Mapping[str, Any] | None = None
 
 
 UserLoader = Callable[[], "SupportUser | Mapping[str, Any] | None"]
@@ -68,19 +59,6 @@ class _State:
     token_ttl: int
     refresh_path: str
     extension: Support
-
-
-def _as_user(value: SupportUser | Mapping[str, Any] | None) -> SupportUser | None:
-    if value is None or isinstance(value, SupportUser):
-        return value
-    if value.get("id") in (None, ""):
-        return None
-    return SupportUser(
-        id=str(value["id"]),
-        email=value.get("email"),
-        name=value.get("name"),
-        traits=value.get("traits"),
-    )
 
 
 class Support:
@@ -138,15 +116,7 @@ def _current_user(state: _State) -> SupportUser | None:
 
 
 def _token_for(state: _State, user: SupportUser) -> str:
-    return mint_user_token(
-        state.app_id,
-        state.app_secret,
-        user.id,
-        email=user.email,
-        name=user.name,
-        traits=user.traits,
-        expires_in=state.token_ttl,
-    )
+    return mint_for(state.app_id, state.app_secret, user, state.token_ttl)
 
 
 def support_widget(
@@ -165,20 +135,18 @@ def support_widget(
         user = _current_user(state)
         if user is None and not state.anonymous:
             return Markup("")
-        attributes = {
-            "src": f"{state.url}/widget/v1/loader.js",
-            "data-app-id": state.app_id,
-            "data-user-token": _token_for(state, user) if user else None,
-            "data-context": context,
-            "data-locale": locale,
-            "data-app-version": app_version,
-            "data-token-refresh-url": state.refresh_path if user else None,
-            "nonce": nonce,
-        }
-        rendered = Markup(" ").join(
-            Markup('{}="{}"').format(name, value) for name, value in attributes.items() if value
+        return Markup(  # noqa: S704 - _embed escapes every value
+            widget_tag(
+                url=state.url,
+                app_id=state.app_id,
+                user_token=_token_for(state, user) if user else None,
+                context=context,
+                locale=locale,
+                app_version=app_version,
+                refresh_url=state.refresh_path if user else None,
+                nonce=nonce,
+            )
         )
-        return Markup("<script async {}></script>").format(rendered)
     except Exception:  # the host page must render even if support cannot
         log.exception("support_widget failed; rendering nothing")
         return Markup("")
@@ -187,10 +155,7 @@ def support_widget(
 def help_link(context_or_slug: str, text: str = "Help", *, class_: str = "support-help") -> Markup:
     """An accessible button that opens the help panel on a context key or an article slug."""
     try:
-        return Markup(
-            '<button type="button" class="{cls}" data-support-help="{target}" '
-            'aria-haspopup="dialog">{text}</button>'
-        ).format(cls=class_, target=context_or_slug, text=text)
+        return Markup(help_button(context_or_slug, text, class_=class_))  # noqa: S704 - escaped
     except Exception:  # never break the host page
         log.exception("help_link failed; rendering nothing")
         return Markup("")

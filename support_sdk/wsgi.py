@@ -32,19 +32,23 @@ It never breaks the host, however the host is written (PEP 3333):
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from html import escape
 from typing import Any
 
-from .tokens import mint_user_token
+from ._inject import (
+    MAX_BUFFER,
+    OPT_OUT_HEADER,
+    html_page,
+    insert_tag,
+    opted_out,
+    widget_tag,
+    with_length,
+    without_opt_out,
+)
 
 __all__ = ["OPT_OUT_HEADER", "SupportMiddleware"]
 
 log = logging.getLogger("support_sdk.wsgi")
-OPT_OUT_HEADER = "X-Support-Widget"
-MAX_BUFFER = 5 * 1024 * 1024
-_BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 UserCallback = Callable[[Mapping[str, Any]], "Mapping[str, Any] | None"]
@@ -114,11 +118,8 @@ class SupportMiddleware:
         try:
             tag = self._tag(environ)
             if tag:
-                content = _inject(content, tag)
-                response.headers = [
-                    (k, v) for k, v in response.headers if k.lower() != "content-length"
-                ]
-                response.headers.append(("Content-Length", str(len(content))))
+                content = insert_tag(content, tag)
+                response.headers = with_length(response.headers, len(content))
         except Exception:  # the host's page matters more than the widget
             log.exception("SupportMiddleware could not add the widget; page left as it was")
             content = b"".join(chunks)
@@ -129,56 +130,35 @@ class SupportMiddleware:
         self, environ: Mapping[str, Any], response: _Response, body: Iterable[bytes]
     ) -> bool:
         assert response.status is not None
-        opted_out = any(
-            k.lower() == OPT_OUT_HEADER.lower() and v.lower() in {"off", "0", "false"}
-            for k, v in response.headers
-        )
-        response.headers = [
-            (k, v) for k, v in response.headers if k.lower() != OPT_OUT_HEADER.lower()
-        ]
-        return not opted_out and self._injectable(environ, response.status, response.headers, body)
+        refused = opted_out(response.headers)
+        response.headers = without_opt_out(response.headers)
+        return not refused and self._injectable(environ, response.status, response.headers, body)
 
     @staticmethod
     def _injectable(
         environ: Mapping[str, Any], status: str, headers: list[tuple[str, str]], body: Any
     ) -> bool:
-        if environ.get("REQUEST_METHOD") == "HEAD" or not status.startswith("200"):
-            return False
-        values = {k.lower(): v for k, v in headers}
-        if not values.get("content-type", "").lower().startswith("text/html"):
-            return False
-        if (
-            values.get("content-encoding")
-            or "attachment" in values.get("content-disposition", "").lower()
-        ):
+        code = int(status[:3]) if status[:3].isdigit() else 0
+        if not html_page(str(environ.get("REQUEST_METHOD", "")), code, headers):
             return False
         file_wrapper = environ.get("wsgi.file_wrapper")
         if isinstance(file_wrapper, type) and isinstance(body, file_wrapper):
             return False
         # Streamed: neither a length nor a materialised list of chunks.
-        return "content-length" in values or isinstance(body, (list, tuple))
+        has_length = any(k.lower() == "content-length" for k, _ in headers)
+        return has_length or isinstance(body, (list, tuple))
 
     def _tag(self, environ: Mapping[str, Any]) -> bytes | None:
-        person = self.user(environ) if self.user else None
-        if not person and not self.anonymous:
-            return None
-        attributes = {
-            "src": f"{self.url}/widget/v1/loader.js",
-            "data-app-id": self.app_id,
-            "data-context": self.context(environ) if self.context else None,
-        }
-        if person:
-            attributes["data-user-token"] = mint_user_token(
-                self.app_id,
-                self.app_secret,
-                str(person["id"]),
-                email=person.get("email"),
-                name=person.get("name"),
-                traits=person.get("traits"),
-                expires_in=self.token_ttl,
-            )
-        rendered = " ".join(f'{k}="{escape(str(v))}"' for k, v in attributes.items() if v)
-        return f"<script async {rendered}></script>".encode()
+        context = self.context
+        return widget_tag(
+            url=self.url,
+            app_id=self.app_id,
+            app_secret=self.app_secret,
+            person=self.user(environ) if self.user else None,
+            context=(lambda: context(environ)) if context else None,
+            anonymous=self.anonymous,
+            token_ttl=self.token_ttl,
+        )
 
 
 class _Response:
@@ -318,11 +298,3 @@ def _collect(
         raise
     _close(body)
     return chunks, None
-
-
-def _inject(content: bytes, tag: bytes) -> bytes:
-    matches = list(_BODY_END.finditer(content))
-    if not matches:
-        return content
-    at = matches[-1].start()
-    return content[:at] + tag + content[at:]

@@ -6,10 +6,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -24,6 +26,7 @@ __all__ = [
     "free_port",
     "init_data_dir",
     "running_demo",
+    "uvicorn_serving",
 ]
 
 
@@ -61,3 +64,26 @@ def running_demo(data_dir: Path, port: int, log: Path) -> Iterator[str]:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
+
+
+@contextmanager
+def uvicorn_serving(app: Any, port: int | None = None) -> Iterator[str]:
+    """A real uvicorn serving the ASGI ``app`` on 127.0.0.1 (in a thread of this process, its
+    lifespan run); yields its URL."""
+    import uvicorn
+
+    port = port or free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)

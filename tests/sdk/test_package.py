@@ -70,6 +70,9 @@ def test_no_other_public_names_leak() -> None:
         "flask",
         "wsgi",
         "webhooks",
+        "django",
+        "aio",
+        "asgi",
     }
     leaked = {
         name
@@ -109,7 +112,8 @@ def test_import_is_clean_and_quiet() -> None:
     code = (
         "import sys, support_sdk, support_sdk.cli;"
         "assert 'support_server' not in sys.modules;"
-        "assert 'flask' not in sys.modules"
+        "assert 'flask' not in sys.modules;"
+        "assert 'django' not in sys.modules"
     )
     done = subprocess.run(
         [sys.executable, "-W", "error", "-c", code],
@@ -120,3 +124,18 @@ def test_import_is_clean_and_quiet() -> None:
         check=False,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_the_core_needs_only_requests_and_itsdangerous_and_integrations_have_extras() -> None:
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+
+    def names(value: str) -> set[str]:
+        lines = [line.split("#")[0].strip() for line in value.splitlines()]
+        return {line.split(">")[0].split("=")[0].strip() for line in lines if line}
+
+    assert names(config["options"]["install_requires"]) == {"requests", "itsdangerous"}
+    extras = config["options.extras_require"]
+    assert names(extras["asgi"]) == {"starlette"} and "starlette>=0.37" in extras["asgi"]
+    assert names(extras["async"]) == {"httpx"} and "httpx>=0.27" in extras["async"]
+    assert {"fastapi", "uvicorn", "httpx", "starlette"} <= names(extras["dev"])
