@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import shlex
-from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
 import httpx
 import pytest
