@@ -55,7 +55,7 @@ class Usage:
     line: int
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}" if self.line else str(self.path)  # 0: a URL, no line
 
 
 @dataclass

@@ -278,8 +278,10 @@ class TicketService:
     def unread(self, viewer: Principal) -> dict[str, Any]:
         """What the launcher's badge shows: the requester's tickets with unread replies, and
         a version that changes whenever any of their tickets does (for ETag and 304)."""
-        if viewer.kind == "staff" or viewer.anonymous:
+        if viewer.kind == "staff":
             raise Forbidden("unread replies are for the people who filed tickets")
+        if viewer.anonymous:  # no ticket of theirs to know of, as GET /tickets says too
+            return {"count": 0, "tickets": [], "version": "anonymous"}
         with self.db.read() as conn:
             tickets = store.unread_of(conn, viewer.app_id, viewer.kind, viewer.id)
             version = store.requester_version(conn, viewer.app_id, viewer.kind, viewer.id)

@@ -63,6 +63,8 @@ def support_widget(
             return mark_safe("")
         if nonce is None and request is not None:
             nonce = getattr(request, "csp_nonce", None)  # django-csp's, when it is installed
+        if context is None and request is not None:
+            context = url_context(request)
         tag = widget_tag(
             url=config.url,
             app_id=config.app_id,
@@ -80,6 +82,15 @@ def support_widget(
     except Exception:  # the host page must render even if support cannot
         log.exception("support_widget failed; rendering nothing")
         return mark_safe("")
+
+
+def url_context(request: HttpRequest) -> str | None:
+    """The help context of a page that names none: its URL's name, namespaces joined by dots
+    (``path("invoices/", …, name="invoices")`` under ``app_name = "billing"`` is
+    ``billing.invoices``), the convention `manage.py support check --url-names` checks."""
+    match = getattr(request, "resolver_match", None)
+    name = getattr(match, "view_name", None) if match is not None else None
+    return name.replace(":", ".") if isinstance(name, str) and name else None
 
 
 def help_link(

@@ -422,3 +422,47 @@ def test_without_the_refresh_view_the_widget_still_renders(
         )
     tag = widget_tag(html)
     assert tag is not None and tag["data-user-token"] and "data-token-refresh-url" not in tag
+
+
+def test_a_widget_that_names_no_context_asks_for_its_urls_name(support: SupportServer) -> None:
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    request = RequestFactory().get("/")
+    request.user = ada()
+    request.resolver_match = resolve("/")  # name="billing"
+    html = Template("{% load support %}{% support_widget %}").render(Context({"request": request}))
+    tag = widget_tag(html)
+    assert tag is not None and tag["data-context"] == "billing"
+    request.resolver_match = None  # no URL resolved (an error page): no context at all
+    html = Template("{% load support %}{% support_widget %}").render(Context({"request": request}))
+    tag = widget_tag(html)
+    assert tag is not None and "data-context" not in tag
+
+
+def test_check_with_url_names_asks_for_help_on_every_named_page(support: SupportServer) -> None:
+    with support.staff_client() as writer:
+        key = writer._api_key
+        assert key
+        for context in ("billing.invoices", "settings.security.password", "invoices.tax"):
+            writer.articles.create(context, "How.", contexts=[context], status="published")
+        with pytest.raises(CommandError, match="need attention"):
+            run("check", "--api-key", key, "--url-names")
+        out = run_failing("check", "--api-key", key, "--url-names")
+        assert 'missing: billing has no published article (used at URL "/")' in out
+        assert 'missing: login has no published article (used at URL "/login")' in out
+        assert "support_sdk" not in out  # the token refresh is no page of the host's
+        for name in ("billing", "login", "logout"):
+            writer.articles.create(name, "How.", contexts=[name], status="published")
+        assert run("check", "--api-key", key, "--url-names").splitlines() == [
+            "6 covered, 0 missing, 0 unused"
+        ]
+
+
+def run_failing(*args: str) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("support", *args, stdout=out)
+    return out.getvalue()

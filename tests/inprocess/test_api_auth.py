@@ -28,6 +28,8 @@ OPEN_TO_ANONYMOUS = {
     f"GET {API}/tickets",
     f"POST {API}/tickets",
     f"GET {API}/tickets/<ticket_id>",
+    f"GET {API}/tickets/unread",
+    f"POST {API}/tickets/<ticket_id>/read",
     f"POST {API}/tickets/<ticket_id>/messages",
     f"POST {API}/tickets/<ticket_id>/rating",
     f"GET {API}/widget/config",

@@ -86,3 +86,8 @@ def test_one_requester_never_reads_or_marks_anothers(server: InProcess) -> None:
     assert (
         server.http.get("/api/v1/tickets/unread", headers=server.staff_headers()).status_code == 403
     )
+
+
+def test_an_anonymous_visitor_has_no_unread_replies(server: InProcess) -> None:
+    r = server.http.get("/api/v1/tickets/unread", headers={"X-Support-App": server.app_id})
+    assert r.status_code == 200 and r.get_json() == {"count": 0, "tickets": []}

@@ -104,7 +104,7 @@ def test_a_bad_file_stops_the_push_before_anything_is_sent(
 def test_push_needs_a_writer_key(server: SupportServer) -> None:
     missing = sdk(server, "articles", "push", str(HELP_CENTER), key="")
     assert missing.returncode == 2 and "API key" in missing.stderr
-    agent_key = server.staff_client("agent").articles._api_key
+    agent_key = server.staff_client("agent")._api_key
     refused = sdk(server, "articles", "push", str(HELP_CENTER), key=str(agent_key))
     assert refused.returncode == 1 and "cannot manage articles" in refused.stderr
     assert count(server) == 0

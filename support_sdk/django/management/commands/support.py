@@ -10,9 +10,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.utils import get_app_template_dirs
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from support_sdk.client import SupportClient
-from support_sdk.context_check import check_contexts, collect_usages, report_lines
+from support_sdk.context_check import Usage, check_contexts, collect_usages, report_lines
 from support_sdk.django.conf import Config, get_config
 from support_sdk.errors import SupportError
 
@@ -31,6 +32,28 @@ def template_dirs() -> list[Path]:
         if not installed & set(path.parents):
             folders.append(path)
     return [folder for folder in dict.fromkeys(folders) if folder.is_dir()]
+
+
+def url_name_usages() -> list[Usage]:
+    """Every named URL of the project as the help context its pages ask for (see
+    support_sdk.django.widget.url_context), placed at the module that declares it."""
+    found: list[Usage] = []
+
+    def walk(patterns: list[Any], prefix: str, route: str) -> None:
+        for entry in patterns:
+            here = route + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                namespace = entry.namespace
+                if namespace == "support_sdk":
+                    continue  # ours: the token refresh is no page
+                walk(
+                    list(entry.url_patterns), f"{prefix}{namespace}." if namespace else prefix, here
+                )
+            elif isinstance(entry, URLPattern) and entry.name:
+                found.append(Usage(f"{prefix}{entry.name}", Path(f'URL "/{here}"'), 0))
+
+    walk(list(get_resolver().url_patterns), "", "")
+    return found
 
 
 class Command(BaseCommand):
@@ -67,6 +90,12 @@ class Command(BaseCommand):
         )
         check.add_argument(
             "--api-key", help='a writer API key (default: SUPPORT["API_KEY"] or SUPPORT_API_KEY)'
+        )
+        check.add_argument(
+            "--url-names",
+            action="store_true",
+            help="also check every named URL (a page whose widget names no context asks for "
+            "help on its URL's name, e.g. billing.invoices)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -113,6 +142,8 @@ class Command(BaseCommand):
         if not paths:
             raise CommandError("no template folders to scan: name them as PATH arguments")
         usages = collect_usages(paths, options["contexts_file"])
+        if options["url_names"]:
+            usages += url_name_usages()
         with SupportClient(config.url, app_id=config.app_id, api_key=api_key) as client:
             published = list(client.articles.iter_all(status="published"))
         report = check_contexts(usages, published)
