@@ -41,7 +41,9 @@ class WorkerChild:
         pause = 1.0
         while self._proc is not None:
             code = self._proc.wait()
-            if self._stopping.is_set():
+            # 0: it stopped as asked (SIGTERM handled); -SIGTERM/-SIGINT: the whole group is
+            # being stopped (a service manager, Ctrl+C). Anything else is a crash.
+            if self._stopping.is_set() or code in (0, -signal.SIGTERM, -signal.SIGINT):
                 return
             click.echo(f"worker: exited with {code}; starting it again in {pause:g} s", err=True)
             if self._stopping.wait(pause):

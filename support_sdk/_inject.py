@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from html import escape
 from typing import Any
 
-from .tokens import mint_user_token
+from ._embed import as_user, mint_for
+from ._embed import widget_tag as embed_tag
 
 __all__ = [
     "MAX_BUFFER",
@@ -120,20 +120,9 @@ def widget_tag(
     ``context`` (the help context's key) is asked only when there is."""
     if not person and not anonymous:
         return None
-    attributes: dict[str, object] = {
-        "src": f"{url}/widget/v1/loader.js",
-        "data-app-id": app_id,
-        "data-context": context() if context else None,
-    }
-    if person:
-        attributes["data-user-token"] = mint_user_token(
-            app_id,
-            app_secret,
-            str(person["id"]),
-            email=person.get("email"),
-            name=person.get("name"),
-            traits=person.get("traits"),
-            expires_in=token_ttl,
-        )
-    rendered = " ".join(f'{k}="{escape(str(v))}"' for k, v in attributes.items() if v)
-    return f"<script async {rendered}></script>".encode()
+    user = as_user(person)
+    token = mint_for(app_id, app_secret, user, token_ttl) if user else None
+    # the same markup as the Flask and Django tags (support_sdk._embed)
+    return embed_tag(
+        url=url, app_id=app_id, user_token=token, context=context() if context else None
+    ).encode()

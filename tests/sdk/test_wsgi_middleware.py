@@ -31,8 +31,8 @@ def test_html_pages_get_the_widget_before_body_end_with_a_fixed_length(client: C
     assert int(response.headers["Content-Length"]) == len(body)
     tag = re.search(
         rb'<script async src="https://support.example.com/widget/v1/loader.js" '
-        rb'data-app-id="app_test" data-context="billing.invoices" '
-        rb'data-user-token="([^"]+)"></script></body>',
+        rb'data-app-id="app_test" data-user-token="([^"]+)" '
+        rb'data-context="billing.invoices"></script></body>',
         body,
     )
     assert tag is not None

@@ -71,7 +71,7 @@ def test_serve_starts_a_worker_that_delivers_and_stops_with_it(
             timeout=10,
         )
         assert r.status_code == 201
-        again = receiver.wait_for(2, timeout=30)[1]
+        again = receiver.wait_for(2, timeout=90)[1]  # a new worker starts from cold
         assert webhooks.verify(again.body, again.headers, secret).data["id"] == r.json()["id"]
     finally:
         server.stop()
