@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -192,16 +191,3 @@ def register(app: Flask) -> None:
                 f"unexpected server error; quote request id {g.get('request_id')} when reporting it"
             )
         )
-
-
-def conditional(response: Response, version: str | None = None) -> Response:
-    """Answer 304 when the client already has this version (its If-None-Match): what the
-    widget's and the inbox's polling costs when nothing changed. ``version`` names the state
-    cheaply; without it the body's hash is the ETag. Never cached by shared caches."""
-    if version is not None:
-        response.set_etag(hashlib.sha256(version.encode()).hexdigest()[:32])
-    else:
-        response.add_etag()
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.make_conditional(request)  # sets 304 and drops the body in place
-    return response

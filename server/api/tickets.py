@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ..edge import browser_key, client_address, rate_limit, runtime
+from ..edge import browser_key, client_address, conditional, rate_limit, runtime
 from . import schemas
 from .auth import principal
 from .handlers import (
-    conditional,
     decode_cursor,
     dump,
     encode_cursor,

@@ -7,13 +7,12 @@ app the agent cannot work in does not exist).
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ...edge import runtime
+from ...edge import conditional, runtime
 from ...errors import ValidationFailed
 from ...services.inbox import VIEWS
 from ...services.tickets import PRIORITIES, STATUSES
@@ -76,11 +75,7 @@ def changes() -> BaseResponse:
     when one is filed, answered or changed. A 304 while it has not (the page sends the ETag
     back), so a tab left open all day costs a few bytes every 10 seconds."""
     version = runtime().tickets.inbox_version(_app_ids())
-    response = jsonify(version=version)
-    response.set_etag(hashlib.sha256(version.encode()).hexdigest()[:32])
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.make_conditional(request)
-    return response
+    return conditional(jsonify(version=version), version)
 
 
 def _people(app_ids: list[str]) -> dict[str, str]:
