@@ -149,6 +149,82 @@ def apps_update(
     )
 
 
+@apps.command("mail")
+@click.argument("app")
+@_data_dir
+@click.option("--from-name", help="The sender's name in customers' mail (default: the app's name).")
+@click.option("--from-address", help="The sender's address (default: SUPPORT_MAIL_FROM's).")
+@click.option(
+    "--reply-domain", help="The domain of the signed reply addresses (default: the sender's)."
+)
+@click.option("--support-address", help="Mail sent to this address opens a ticket of this app.")
+@click.option(
+    "--acknowledge/--no-acknowledge", default=None, help="Mail new tickets an acknowledgement."
+)
+@click.option(
+    "--survey/--no-survey", default=None, help="Mail the one-click rating when a ticket is solved."
+)
+@click.option("--tickets-per-hour", type=int, help="Tickets one sender may open by mail an hour.")
+@_json
+def apps_mail(
+    app: str,
+    data_dir: Path,
+    from_name: str | None,
+    from_address: str | None,
+    reply_domain: str | None,
+    support_address: str | None,
+    acknowledge: bool | None,
+    survey: bool | None,
+    tickets_per_hour: int | None,
+    as_json: bool,
+) -> None:
+    """Show or change the app's email channel (give "" to reset an address to its default)."""
+    changes = {
+        name: value
+        for name, value in (
+            ("mail_from_name", from_name),
+            ("mail_from_address", from_address),
+            ("reply_domain", reply_domain),
+            ("support_address", support_address),
+            ("acknowledge", acknowledge),
+            ("survey", survey),
+            ("email_tickets_per_hour", tickets_per_hour),
+        )
+        if value is not None
+    }
+    rt = _runtime(data_dir)
+    try:
+        found = (
+            app_service.set_mail_settings(rt.db, app, **changes)
+            if changes
+            else app_service.get_app(rt.db, app)
+        )
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    settings = app_service.mail_settings(found)
+    if as_json:
+        click.echo(json.dumps({"app_id": found["id"], **settings}, indent=2))
+        return
+    for name, value in settings.items():
+        shown = "default" if value is None else value
+        click.echo(f"{name:24} {'on' if value is True else 'off' if value is False else shown}")
+
+
+@apps.command("inbound-key")
+@click.argument("app")
+@_data_dir
+@_json
+def apps_inbound_key(app: str, data_dir: Path, as_json: bool) -> None:
+    """Make the app's inbound key for POST /api/v1/inbound/email (the old one stops working)."""
+    rt = _runtime(data_dir)
+    try:
+        raw = app_service.create_inbound_key(rt.db, app)
+        found = app_service.get_app(rt.db, app)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    _out({"app_id": found["id"], "inbound_key": raw}, as_json)
+
+
 @apps.command("list")
 @_data_dir
 @_json

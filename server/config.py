@@ -91,6 +91,24 @@ def _mail_from(raw: str) -> str:
     return value
 
 
+def _domain(raw: str) -> str:
+    from .services.apps import DOMAIN
+
+    value = raw.strip().lower()
+    if value and not DOMAIN.match(value):
+        raise ValueError("must be empty or a domain such as reply.example.com")
+    return value
+
+
+def _imap_url(raw: str) -> str:
+    from .services.imap_source import Mailbox
+
+    value = raw.strip()
+    if value:
+        Mailbox.parse(value)
+    return value
+
+
 def _log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -208,6 +226,26 @@ SETTINGS: tuple[Setting, ...] = (
         "Support <support@localhost>",
         "The From address of every mail the server sends.",
         _mail_from,
+    ),
+    Setting(
+        "SUPPORT_MAIL_REPLY_DOMAIN",
+        "",
+        "The domain of the signed reply addresses (support+<ticket>.<signature>@this domain), "
+        "whose mail must reach the mailbox or the inbound route. Empty: the sender's domain.",
+        _domain,
+    ),
+    Setting(
+        "SUPPORT_IMAP_URL",
+        "",
+        "The mailbox the worker reads customers' mail from: imaps://user:pass@host/INBOX (or "
+        "imap://…?starttls=1). Empty: mail arrives only by POST /api/v1/inbound/email.",
+        _imap_url,
+    ),
+    Setting(
+        "SUPPORT_IMAP_POLL",
+        60,
+        "Seconds between two looks into the IMAP mailbox.",
+        _positive_int,
     ),
     Setting(
         "SUPPORT_WEBHOOK_ALLOW_PRIVATE",

@@ -10,6 +10,7 @@ Content-Security-Policy, so the demo also shows that the widget needs no inline 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,9 @@ def run_demo(data_dir: Path, host: str, port: int, content: Path | None) -> None
     creds = prepare(data_dir, f"http://{host}:{port}", content)
     catcher = mailcatcher.start(data_dir)
     overrides = {"SUPPORT_SMTP_URL": catcher.url} if catcher else {}
+    # the links in customers' mail (View the conversation, the ratings) need an address
+    if not os.environ.get("SUPPORT_PUBLIC_URL"):
+        overrides["SUPPORT_PUBLIC_URL"] = f"http://{host}:{port}"
     app = create_app(data_dir=data_dir, overrides=overrides)
     add_demo_pages(app, creds)
     server = threaded_server(app, host, port, log_requests=False)  # a busy port: one line

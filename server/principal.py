@@ -21,6 +21,9 @@ class Principal:
     # End users only: the traits their token carries, signed by the app's backend (so agents
     # may trust them, unlike the context a browser sends).
     traits: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    # A mail's "View the conversation" link: the requester of this one ticket (public id)
+    # and nothing else, whoever filed it (a staff key files on a customer's behalf).
+    ticket: str | None = None
 
     @property
     def anonymous(self) -> bool:

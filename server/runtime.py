@@ -11,12 +11,16 @@ from .ratelimit import Rate, RateLimiter, parse_rate
 from .search import WhooshIndex
 from .services.analytics import Analytics
 from .services.articles import ArticleService
+from .services.customer_mail import CustomerMail
 from .services.events import EventLog
+from .services.follow_up import FollowUp
 from .services.help_center import HelpCenterService
+from .services.inbound import Inbound
 from .services.inbox import Inbox
 from .services.indexing import Indexer
 from .services.jobs import JobRunner
 from .services.mail import Mailer
+from .services.mail_links import MailLinks
 from .services.media import MediaService
 from .services.notifications import Notifier
 from .services.rendering import Renderer
@@ -61,16 +65,23 @@ class Runtime:
     webhooks: WebhookService
     mailer: Mailer
     notifier: Notifier
+    # the email channel: customers hear back and answer by mail
+    links: MailLinks
+    customer_mail: CustomerMail
+    inbound: Inbound
+    follow_up: FollowUp
 
-    def job_runner(self, name: str | None = None) -> JobRunner:
+    def job_runner(self, name: str | None = None, lease: float | None = None) -> JobRunner:
         """A runner for the worker (one per worker thread or process)."""
         return JobRunner(
             self.db,
             webhooks=self.webhooks,
             notifier=self.notifier,
             mailer=self.mailer,
+            customer_mail=self.customer_mail,
+            inbound=self.inbound,
             name=name,
-            lease=self.config["SUPPORT_JOB_LEASE"],
+            lease=lease or self.config["SUPPORT_JOB_LEASE"],
         )
 
     def close(self) -> None:
@@ -108,6 +119,14 @@ class Runtime:
             timeout=config["SUPPORT_WEBHOOK_TIMEOUT"],
             on_disabled=notifier.webhook_disabled,
         )
+        links = MailLinks(server_secrets)
+        tickets = TicketService(db, server_secrets, config["SUPPORT_VISITOR_TOKEN_AGE"])
+        customer_mail = CustomerMail(
+            mailer,
+            links,
+            public_url=config["SUPPORT_PUBLIC_URL"],
+            reply_domain=config["SUPPORT_MAIL_REPLY_DOMAIN"],
+        )
         return cls(
             config=config,
             db=db,
@@ -115,7 +134,7 @@ class Runtime:
             indexer=indexer,
             renderer=renderer,
             articles=articles,
-            tickets=TicketService(db, server_secrets, config["SUPPORT_VISITOR_TOKEN_AGE"]),
+            tickets=tickets,
             search=SearchService(db, index, on_unavailable=indexer.heal),
             limiter=RateLimiter(where["rate_limits"], config["SUPPORT_RATE_LIMITS_ENABLED"]),
             server_secrets=server_secrets,
@@ -139,4 +158,14 @@ class Runtime:
             webhooks=webhooks,
             mailer=mailer,
             notifier=notifier,
+            links=links,
+            customer_mail=customer_mail,
+            inbound=Inbound(
+                db,
+                tickets,
+                links,
+                sender=config["SUPPORT_MAIL_FROM"],
+                imap_url=config["SUPPORT_IMAP_URL"],
+            ),
+            follow_up=FollowUp(db, tickets, customer_mail),
         )

@@ -3,7 +3,9 @@
 It runs beside the web workers (``serve`` starts one as a child process, ``run`` and the demo
 as a thread) or on its own machine; several may run at once, each job is claimed by one.
 It sleeps until the next job falls due, at most :data:`IDLE_POLL` seconds, so an event is
-picked up within that time of its commit. It also publishes scheduled articles.
+picked up within that time of its commit. Between jobs it publishes scheduled articles,
+reads the IMAP mailbox every ``SUPPORT_IMAP_POLL`` seconds (when one is configured) and
+follows up on tickets waiting on their customer (:mod:`.services.follow_up`).
 
 Stopping (SIGTERM, SIGINT or ``stop.set()``) lets the job in hand finish (every job is
 bounded by its timeouts) and releases nothing half-done: a job claimed but not run is
@@ -18,6 +20,7 @@ import threading
 import time
 
 from .runtime import Runtime
+from .services.imap_source import MailboxError
 from .storage import StorageFull
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,17 @@ log = logging.getLogger(__name__)
 IDLE_POLL = 0.5
 FAULT_PAUSE = 5.0
 HOUSEKEEPING_EVERY = 3600.0
+FOLLOW_UP_EVERY = 60.0
+
+
+def _poll_mailbox(rt: Runtime, name: str) -> None:
+    try:
+        stored = rt.inbound.poll(name)
+    except MailboxError as exc:
+        log.warning("the mailbox %s cannot be read now: %s", rt.inbound.mailbox, exc)
+        return
+    if stored:
+        log.info("stored %d new message(s) from the mailbox", stored)
 
 
 def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) -> None:
@@ -35,7 +49,8 @@ def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) ->
             log.info("a mail relay is configured: sending the mail that waited for one")
     except sqlite3.Error as exc:
         log.warning("could not release held mail: %s", exc)
-    next_housekeeping = time.monotonic()
+    next_housekeeping = next_follow_up = next_poll = time.monotonic()
+    poll_every = float(rt.config["SUPPORT_IMAP_POLL"])
     while not stop.is_set():
         try:
             job = runner.claim()
@@ -46,6 +61,13 @@ def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) ->
                 runner.run(job)
                 continue
             rt.schedule.tick()
+            if rt.inbound.mailbox is not None and time.monotonic() >= next_poll:
+                next_poll = time.monotonic() + poll_every
+                _poll_mailbox(rt, runner.name)
+                continue  # what arrived is due at once
+            if time.monotonic() >= next_follow_up:
+                rt.follow_up.tick()
+                next_follow_up = time.monotonic() + FOLLOW_UP_EVERY
             if time.monotonic() >= next_housekeeping:
                 runner.housekeeping()
                 next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY

@@ -26,6 +26,8 @@ IGNORE_CREDENTIALS = {f"GET {API}/health"}
 # staff key (of the app, with the role).
 OPEN = {"public", "user"}
 STAFF = {"writer", "agent", "admin"}
+# Operations for a machine holding the app's inbound key: every other credential is a 401.
+INBOUND = {"inbound"}
 REFUSED = {401, 403}
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
@@ -92,8 +94,22 @@ def _check(op: Operation, send: Send, c: Callers) -> Iterator[str]:
     if op.auth is None:
         yield f"{op}: declares no auth (@documented(auth=...))"
         return
-    if op.auth not in OPEN | STAFF:
-        yield f"{op}: declares auth={op.auth!r}, none of {sorted(OPEN | STAFF)}"
+    if op.auth not in OPEN | STAFF | INBOUND:
+        yield f"{op}: declares auth={op.auth!r}, none of {sorted(OPEN | STAFF | INBOUND)}"
+        return
+    if op.auth in INBOUND:
+        for who, credential, app in (
+            ("no credential, no app", None, None),
+            ("an anonymous caller", None, c.app_id),
+            ("an end user", c.user, None),
+            ("an expired token", c.expired, None),
+            ("a tampered token", c.tampered, None),
+            ("an unknown key", c.unknown_key, None),
+            ("another app's key naming this app", c.other_app_key, c.app_id),
+        ):
+            status, error = send(op.method, op.path, credential, app)
+            if status != 401 or error is None:
+                yield f"{op}: {who} got {status} {error}, expected 401"
         return
     if str(op) in IGNORE_CREDENTIALS:
         return

@@ -28,6 +28,7 @@ _SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "writer": [{"bearer": []}],
     "agent": [{"bearer": []}],
     "admin": [{"bearer": []}],
+    "inbound": [{"bearer": []}],
 }
 _APP_HEADER = {
     "in": "header",
@@ -42,6 +43,7 @@ _AUTH_DOC = {
     "writer": "A staff API key with role writer or admin.",
     "agent": "A staff API key with role agent or admin.",
     "admin": "A staff API key with role admin.",
+    "inbound": "The app's inbound key (ik_…, from `support-server apps inbound-key APP`).",
 }
 
 
@@ -51,6 +53,7 @@ def documented(
     auth: str,
     query: type[Schema] | None = None,
     body: type[Schema] | None = None,
+    raw_body: str | None = None,
     response: type[Schema] | None = None,
     status: int = 200,
     many: bool = False,
@@ -65,6 +68,7 @@ def documented(
             "auth": auth,
             "query": query,
             "body": body,
+            "raw_body": raw_body,
             "response": response,
             "status": status,
             "many": many,
@@ -121,6 +125,11 @@ def _operation(meta: dict[str, Any], rule: Any) -> dict[str, Any]:
         op["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": meta["body"]}},
+        }
+    elif meta.get("raw_body"):
+        op["requestBody"] = {
+            "required": True,
+            "content": {meta["raw_body"]: {"schema": {"type": "string", "format": "binary"}}},
         }
     ok: dict[str, Any] = {"description": "Success"}
     if meta["response"] is not None:

@@ -237,12 +237,37 @@ class AuthorSchema(Schema):
     name = fields.Str(dump_only=True, allow_none=True)
 
 
+class AttachmentOutSchema(Schema):
+    id = fields.Str(dump_only=True)
+    filename = fields.Str(dump_only=True)
+    content_type = fields.Str(
+        dump_only=True, metadata={"description": "What the bytes are, not what the sender said"}
+    )
+    size = fields.Int(dump_only=True)
+    inline = fields.Bool(dump_only=True)
+    note = fields.Str(dump_only=True)
+
+
 class MessageOutSchema(Schema):
     id = fields.Str(dump_only=True)
     body = fields.Str(dump_only=True)
     author = fields.Nested(AuthorSchema, dump_only=True)
     internal = _strict_bool(dump_only=True)
+    channel = fields.Str(dump_only=True, metadata={"description": "web (widget, API) or email"})
     created_at = fields.Str(dump_only=True)
+    attachments = fields.List(
+        fields.Nested(AttachmentOutSchema),
+        dump_only=True,
+        metadata={"description": "Agents only: files that came with the message"},
+    )
+
+
+class InboundOutSchema(Schema):
+    id = fields.Str(dump_only=True, metadata={"description": "The kept message (inm_…)"})
+    state = fields.Str(dump_only=True)
+    new = fields.Bool(
+        dump_only=True, metadata={"description": "False: these bytes had already arrived"}
+    )
 
 
 class RatingSchema(Schema):
@@ -269,6 +294,11 @@ class TicketOutSchema(Schema):
     )
     assignee = fields.Str(dump_only=True, allow_none=True)
     tags = fields.List(fields.Str(), dump_only=True)
+    attachments = fields.List(
+        fields.Nested(AttachmentOutSchema),
+        dump_only=True,
+        metadata={"description": "Agents only: files that came with the opening message"},
+    )
     traits = fields.Dict(
         keys=fields.Str(),
         dump_only=True,

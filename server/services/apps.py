@@ -184,3 +184,117 @@ def revoke_key(db: Database, key_id: str) -> bool:
 def all_origins(db: Database) -> set[str]:
     with db.read() as conn:
         return app_store.all_origins(conn)
+
+
+# -- the email channel ----------------------------------------------------------------------
+INBOUND_PREFIX = "ik_"
+MAIL_DEFAULTS: dict[str, Any] = {
+    "mail_from_name": None,  # default: the app's name
+    "mail_from_address": None,  # default: the address of SUPPORT_MAIL_FROM
+    "reply_domain": None,  # default: SUPPORT_MAIL_REPLY_DOMAIN, else the sender's domain
+    "support_address": None,  # mail sent here opens a ticket of this app
+    "acknowledge": True,  # a new ticket gets an acknowledgement by mail
+    "survey": True,  # a solved ticket gets the one-click rating mail
+    "email_tickets_per_hour": 10,  # one sender opens at most this many tickets an hour
+}
+
+
+def mail_settings(app: dict[str, Any]) -> dict[str, Any]:
+    """The app's email-channel settings with the defaults filled in."""
+    stored = app["settings"].get("mail") or {}
+    return {name: stored.get(name, default) for name, default in MAIL_DEFAULTS.items()}
+
+
+def _mail_address(name: str, value: str) -> str:
+    from email.headerregistry import Address
+
+    cleaned = value.strip().lower()
+    try:
+        Address(addr_spec=cleaned)
+    except (ValueError, IndexError):
+        raise ValidationFailed(
+            f"{value!r} is not an email address", details={name: [value]}
+        ) from None
+    if "@" not in cleaned:
+        raise ValidationFailed(f"{value!r} is not an email address", details={name: [value]})
+    return cleaned
+
+
+DOMAIN = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$|^localhost$"
+)
+
+
+def set_mail_settings(db: Database, id_or_name: str, **changes: Any) -> dict[str, Any]:
+    """Change some of the app's email-channel settings (a None address resets it)."""
+    unknown = set(changes) - set(MAIL_DEFAULTS)
+    if unknown:
+        raise ValidationFailed(f"unknown mail settings: {', '.join(sorted(unknown))}")
+    clean: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name in {"acknowledge", "survey"}:
+            clean[name] = bool(value)
+        elif name == "email_tickets_per_hour":
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10000:
+                raise ValidationFailed(
+                    "email_tickets_per_hour must be a whole number from 1 to 10000",
+                    details={name: [str(value)]},
+                )
+            clean[name] = value
+        elif value is None or (isinstance(value, str) and not value.strip()):
+            clean[name] = None
+        elif name == "mail_from_name":
+            clean[name] = " ".join(str(value).split())[:100]
+        elif name == "reply_domain":
+            domain = str(value).strip().lower()
+            if not DOMAIN.match(domain):
+                raise ValidationFailed(
+                    f"{value!r} is not a domain such as reply.example.com",
+                    details={name: [str(value)]},
+                )
+            clean[name] = domain
+        else:
+            clean[name] = _mail_address(name, str(value))
+    app = get_app(db, id_or_name)
+    if clean.get("support_address"):
+        for other in list_apps(db):
+            if other["id"] != app["id"] and (
+                mail_settings(other)["support_address"] == clean["support_address"]
+            ):
+                raise Conflict(
+                    f"{clean['support_address']} is already the support address of {other['name']}",
+                    code="support_address_taken",
+                )
+    settings = {**app["settings"], "mail": {**(app["settings"].get("mail") or {}), **clean}}
+    with db.write() as conn:
+        app_store.update_app(conn, app["id"], settings=settings)
+    return get_app(db, app["id"])
+
+
+def create_inbound_key(db: Database, id_or_name: str) -> str:
+    """A new inbound key for the app (the raw key is shown once); older ones are revoked."""
+    app = get_app(db, id_or_name)
+    key_id = new_id("", 12)
+    raw = f"{INBOUND_PREFIX}{key_id}_{secrets.token_urlsafe(24)}"
+    now = clock.iso()
+    with db.write() as conn:
+        app_store.revoke_inbound_keys(conn, app["id"], now)
+        app_store.insert_inbound_key(
+            conn,
+            {"id": key_id, "app_id": app["id"], "secret_hash": _hash(raw), "created_at": now},
+        )
+    return raw
+
+
+def authenticate_inbound_key(db: Database, raw: str) -> str | None:
+    """The app an inbound key belongs to, or None."""
+    if not raw.startswith(INBOUND_PREFIX) or len(raw) > 200:
+        return None
+    key_id = raw[len(INBOUND_PREFIX) :].split("_", 1)[0]
+    with db.read() as conn:
+        row = app_store.get_inbound_key(conn, key_id)
+    if row is None or row["revoked_at"] is not None:
+        return None
+    if not hmac.compare_digest(row["secret_hash"], _hash(raw)):
+        return None
+    return str(row["app_id"])

@@ -25,6 +25,9 @@ from .. import clock
 from ..ids import new_id
 from ..store import Database
 from ..store import outbox as store
+from .customer_mail import CustomerMail
+from .inbound import JOB as INBOUND
+from .inbound import Inbound
 from .mail import Mailer
 from .notifications import Notifier
 from .outbox import FANOUT
@@ -33,7 +36,7 @@ from .webhooks import WebhookService
 log = logging.getLogger(__name__)
 
 LEASE = 120.0  # longer than any one job may take: a webhook timeout, a relay's
-KINDS = (FANOUT, "webhook", "mail")
+KINDS = (FANOUT, "webhook", "mail", INBOUND)
 ERROR_RETRY = (10, 60, 300, 1800, 3600)
 KEEP_DONE = 7 * 86400
 
@@ -54,6 +57,8 @@ class JobRunner:
         webhooks: WebhookService,
         notifier: Notifier,
         mailer: Mailer,
+        customer_mail: CustomerMail,
+        inbound: Inbound,
         name: str | None = None,
         lease: float = LEASE,
     ) -> None:
@@ -61,12 +66,15 @@ class JobRunner:
         self.webhooks = webhooks
         self.notifier = notifier
         self.mailer = mailer
+        self.customer_mail = customer_mail
+        self.inbound = inbound
         self.name = name or worker_name()
         self.lease = lease
         self._rng = random.Random()
         self._handlers: dict[str, Callable[[dict[str, Any]], float | None]] = {
             "webhook": lambda job: self.webhooks.attempt(job["ref"], self._fence(job)),
             "mail": lambda job: self.mailer.send(job["ref"], self._fence(job)),
+            INBOUND: lambda job: self.inbound.process(job["ref"], self._fence(job)),
         }
 
     def _fence(self, job: dict[str, Any]) -> Callable[[Any], None]:
@@ -132,6 +140,7 @@ class JobRunner:
             if event is not None:
                 self.webhooks.fan_out(conn, event)
                 self.notifier.fan_out(conn, event)
+                self.customer_mail.fan_out(conn, event)
             store.finish(conn, job["id"], self.name, clock.iso())
 
     def seconds_until_due(self, cap: float) -> float:

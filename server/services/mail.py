@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -82,7 +82,16 @@ class Mailer:
         subject: str,
         context: Mapping[str, Any],
         ticket_id: int | None = None,
+        template: str = "notification",
+        headers: Mapping[str, str] | None = None,
     ) -> str:
+        """Queue one mail in ``conn``'s transaction; returns its public id.
+
+        ``headers`` are composed now and sent as they are: ``From`` (else the server's
+        sender), ``Reply-To``, ``In-Reply-To``, ``References`` and ``Auto-Submitted`` (every
+        mail but a person's reply is automatic, so the default is ``auto-generated``). The
+        Message-ID is fixed here too, so a reply to a mail still queued threads.
+        """
         values = {
             "colour": DEFAULT_COLOUR,
             "app_name": "Support",
@@ -94,32 +103,47 @@ class Mailer:
             **context,
         }
         now = clock.iso()
+        public_id = new_id("mail_")
+        composed = {"Auto-Submitted": "auto-generated", **(headers or {})}
         mail = {
-            "public_id": new_id("mail_"),
+            "public_id": public_id,
             "app_id": app_id,
             "kind": kind,
             "to_address": to,
             "subject": one_line(subject)[:200],
-            "text_body": self._templates.get_template("notification.txt").render(values),
-            "html_body": self._templates.get_template("notification.html").render(values),
+            "text_body": self._templates.get_template(f"{template}.txt").render(values),
+            "html_body": self._templates.get_template(f"{template}.html").render(values),
             "ticket_id": ticket_id,
             "created_at": now,
+            "message_id": f"{public_id}@{self.domain(composed.get('From'))}",
+            "headers": {k: one_line(v) for k, v in composed.items() if v},
         }
         mail_id = store.insert_mail(conn, mail)
         outbox_store.enqueue(conn, "mail", mail_id, now, now)
         return str(mail["public_id"])
 
+    def domain(self, sender: str | None = None) -> str:
+        """The domain of ``sender`` (else the server's sender), for Message-IDs."""
+        address = parseaddr(sender or self.sender)[1]
+        return address.rpartition("@")[2].lower() or "localhost"
+
     # -- sending (the worker) -----------------------------------------------------------------
     def message(self, mail: Mapping[str, Any]) -> EmailMessage:
+        headers = dict(mail.get("headers") or {"Auto-Submitted": "auto-generated"})
         message = EmailMessage()
-        message["From"] = self.sender
+        message["From"] = headers.pop("From", None) or self.sender
         message["To"] = mail["to_address"]
         message["Subject"] = mail["subject"]
         message["Date"] = formatdate(clock.now(), usegmt=True)
-        domain = self.sender.rpartition("@")[2].strip(">") or "localhost"
-        message["Message-ID"] = make_msgid(mail["public_id"], domain=domain)
-        message["Auto-Submitted"] = "auto-generated"  # never answered by auto-responders
-        message["X-Support-Mail"] = mail["public_id"]
+        message["Message-ID"] = (
+            f"<{mail['message_id']}>"
+            if mail.get("message_id")
+            else make_msgid(mail["public_id"], domain=self.domain())
+        )
+        for name in ("Reply-To", "In-Reply-To", "References", "Auto-Submitted"):
+            if headers.get(name):
+                message[name] = headers[name]
+        message["X-Support-Mail"] = mail["public_id"]  # our own mail, never answered
         message.set_content(mail["text_body"])
         message.add_alternative(mail["html_body"], subtype="html")
         return message

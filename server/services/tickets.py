@@ -7,6 +7,8 @@ nothing. Internal notes never reach requesters.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -25,7 +27,7 @@ from . import idempotency, outbox
 
 STATUSES = ("new", "open", "pending", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
-SOURCES = ("widget", "sdk", "api")
+SOURCES = ("widget", "sdk", "api")  # what a caller may name; mail opens tickets as "email"
 
 
 def signed_traits(traits: Mapping[str, Any]) -> dict[str, Any]:
@@ -48,6 +50,24 @@ def _as_agent(app_id: str) -> Principal:
     return Principal(app_id, "staff", "", role="agent")
 
 
+def _attachment(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["public_id"],
+        "filename": row["filename"],
+        "content_type": row["content_type"],
+        "size": row["size"],
+        "inline": bool(row["inline"]),
+        "note": row["note"],
+    }
+
+
+def email_requester_id(app_id: str, email: str) -> str:
+    """The one visitor id of everyone writing from ``email`` to ``app_id`` (so their mailed
+    tickets are theirs together)."""
+    digest = hashlib.sha256(f"{app_id}\n{email.strip().lower()}".encode()).digest()
+    return "vis_e" + base64.b32encode(digest).decode().lower()[:20]
+
+
 def _subject_from(body: str) -> str:
     first = body.strip().splitlines()[0] if body.strip() else "Support request"
     return first[:80] + ("…" if len(first) > 80 else "")
@@ -68,6 +88,7 @@ class TicketService:
     ) -> dict[str, Any]:
         agent = viewer.is_agent
         messages = store.list_messages(conn, ticket["id"], include_internal=agent)
+        files = store.list_attachments(conn, ticket["id"]) if agent else []
         rating = store.get_rating(conn, ticket["id"])
         out: dict[str, Any] = {
             "id": ticket["public_id"],
@@ -85,7 +106,7 @@ class TicketService:
             "context": ticket["context"],
             "created_at": ticket["created_at"],
             "updated_at": ticket["updated_at"],
-            "messages": [self._message(m) for m in messages],
+            "messages": [self._message(m, files if agent else None) for m in messages],
             "rating": {"score": rating["score"], "comment": rating["comment"]} if rating else None,
         }
         if not agent:  # an agent's reply the requester has not opened yet
@@ -94,17 +115,25 @@ class TicketService:
             out["assignee"] = ticket["assignee"]
             out["tags"] = ticket["tags"]
             out["traits"] = ticket["traits"]
+            out["attachments"] = [_attachment(f) for f in files if f["message_id"] is None]
         return out
 
     @staticmethod
-    def _message(message: Mapping[str, Any]) -> dict[str, Any]:
-        return {
+    def _message(
+        message: Mapping[str, Any], files: Sequence[Mapping[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """A message as the API shows it; ``files`` (the ticket's attachments) for agents."""
+        out = {
             "id": message["public_id"],
             "body": message["body"],
             "author": {"kind": message["author_kind"], "name": message["author_name"]},
             "internal": bool(message["internal"]),
+            "channel": message.get("channel") or "web",
             "created_at": message["created_at"],
         }
+        if files is not None:
+            out["attachments"] = [_attachment(f) for f in files if f["message_id"] == message["id"]]
+        return out
 
     def _visible(
         self, conn: sqlite3.Connection, viewer: Principal, public_id: str
@@ -115,6 +144,10 @@ class TicketService:
         ticket = store.get_ticket(conn, viewer.app_id, public_id)
         if ticket is None:
             raise NotFound("no such ticket")
+        if viewer.ticket is not None:  # a mail link: this ticket, as its requester
+            if public_id != viewer.ticket or ticket["requester_id"] != viewer.id:
+                raise NotFound("no such ticket")
+            return ticket
         if viewer.is_agent:
             return ticket
         if viewer.anonymous or (ticket["requester_kind"], ticket["requester_id"]) != (
@@ -206,7 +239,14 @@ class TicketService:
         )
 
     def _insert(
-        self, conn: sqlite3.Connection, requester: Principal, data: Mapping[str, Any], source: str
+        self,
+        conn: sqlite3.Connection,
+        requester: Principal,
+        data: Mapping[str, Any],
+        source: str,
+        *,
+        extra: Mapping[str, Any] | None = None,
+        attachments: Sequence[Any] = (),
     ) -> dict[str, Any]:
         now = clock.iso()
         if requester.kind == "user":
@@ -236,9 +276,12 @@ class TicketService:
             "traits": signed_traits(requester.traits) if requester.kind == "user" else {},
             "created_at": now,
             "updated_at": now,
+            **(extra or {}),
         }
         ticket["id"] = store.insert_ticket(conn, ticket)
         ticket.update(tags=[], assignee=None)
+        for attachment in attachments:
+            self._attach(conn, ticket["id"], None, attachment, now)
         outbox.emit(
             conn,
             requester.app_id,
@@ -322,10 +365,20 @@ class TicketService:
         )
 
     def _add_message(
-        self, conn: sqlite3.Connection, viewer: Principal, public_id: str, body: str, internal: bool
+        self,
+        conn: sqlite3.Connection,
+        viewer: Principal,
+        public_id: str,
+        body: str,
+        internal: bool,
+        *,
+        mail: Mapping[str, Any] | None = None,
+        ticket: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """``ticket`` given: the caller found it already (mail threaded to it), and ``viewer``
+        is its requester."""
         now = clock.iso()
-        ticket = self._visible(conn, viewer, public_id)
+        ticket = ticket if ticket is not None else self._visible(conn, viewer, public_id)
         if ticket["status"] == "closed":
             raise Conflict("this ticket is closed; file a new one", code="ticket_closed")
         message = {
@@ -341,15 +394,24 @@ class TicketService:
             "body": body,
             "internal": internal,
             "created_at": now,
+            "channel": "email" if mail else "web",
+            "original": (mail or {}).get("original"),
+            "html": (mail or {}).get("html"),
         }
-        store.insert_message(conn, message)
+        message["id"] = store.insert_message(conn, message)
+        for attachment in (mail or {}).get("attachments", ()):
+            self._attach(conn, ticket["id"], message["id"], attachment, now)
         changes: dict[str, Any] = {"updated_at": now}
         if not viewer.is_agent and ticket["status"] in {"pending", "solved"}:
-            changes.update(status="open", solved_at=None)  # the requester answered
+            # the requester answered
+            changes.update(status="open", solved_at=None, pending_since=None, reminded_at=None)
         elif viewer.is_agent and not internal and ticket["status"] == "new":
             changes["status"] = "open"
+        elif viewer.is_agent and not internal and ticket["status"] == "pending":
+            changes.update(pending_since=now, reminded_at=None)  # asked again: wait anew
         store.update_ticket(conn, ticket["id"], changes)
-        presented = self._message(message)
+        files = store.list_attachments(conn, ticket["id"])
+        presented = self._message(message, files if viewer.is_agent else None)
         if "status" in changes:  # a reply reopened the ticket, or an agent's first answer
             reopened = {**ticket, **changes}
             outbox.emit(
@@ -365,7 +427,7 @@ class TicketService:
             viewer.app_id,
             "message.created",
             {
-                **presented,
+                **self._message(message, files),  # as agents see it
                 "ticket": {
                     "id": ticket["public_id"],
                     "subject": ticket["subject"],
@@ -390,6 +452,8 @@ class TicketService:
             }
             if "status" in fields and fields["status"] != ticket["status"]:
                 fields["solved_at"] = now if fields["status"] in {"solved", "closed"} else None
+                fields["pending_since"] = now if fields["status"] == "pending" else None
+                fields["reminded_at"] = None
             changed = {
                 name: {"from": ticket[name], "to": value}
                 for name, value in fields.items()
@@ -426,3 +490,130 @@ class TicketService:
                 self._present(conn, ticket, _as_agent(viewer.app_id)),
             )
         return {"score": score, "comment": comment}
+
+    # -- the email channel (called by services.inbound in its transaction) ------------------
+    @staticmethod
+    def _attach(
+        conn: sqlite3.Connection,
+        ticket_id: int,
+        message_id: int | None,
+        attachment: Any,
+        now: str,
+    ) -> None:
+        store.insert_attachment(
+            conn,
+            {
+                "public_id": new_id("att_"),
+                "ticket_id": ticket_id,
+                "message_id": message_id,
+                "filename": attachment.filename,
+                "content_type": attachment.content_type,
+                "declared_type": attachment.declared_type,
+                "data": attachment.data,
+                "inline": attachment.inline,
+                "content_id": attachment.content_id,
+                "note": attachment.note,
+                "created_at": now,
+            },
+        )
+
+    def open_from_email(
+        self,
+        conn: sqlite3.Connection,
+        app_id: str,
+        *,
+        email: str,
+        name: str,
+        subject: str,
+        mail: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """Open a ticket (source ``email``) for the sender of a mail; returns the ticket row.
+
+        ``mail`` holds ``body`` (the text without quoted history), ``original`` (the whole
+        text), ``html`` (sanitised) and ``attachments``.
+        """
+        requester = Principal(
+            app_id, "visitor", email_requester_id(app_id, email), email=email, name=name or None
+        )
+        data: dict[str, Any] = {
+            "subject": subject[:200],
+            "body": mail["body"] or "(no text)",
+            "context": {},
+        }
+        presented = self._insert(
+            conn,
+            requester,
+            data,
+            "email",
+            extra={"original": mail.get("original"), "html": mail.get("html")},
+            attachments=mail.get("attachments", ()),
+        )
+        found = store.get_ticket(conn, app_id, presented["id"])
+        assert found is not None
+        return found
+
+    def append_from_email(
+        self, conn: sqlite3.Connection, ticket: Mapping[str, Any], mail: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Add the requester's mailed answer to their ticket, as if they replied in the app."""
+        requester = Principal(
+            ticket["app_id"],
+            ticket["requester_kind"],
+            ticket["requester_id"],
+            email=ticket["requester_email"],
+            name=ticket["requester_name"],
+        )
+        return self._add_message(
+            conn,
+            requester,
+            ticket["public_id"],
+            mail["body"] or "(no text)",
+            False,
+            mail=mail,
+            ticket=dict(ticket),
+        )
+
+    def mail_parts(self, viewer: Principal, public_id: str) -> dict[str, dict[str, Any]]:
+        """For agents: what mail brought, by message id ("" for the opening message): the
+        whole text as it arrived and the sanitised HTML."""
+        if not viewer.is_agent:
+            raise Forbidden("only agents see the mail as it arrived")
+        with self.db.read() as conn:
+            ticket = self._visible(conn, viewer, public_id)
+            messages = store.list_messages(conn, ticket["id"], include_internal=False)
+        parts = {
+            m["public_id"]: {"original": m["original"] or "", "html": m["html"] or ""}
+            for m in messages
+            if m["channel"] == "email"
+        }
+        if ticket["source"] == "email":
+            parts[""] = {"original": ticket["original"] or "", "html": ticket["html"] or ""}
+        return parts
+
+    def solve_unanswered(
+        self, conn: sqlite3.Connection, ticket: Mapping[str, Any], rule: str
+    ) -> None:
+        """Solve a pending ticket the customer never answered (recorded as ``rule``'s doing)."""
+        now = clock.iso()
+        fields = {"status": "solved", "solved_at": now, "pending_since": None, "updated_at": now}
+        store.update_ticket(conn, ticket["id"], fields)
+        solved = {**ticket, **fields}
+        outbox.emit(
+            conn,
+            ticket["app_id"],
+            "ticket.updated",
+            self._present(conn, solved, _as_agent(ticket["app_id"])),
+            changes={"status": {"from": ticket["status"], "to": "solved"}},
+            actor={"kind": "automation", "id": rule},
+        )
+
+    def attachment(self, viewer: Principal, public_id: str, attachment_id: str) -> dict[str, Any]:
+        """One attachment with its bytes, for the app's agents."""
+        if not viewer.is_agent:
+            raise NotFound("no such attachment")
+        with self.db.read() as conn:
+            ticket = self._visible(conn, viewer, public_id)
+            found = store.get_attachment(conn, ticket["id"], attachment_id)
+        if found is None:
+            raise NotFound("no such attachment")
+        return found

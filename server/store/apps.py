@@ -92,3 +92,24 @@ def revoke_key(conn: sqlite3.Connection, key_id: str, when: str) -> bool:
         "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (when, key_id)
     )
     return cur.rowcount == 1
+
+
+# -- inbound keys (POST /api/v1/inbound/email) --------------------------------------------
+def insert_inbound_key(conn: sqlite3.Connection, key: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT INTO inbound_keys (id, app_id, secret_hash, created_at) VALUES (?, ?, ?, ?)",
+        (key["id"], key["app_id"], key["secret_hash"], key["created_at"]),
+    )
+
+
+def get_inbound_key(conn: sqlite3.Connection, key_id: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT * FROM inbound_keys WHERE id = ?", (key_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def revoke_inbound_keys(conn: sqlite3.Connection, app_id: str, when: str) -> int:
+    cur = conn.execute(
+        "UPDATE inbound_keys SET revoked_at = ? WHERE app_id = ? AND revoked_at IS NULL",
+        (when, app_id),
+    )
+    return cur.rowcount

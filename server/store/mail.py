@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -9,7 +10,7 @@ from typing import Any
 def insert_mail(conn: sqlite3.Connection, mail: dict[str, Any]) -> int:
     cur = conn.execute(
         "INSERT INTO mail (public_id, app_id, kind, to_address, subject, text_body, html_body,"
-        " ticket_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " ticket_id, created_at, message_id, headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             mail["public_id"],
             mail["app_id"],
@@ -20,14 +21,69 @@ def insert_mail(conn: sqlite3.Connection, mail: dict[str, Any]) -> int:
             mail["html_body"],
             mail["ticket_id"],
             mail["created_at"],
+            mail.get("message_id"),
+            json.dumps(mail.get("headers") or {}),
         ),
     )
     return int(cur.lastrowid or 0)
 
 
+def _mail(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    mail = dict(row)
+    mail["headers"] = json.loads(mail.get("headers") or "{}")
+    return mail
+
+
 def get_mail(conn: sqlite3.Connection, mail_id: int) -> dict[str, Any] | None:
-    row = conn.execute("SELECT * FROM mail WHERE id = ?", (mail_id,)).fetchone()
-    return dict(row) if row else None
+    return _mail(conn.execute("SELECT * FROM mail WHERE id = ?", (mail_id,)).fetchone())
+
+
+def by_message_ids(conn: sqlite3.Connection, message_ids: list[str]) -> list[dict[str, Any]]:
+    """Our mail with any of these Message-IDs (without <>), newest first."""
+    if not message_ids:
+        return []
+    marks = ",".join("?" * len(message_ids))
+    rows = conn.execute(
+        f"SELECT * FROM mail WHERE message_id IN ({marks}) ORDER BY id DESC", message_ids
+    ).fetchall()
+    return [m for m in map(_mail, rows) if m is not None]
+
+
+def thread_ids(conn: sqlite3.Connection, ticket_id: int, to_address: str) -> list[str]:
+    """The Message-IDs of the mail this ticket's requester got, oldest first (References)."""
+    rows = conn.execute(
+        "SELECT message_id FROM mail WHERE ticket_id = ? AND lower(to_address) = lower(?)"
+        " AND message_id IS NOT NULL ORDER BY id",
+        (ticket_id, to_address),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def add_bounce(
+    conn: sqlite3.Connection,
+    *,
+    app_id: str | None,
+    address: str,
+    mail_id: int | None,
+    diagnostic: str,
+    now: str,
+) -> None:
+    conn.execute(
+        "INSERT INTO mail_bounces (app_id, address, mail_id, diagnostic, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (app_id, address.lower(), mail_id, diagnostic, now),
+    )
+
+
+def bounces_for(conn: sqlite3.Connection, app_id: str, address: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT address, diagnostic, created_at FROM mail_bounces"
+        " WHERE app_id = ? AND address = ? ORDER BY id",
+        (app_id, address.lower()),
+    ).fetchall()
+    return [dict(r) for r in rows]
 
 
 def record(
@@ -63,7 +119,7 @@ def list_mail(conn: sqlite3.Connection, app_ids: list[str], limit: int) -> list[
         f" WHERE m.app_id IN ({marks}) ORDER BY m.id DESC LIMIT ?",
         (*app_ids, limit),
     ).fetchall()
-    return [dict(r) for r in rows]
+    return [m for m in map(_mail, rows) if m is not None]
 
 
 def mail_by_public_id(
@@ -76,7 +132,7 @@ def mail_by_public_id(
         f" WHERE m.public_id = ? AND m.app_id IN ({marks})",
         (public_id, *app_ids),
     ).fetchone()
-    return dict(row) if row else None
+    return _mail(row)
 
 
 def rejected_for_ticket(conn: sqlite3.Connection, ticket_id: int) -> list[dict[str, Any]]:

@@ -8,7 +8,16 @@ from typing import Any
 
 from ..jsontext import loads_stored
 
-_TICKET_UPDATABLE = ("status", "priority", "assignee", "tags", "updated_at", "solved_at")
+_TICKET_UPDATABLE = (
+    "status",
+    "priority",
+    "assignee",
+    "tags",
+    "updated_at",
+    "solved_at",
+    "pending_since",
+    "reminded_at",
+)
 
 
 def _ticket(row: sqlite3.Row | None) -> dict[str, Any] | None:
@@ -25,7 +34,8 @@ def insert_ticket(conn: sqlite3.Connection, ticket: dict[str, Any]) -> int:
     cur = conn.execute(
         "INSERT INTO tickets (public_id, app_id, requester_kind, requester_id, requester_email,"
         " requester_name, subject, body, status, priority, source, context, traits, tags,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, updated_at, original, html)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             ticket["public_id"],
             ticket["app_id"],
@@ -43,9 +53,42 @@ def insert_ticket(conn: sqlite3.Connection, ticket: dict[str, Any]) -> int:
             json.dumps(ticket.get("tags", [])),
             ticket["created_at"],
             ticket["updated_at"],
+            ticket.get("original"),
+            ticket.get("html"),
         ),
     )
     return int(cur.lastrowid or 0)
+
+
+def ticket_by_public_id(conn: sqlite3.Connection, public_id: str) -> dict[str, Any] | None:
+    """A ticket of any app (for mail, where the signed address names the ticket)."""
+    return _ticket(
+        conn.execute("SELECT * FROM tickets WHERE public_id = ?", (public_id,)).fetchone()
+    )
+
+
+def ticket_by_row_id(conn: sqlite3.Connection, ticket_id: int) -> dict[str, Any] | None:
+    return _ticket(conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone())
+
+
+def pending_due(conn: sqlite3.Connection, before: str, limit: int) -> list[dict[str, Any]]:
+    """Pending tickets waiting on the customer since before ``before`` and not reminded."""
+    rows = conn.execute(
+        "SELECT * FROM tickets WHERE status = 'pending' AND pending_since < ?"
+        " AND reminded_at IS NULL ORDER BY pending_since LIMIT ?",
+        (before, limit),
+    ).fetchall()
+    return [t for t in map(_ticket, rows) if t is not None]
+
+
+def reminded_due(conn: sqlite3.Connection, before: str, limit: int) -> list[dict[str, Any]]:
+    """Pending tickets reminded before ``before`` without an answer since."""
+    rows = conn.execute(
+        "SELECT * FROM tickets WHERE status = 'pending' AND reminded_at < ?"
+        " ORDER BY reminded_at LIMIT ?",
+        (before, limit),
+    ).fetchall()
+    return [t for t in map(_ticket, rows) if t is not None]
 
 
 def get_ticket(conn: sqlite3.Connection, app_id: str, public_id: str) -> dict[str, Any] | None:
@@ -91,10 +134,11 @@ def update_ticket(conn: sqlite3.Connection, ticket_id: int, fields: dict[str, An
     conn.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", (*values, ticket_id))
 
 
-def insert_message(conn: sqlite3.Connection, message: dict[str, Any]) -> None:
-    conn.execute(
+def insert_message(conn: sqlite3.Connection, message: dict[str, Any]) -> int:
+    cur = conn.execute(
         "INSERT INTO ticket_messages (public_id, ticket_id, author_kind, author_id, author_name,"
-        " body, internal, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " body, internal, created_at, channel, original, html)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             message["public_id"],
             message["ticket_id"],
@@ -104,8 +148,12 @@ def insert_message(conn: sqlite3.Connection, message: dict[str, Any]) -> None:
             message["body"],
             int(message["internal"]),
             message["created_at"],
+            message.get("channel", "web"),
+            message.get("original"),
+            message.get("html"),
         ),
     )
+    return int(cur.lastrowid or 0)
 
 
 def list_messages(
@@ -187,3 +235,46 @@ def app_version(conn: sqlite3.Connection, app_ids: list[str]) -> str:
         f"SELECT COUNT(*), MAX(updated_at) FROM tickets WHERE app_id IN ({marks})", app_ids
     ).fetchone()
     return f"{row[0]}:{row[1] or ''}"
+
+
+# -- attachments ---------------------------------------------------------------------------
+def insert_attachment(conn: sqlite3.Connection, attachment: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT INTO message_attachments (public_id, ticket_id, message_id, filename,"
+        " content_type, declared_type, size, data, inline, content_id, note, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            attachment["public_id"],
+            attachment["ticket_id"],
+            attachment["message_id"],
+            attachment["filename"],
+            attachment["content_type"],
+            attachment["declared_type"],
+            len(attachment["data"]),
+            attachment["data"],
+            int(attachment["inline"]),
+            attachment["content_id"],
+            attachment["note"],
+            attachment["created_at"],
+        ),
+    )
+
+
+def list_attachments(conn: sqlite3.Connection, ticket_id: int) -> list[dict[str, Any]]:
+    """The ticket's attachments without their bytes, oldest first."""
+    rows = conn.execute(
+        "SELECT public_id, message_id, filename, content_type, declared_type, size, inline,"
+        " content_id, note, created_at FROM message_attachments WHERE ticket_id = ? ORDER BY id",
+        (ticket_id,),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def get_attachment(
+    conn: sqlite3.Connection, ticket_id: int, public_id: str
+) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT * FROM message_attachments WHERE ticket_id = ? AND public_id = ?",
+        (ticket_id, public_id),
+    ).fetchone()
+    return dict(row) if row else None

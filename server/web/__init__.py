@@ -8,7 +8,7 @@ import logging
 from flask import Flask
 
 from ..edge import runtime
-from . import admin, filters, help_center, media, sitemap
+from . import admin, conversation, filters, help_center, media, sitemap
 from .assets import asset_url
 
 log = logging.getLogger(__name__)
@@ -28,5 +28,6 @@ def register(app: Flask) -> None:
     app.register_blueprint(media.bp)
     app.register_blueprint(sitemap.bp)
     app.register_blueprint(help_center.bp)
+    app.register_blueprint(conversation.bp)
     admin.register(app)
     app.before_request(_publish_due)

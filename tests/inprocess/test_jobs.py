@@ -12,6 +12,7 @@ from standardwebhooks.webhooks import Webhook
 
 from support_sdk import webhooks as sdk_webhooks
 from support_server.errors import ValidationFailed
+from support_server.services import apps as app_service
 from support_server.services import outbound, webhooks
 from tests.worker.receivers import Receiver, http_receiver
 
@@ -28,6 +29,8 @@ def receiver() -> Iterator[Receiver]:
 def rt(server: InProcess) -> Any:
     runtime = server.app.extensions["support"]
     runtime.webhooks.allow_private = True  # the receiver is on 127.0.0.1
+    # these tests count webhook jobs: no acknowledgement mail to the requester among them
+    app_service.set_mail_settings(runtime.db, server.app_id, acknowledge=False)
     return runtime
 
 
@@ -285,8 +288,6 @@ def test_a_worker_whose_lease_ran_out_mid_delivery_records_nothing(
     delivers; A's late failure must not be written over B's success."""
     import threading
 
-    from support_server.services.jobs import JobRunner
-
     receiver.script, receiver.delay = [500], 1.0
     endpoint = rt.webhooks.create(server.app_id, {"url": receiver.url, "events": ["*"]})
     _file(server)
@@ -294,9 +295,7 @@ def test_a_worker_whose_lease_ran_out_mid_delivery_records_nothing(
     fanout = fan.claim()
     assert fanout is not None and fanout["kind"] == "fanout"
     fan.run(fanout)  # the delivery's job is due now
-    slow = JobRunner(
-        rt.db, webhooks=rt.webhooks, notifier=rt.notifier, mailer=rt.mailer, name="A", lease=1
-    )
+    slow = rt.job_runner("A", lease=1)
     job_a = slow.claim()
     assert job_a is not None and job_a["kind"] == "webhook"
     a = threading.Thread(target=slow.run, args=(job_a,))

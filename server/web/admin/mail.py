@@ -62,3 +62,41 @@ def html_part(public_id: str) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+# -- received mail ---------------------------------------------------------------------------
+@bp.get("/received")
+@guard.requires("tickets")
+def received() -> str:
+    """What arrived by IMAP or the inbound route, and what became of each message."""
+    found = runtime().inbound.listing([guard.app_id()], unrouted=_is_admin())
+    return render_template("admin/received.html", mails=found)
+
+
+def _received(public_id: str) -> dict[str, Any]:
+    found = runtime().inbound.get([guard.app_id()], public_id, unrouted=_is_admin())
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/received/<public_id>")
+@guard.requires("tickets")
+def received_detail(public_id: str) -> str:
+    found = _received(public_id)
+    raw = bytes(found["raw"]) if found["raw"] is not None else None
+    head = raw[:20000].decode("utf-8", "replace") if raw is not None else ""
+    return render_template("admin/received_detail.html", mail=found, head=head)
+
+
+@bp.get("/received/<public_id>/raw")
+@guard.requires("tickets")
+def received_raw(public_id: str) -> Response:
+    found = _received(public_id)
+    if found["raw"] is None:
+        abort(404)
+    response = Response(bytes(found["raw"]), content_type="message/rfc822")
+    response.headers["Content-Disposition"] = f'attachment; filename="{public_id}.eml"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -8,8 +8,9 @@ app the agent cannot work in does not exist).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from ...edge import conditional, runtime
@@ -115,7 +116,42 @@ def ticket(ticket_id: str) -> str:
         articles_shown=[s for s in shown if isinstance(s, str)],
         notice=NOTICES.get(request.args.get("notice", "")),
         rejected_mail=rt.mailer.rejected_for_ticket(app_id, ticket_id),
+        bounced=rt.inbound.bounced(app_id, found["requester"]["email"]),
+        mail_parts=rt.tickets.mail_parts(guard.member().principal(app_id), ticket_id),
     )
+
+
+PREVIEWABLE = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+@bp.get("/<ticket_id>/attachments/<attachment_id>")
+@guard.requires("tickets")
+def attachment(ticket_id: str, attachment_id: str) -> BaseResponse:
+    """A file that came with a message: a download, or with ?preview=1 an image shown in
+    the page. Never rendered as a page: no HTML or SVG is served as what it claims to be."""
+    rt = runtime()
+    app_id = rt.inbox.locate(ticket_id, _app_ids())
+    found = rt.tickets.attachment(guard.member().principal(app_id), ticket_id, attachment_id)
+    preview = request.args.get("preview") == "1" and found["content_type"] in PREVIEWABLE
+    response = Response(
+        bytes(found["data"]),
+        content_type=found["content_type"] if preview else "application/octet-stream",
+    )
+    response.headers["Content-Disposition"] = content_disposition(
+        "inline" if preview else "attachment", found["filename"]
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def content_disposition(kind: str, filename: str) -> str:
+    """RFC 6266: an ASCII fallback and the UTF-8 name."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+    )
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @bp.post("/<ticket_id>/messages")
