@@ -32,10 +32,12 @@ FOLLOW_UP_EVERY = 60.0
 
 
 def _poll_mailbox(rt: Runtime, name: str) -> None:
+    mailbox = rt.inbound.mailbox
     try:
         stored = rt.inbound.poll(name)
-    except MailboxError as exc:
-        log.warning("the mailbox %s cannot be read now: %s", rt.inbound.mailbox, exc)
+    except MailboxError as exc:  # down or refusing: the rest of the worker goes on
+        where = mailbox.describe() if mailbox else "-"
+        log.warning("the mailbox %s cannot be read now: %s", where, exc)
         return
     if stored:
         log.info("stored %d new message(s) from the mailbox", stored)

@@ -312,6 +312,8 @@ class Message:
     author: Author
     internal: bool = False
     created_at: str | None = None
+    #: ``web`` (the widget, the API) or ``email`` (the requester answered by mail)
+    channel: str = "web"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
@@ -322,6 +324,7 @@ class Message:
             author=Author.from_dict(_mapping(data.get("author"), "field 'author'")),
             internal=bool(data.get("internal", False)),
             created_at=_opt_str(data, "created_at"),
+            channel=_opt_str(data, "channel") or "web",
         )
 
 

@@ -101,7 +101,7 @@ def reply(token: str) -> Response:
         runtime().tickets.reply(viewer, who.ticket_id, body, False)
     except ApiError as exc:
         return _page(token, error=exc.message, status=exc.status)
-    return redirect(url_for(".show", token=token, done="sent") + "#latest")  # type: ignore[return-value]
+    return redirect(url_for(".show", token=token, done="sent") + "#latest", code=303)  # type: ignore[return-value]
 
 
 @bp.get("/<token>/rate/<int:score>")
@@ -131,4 +131,4 @@ def rate_with_comment(token: str) -> Response:
         runtime().tickets.rate(viewer, who.ticket_id, score, comment)
     except ApiError as exc:
         return _page(token, error=exc.message, status=exc.status)
-    return redirect(url_for(".show", token=token, done="rated"))  # type: ignore[return-value]
+    return redirect(url_for(".show", token=token, done="rated"), code=303)  # type: ignore[return-value]

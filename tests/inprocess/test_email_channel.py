@@ -494,7 +494,7 @@ def test_the_link_opens_just_this_conversation_and_expires(server: InProcess, rt
     assert "Another one" not in page and other["id"] not in page
     # the customer answers on the page: it lands in the ticket as theirs
     r = server.http.post(path, data={"body": "Tried again, works!"})
-    assert r.status_code == 302
+    assert r.status_code == 303
     assert ticket(server, filed["id"])["messages"][-1]["author"]["kind"] == "requester"
     # a forged token, then an expired one
     assert server.http.get(path[:-3] + "abc").status_code == 403

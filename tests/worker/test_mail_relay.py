@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from support_server import bootstrap, clock
 from support_server.app import create_app
+from support_server.services import apps as app_service
 from support_server.services.mail import NO_RELAY
 from tests.servers import free_port
 from tests.web.conftest import text_of
@@ -49,6 +50,8 @@ def build(data_dir: Path, smtp_url: str) -> tuple[Flask, dict[str, Any]]:
     app.config["TESTING"] = True
     rt = app.extensions["support"]
     rt.staff.create_user("ana", "correct horse battery", "agent", email="ana@team.example")
+    # these tests follow one staff mail: the customer's acknowledgement is left out
+    app_service.set_mail_settings(rt.db, creds["app_id"], acknowledge=False)
     return app, creds
 
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from ...edge import runtime
+from ...errors import ApiError
+from ...services import apps as app_service
+from ..security import base_url
 from . import guard
 
 bp = Blueprint("mail", __name__, url_prefix="/mail")
@@ -100,3 +103,53 @@ def received_raw(public_id: str) -> Response:
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# -- the app's email channel (admins) -----------------------------------------------------------
+_FIELDS = ("mail_from_name", "mail_from_address", "reply_domain", "support_address")
+
+
+def _settings_page(errors: dict[str, str] | None = None, key: str = "", status: int = 200) -> Any:
+    rt = runtime()
+    app = app_service.get_app(rt.db, guard.app_id())
+    settings = app_service.mail_settings(app)
+    if errors:
+        settings.update({k: v for k, v in request.form.items() if k in _FIELDS})
+    mailbox = rt.inbound.mailbox
+    page = render_template(
+        "admin/mail_settings.html",
+        settings=settings,
+        errors=errors or {},
+        new_key=key,
+        mailbox=mailbox.describe() if mailbox else "",
+        inbound_url=base_url() + url_for("api.inbound.receive_email"),
+        server_sender=rt.mailer.sender,
+    )
+    return page, status
+
+
+@bp.get("/settings")
+@guard.requires("webhooks")
+def settings() -> Any:
+    return _settings_page()
+
+
+@bp.post("/settings")
+@guard.requires("webhooks")
+def save_settings() -> Any:
+    form = request.form
+    if form.get("action") == "inbound_key":
+        return _settings_page(key=app_service.create_inbound_key(runtime().db, guard.app_id()))
+    changes: dict[str, Any] = {name: form.get(name, "") for name in _FIELDS}
+    changes["acknowledge"] = form.get("acknowledge") == "1"
+    changes["survey"] = form.get("survey") == "1"
+    try:
+        changes["email_tickets_per_hour"] = int(form.get("email_tickets_per_hour", ""))
+    except ValueError:
+        return _settings_page({"email_tickets_per_hour": "A whole number, such as 10."}, status=422)
+    try:
+        app_service.set_mail_settings(runtime().db, guard.app_id(), **changes)
+    except ApiError as exc:
+        errors = {name: exc.message for name in exc.details} or {"form": exc.message}
+        return _settings_page(errors, status=422)
+    return redirect(url_for(".settings", saved=1), code=303)
