@@ -127,9 +127,11 @@ def _operation(meta: dict[str, Any], rule: Any) -> dict[str, Any]:
             "content": {"application/json": {"schema": meta["body"]}},
         }
     elif meta.get("raw_body"):
+        binary = {"schema": {"type": "string", "format": "binary"}}
         op["requestBody"] = {
             "required": True,
-            "content": {meta["raw_body"]: {"schema": {"type": "string", "format": "binary"}}},
+            # the same bytes under the generic type too, for clients that only know that one
+            "content": {meta["raw_body"]: binary, "application/octet-stream": binary},
         }
     ok: dict[str, Any] = {"description": "Success"}
     if meta["response"] is not None:

@@ -66,7 +66,6 @@ from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses
-from html.parser import HTMLParser
 from io import BytesIO
 from typing import TypeVar
 
@@ -1077,8 +1076,8 @@ _SMTP_CODE = re.compile(r"\b(?:[245]\d\d[ -]|[245]\.\d{1,3}\.\d{1,3}\b)")
 _TEMPORARY = re.compile(
     r"\b(?:temporar\w*|delayed|will (?:be )?retr\w*|still trying|deferred)\b", re.I
 )
-_DAEMON_RECIPIENT = re.compile(r"^\s*<?([^\s<>@]+@[^\s<>@]+?)>?:?\s*$", re.M)
-_QUOTED_MESSAGE_ID = re.compile(r"^\s*>?\s*Message-ID:\s*<([^<>\s]+)>", re.I | re.M)
+_DAEMON_RECIPIENT = re.compile(r"^[ \t]*<?([^\s<>@]+@[^\s<>@]+?)>?:?[ \t]*$", re.M)
+_QUOTED_MESSAGE_ID = re.compile(r"^[ \t]*>?[ \t]*Message-ID:[ \t]*<([^<>\s]+)>", re.I | re.M)
 
 
 def _bounce(
@@ -1221,6 +1220,51 @@ _DISPLAY_ATTRIBUTES = {
 }
 
 
+_MAX_HTML_DEPTH = 250
+_NO_DEPTH = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
+    | {"source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option"}
+    | {"thead", "tbody", "tfoot", "colgroup", "optgroup", "rb", "rt", "rp"}
+)
+_ANY_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*>")
+_LONG_TEXT = re.compile(r"[^<]{4000}[^<&\s]{0,40}")  # ends before an entity or a space
+_BIG_HTML = 256 * 1024
+
+
+def _flatten(html: str) -> str:
+    """``html`` made cheap for html5ever, whose tree building is quadratic in the nesting
+    depth and in the length of a text with many character references (a mail with 100,000
+    nested ``<div>`` held a worker for a minute): tags nested deeper than
+    :data:`_MAX_HTML_DEPTH` are removed (their text kept), and in a big document a ``<wbr>``
+    (which the cleaners then drop) splits every 4,000 characters of text."""
+    if len(html) > _BIG_HTML:
+        html = _LONG_TEXT.sub(lambda m: m.group(0) + "<wbr>", html)
+    if html.count("<") <= _MAX_HTML_DEPTH:
+        return html
+    depth = 0
+    drop: list[tuple[int, int]] = []
+    for match in _ANY_TAG.finditer(html):
+        name = match.group(2).lower()
+        if name in _NO_DEPTH or match.group(0).endswith("/>"):
+            continue
+        if match.group(1):
+            if depth > _MAX_HTML_DEPTH:
+                drop.append(match.span())
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            if depth > _MAX_HTML_DEPTH:
+                drop.append(match.span())
+    if not drop:
+        return html
+    pieces, at = [], 0
+    for start, end in drop:
+        pieces.append(html[at:start])
+        at = end
+    pieces.append(html[at:])
+    return "".join(pieces)
+
+
 def _only_cid_images(element: str, attribute: str, value: str) -> str | None:
     if element == "img" and attribute == "src":
         return value if value.strip().lower().startswith("cid:") else None
@@ -1314,11 +1358,18 @@ _PARAGRAPHS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "d
 _HTML_SPACE = re.compile(r"[ \t\n\r\f\v\xa0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
-class _TextWriter(HTMLParser):
-    """Sanitised HTML (the output of nh3, so well-formed) written out as plain text."""
+# nh3's output, token by token: a start tag (attributes double-quoted), an end tag, text.
+_TOKEN = re.compile(
+    r'<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s"=/>]+(?:="[^"]*")?)*)\s*/?>|([^<]+)|(<)'
+)
+
+
+class _TextWriter:
+    """Sanitised HTML (the output of nh3: well-formed, text escaped, attributes quoted)
+    written out as plain text. html.parser is not used: it is slow, and on malformed input
+    quadratic in the Python versions the server supports."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.lines: list[str] = []
         self.current: list[str] = []
         self.quote = 0
@@ -1327,6 +1378,7 @@ class _TextWriter(HTMLParser):
         self.lists: list[int | None] = []  # None: <ul>; an int: the next <ol> number
         self.links: list[tuple[str, int]] = []
         self.cells = 0
+        self.has_text = False  # the line being read has more than white space
 
     def _emit(self, text: str) -> None:
         prefix = "> " * self.quote
@@ -1337,6 +1389,7 @@ class _TextWriter(HTMLParser):
 
     def _flush(self, *, force: bool = False) -> None:
         joined = "".join(self.current)
+        self.has_text = False
         text = joined.rstrip() if self.pre else _HTML_SPACE.sub(" ", joined).strip()
         self.current = []
         self.links = []
@@ -1352,7 +1405,7 @@ class _TextWriter(HTMLParser):
         self._flush()
         self.blank_pending = True
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str]]) -> None:
         values = {k: v or "" for k, v in attrs}
         if tag == "br":
             self._flush(force=True)
@@ -1384,7 +1437,7 @@ class _TextWriter(HTMLParser):
             self._flush()
             self.cells = 0
         elif tag in ("td", "th"):
-            if self.cells and "".join(self.current).strip():
+            if self.cells and self.has_text:
                 self.current.append(" · ")
             self.cells += 1
         elif tag == "a":
@@ -1426,6 +1479,21 @@ class _TextWriter(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.current.append(data)
+        self.has_text = self.has_text or not data.isspace()
+
+    def feed(self, clean_html: str) -> None:
+        for match in _TOKEN.finditer(clean_html):
+            closing, tag, attributes, text, stray = match.groups()
+            if text is not None or stray is not None:
+                self.handle_data(html_lib.unescape(text if text is not None else stray))
+            elif closing:
+                self.handle_endtag(tag.lower())
+            else:
+                pairs = [
+                    (k.lower(), html_lib.unescape(v or ""))
+                    for k, v in _ATTRIBUTE.findall(attributes)
+                ]
+                self.handle_starttag(tag.lower(), pairs)
 
     def text(self) -> str:
         self._flush()
@@ -1441,9 +1509,12 @@ def html_to_text(html: str) -> str:
     text does not show its address is followed by ``<address>``, an image with alt text is
     ``[image: alt]``; no script, style, head or title. Well-formedness comes first: nh3
     (linear, html5ever) rewrites any tag soup before the text is read."""
+    return _html_text(_flatten(html))
+
+
+def _html_text(flat_html: str) -> str:
     writer = _TextWriter()
-    writer.feed(_FOR_TEXT.clean(html))
-    writer.close()
+    writer.feed(_FOR_TEXT.clean(flat_html))
     return writer.text()
 
 
@@ -1473,11 +1544,16 @@ _MORE_SENT_FROM = [
     "Von meinem .{1,40} gesendet",
     "Sent from (?:Outlook|Mail for Windows|Yahoo Mail|Proton Mail|ProtonMail|Samsung)",
 ]
+# mail-parser-reply's rules are quadratic in the length of a line: they read the first
+# 32 KB (the reply is at the top), and lines over 250 characters (never a quote header) are
+# hidden from them, which bounds a hostile mail to a fraction of a second.
 _MAX_REPLY_LINES = 1000
-_MAX_REPLY_CHARS = 64 * 1024
-_MAX_QUOTE_HEADER_LINE = 300  # longer lines are hidden from the quote-header rules
+_MAX_REPLY_CHARS = 32 * 1024
+_MAX_QUOTE_HEADER_LINE = 250
 _PLACEHOLDER = "\ue000"
-_REPLY_ABOVE_ANY = re.compile(r"#+\s*-\s*reply\s+above\s+this\s+line\s*-\s*#+", re.I)
+_REPLY_ABOVE_ANY = re.compile(
+    r"(?<!#)#{1,4}[ \t]{0,3}-[ \t]{0,3}reply[ \t]+above[ \t]+this[ \t]+line[ \t]{0,3}-", re.I
+)
 _SEPARATOR_LINE = re.compile(r"(?:[-_=*~]\s*){3,}")
 
 
@@ -1531,20 +1607,22 @@ def _is_signoff(line: str, following: list[str]) -> bool:
 
 
 def _without_signature(lines: list[str]) -> list[str]:
-    stripped = [line.strip() for line in lines]
+    """``lines`` up to the signature: the ``-- `` delimiter (RFC 3676) wherever it is; a
+    "Sent from my …" line with at most two lines after it; a closing (:func:`_is_signoff`)."""
     for i, line in enumerate(lines):
-        if line.rstrip() in {"--", "__"}:  # "-- ", the signature delimiter (RFC 3676)
-            lines, stripped = lines[:i], stripped[:i]
-            break
-    for i, line in enumerate(stripped):
-        rest = [s for s in stripped[i + 1 :] if s]
-        if len(line) <= 80 and _SENT_FROM.match(line) and len(rest) <= 2:
-            lines, stripped = lines[:i], stripped[:i]
-            break
-    for i, line in enumerate(stripped):
-        if i and _is_signoff(line, stripped[i + 1 :]):
+        if line.rstrip() in {"--", "__"}:
             lines = lines[:i]
             break
+    stripped = [line.strip() for line in lines]
+    filled = [i for i, line in enumerate(stripped) if line]
+    tail = filled[-7:]  # a closing has at most 6 lines after it; "Sent from" at most 2
+    for n, i in enumerate(tail):
+        if len(stripped[i]) <= 80 and len(tail) - n - 1 <= 2 and _SENT_FROM.match(stripped[i]):
+            lines, stripped, tail = lines[:i], stripped[:i], tail[:n]
+            break
+    for i in tail:
+        if i and _is_signoff(stripped[i], stripped[i + 1 :]):
+            return lines[:i]
     return lines
 
 
@@ -1653,10 +1731,11 @@ def parse(
     body = _Body()
     guard("the MIME structure", lambda: _walk(message, walk, body, 0), None)
     raw_html = "\n".join(t for t in body.html if t.strip())
-    html = guard("the HTML part", lambda: _sanitise_html(raw_html), "") if raw_html else ""
+    flat_html = guard("the HTML part", lambda: _flatten(raw_html), "")
+    html = guard("the HTML part", lambda: _sanitise_html(flat_html), "") if flat_html else ""
     text = "\n\n".join(t for t in body.plain if t.strip()).strip("\n")
-    if not text.strip() and raw_html:
-        text = guard("the text of the HTML part", lambda: html_to_text(raw_html), "")
+    if not text.strip() and flat_html:
+        text = guard("the text of the HTML part", lambda: _html_text(flat_html), "")
     reply = guard("the reply", lambda: _reply_text(text), text.strip())
     own = [*to, *delivered_to]
     no_bounce: Bounce | None = None

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from ..edge import runtime
+from ..edge import rate_limit, runtime
 from ..errors import ApiError
 from ..principal import Principal
 from ..services import apps
@@ -98,6 +98,7 @@ def reply(token: str) -> Response:
     if len(body) > MAX_REPLY:
         return _page(token, error=f"A reply can be at most {MAX_REPLY} characters.", status=422)
     try:
+        rate_limit("tickets", viewer)  # as for replies in the widget
         runtime().tickets.reply(viewer, who.ticket_id, body, False)
     except ApiError as exc:
         return _page(token, error=exc.message, status=exc.status)

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,9 @@ from support_server import bootstrap
 from support_server.app import create_app
 from support_server.services import apps as app_service
 from support_server.services.follow_up import REMIND_AFTER, SOLVE_AFTER
+from support_server.services.imap_source import MailboxError
+from support_server.services.mail_parsing import parse
+from support_server.store import inbound as inbound_store
 
 from .conftest import ORIGIN, InProcess, PinnedClock
 
@@ -537,3 +541,65 @@ def test_a_customer_answer_stops_the_reminder(server: InProcess, rt: Any, inboun
     assert ticket(server, filed["id"])["status"] == "open"
     server.clock.advance(7200)
     assert rt.follow_up.tick() == (0, 0)
+
+
+# -- real mail clients' layouts, through the whole pipeline -----------------------------------
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "mail"
+FIXTURE_ADDRESS = re.compile(rb"support\+tkt_[A-Za-z0-9]+\.sig@reply\.example\.com")
+
+
+@pytest.mark.parametrize(
+    "name", ["gmail_reply", "outlook_reply", "apple_mail_reply", "french_reply", "german_reply"]
+)
+def test_answers_from_real_mail_clients_join_the_ticket_without_their_quotes(
+    server: InProcess, rt: Any, inbound_key: str, name: str
+) -> None:
+    raw = (FIXTURES / f"{name}.eml").read_bytes()
+    sender = parse(raw).from_address
+    filed = file(server, email=sender)
+    agent_reply(server, filed["id"], "Could you tell us more?")
+    drain(rt)
+    (reply,) = mails(rt, server, "reply")
+    address = re.search(r"<([^>]+)>", reply["headers"]["Reply-To"]).group(1)
+    raw = FIXTURE_ADDRESS.sub(address.encode(), raw)  # as if it answered our real mail
+    assert post(server, inbound_key, raw).status_code == 202
+    drain(rt)
+    (row,) = received(rt, server)
+    assert row["state"] == "appended", row
+    last = ticket(server, filed["id"])["messages"][-1]
+    expected = parse(raw).reply.strip()
+    assert last["body"] == expected and expected
+    assert last["channel"] == "email" and last["author"]["kind"] == "requester"
+    for quoted in ("wrote:", "a écrit", "schrieb", "From:", "Sent from my", "\n>"):
+        assert quoted not in last["body"], (name, quoted, last["body"])
+
+
+def test_one_worker_at_a_time_polls_the_mailbox(tmp_path: Any, pinned_clock: PinnedClock) -> None:
+    """A second worker leaves the mailbox alone while the first holds its lease (it does not
+    even connect: the mailbox here does not exist)."""
+    data_dir = tmp_path / "data"
+    bootstrap.initialise(data_dir, [ORIGIN])
+    app = create_app(
+        data_dir=data_dir, overrides={"SUPPORT_IMAP_URL": "imap://u:pw-secret-9@127.0.0.1:9/INBOX"}
+    )
+    rt = app.extensions["support"]
+    try:
+        key = rt.inbound.mailbox.key()
+        with rt.db.write() as conn:
+            assert inbound_store.mailbox_claim(conn, key, "w1", clock_iso(0), clock_iso(300))
+        assert rt.inbound.poll("w2") == 0  # held by w1: no connection attempted
+        pinned_clock.advance(301)  # w1 died; its lease ran out
+        with pytest.raises(MailboxError):
+            rt.inbound.poll("w2")  # w2 takes over (and finds the server down)
+        with rt.db.read() as conn:
+            state = inbound_store.mailbox_get(conn, key)
+        assert state["locked_by"] is None  # released for the next poll
+        assert state["last_error"] and "pw-secret-9" not in state["last_error"]
+    finally:
+        rt.close()
+
+
+def clock_iso(offset: float) -> str:
+    from support_server import clock
+
+    return clock.iso(clock.now() + offset)

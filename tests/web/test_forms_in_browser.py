@@ -16,7 +16,12 @@ import requests
 from ..conftest import ROOT, LiveServer
 from ..servers import cli
 from ..worker import test_profile_in_browser
-from . import test_editor_in_browser, test_tickets_in_browser, test_webhooks_in_browser
+from . import (
+    test_editor_in_browser,
+    test_mail_settings_in_browser,
+    test_tickets_in_browser,
+    test_webhooks_in_browser,
+)
 from .conftest import audit_forms, sign_in
 
 pytestmark = pytest.mark.browser
@@ -56,6 +61,9 @@ SUBMITTED_BY = {
         "test_add_test_fail_retry",
         "test_rotate_switch_off_and_delete",
     ],
+    ("mail_settings.html", ".save_settings"): [
+        "test_an_admin_saves_the_email_settings_and_makes_an_inbound_key"
+    ],
     ("webhook.html", ".send_test"): ["test_add_test_fail_retry"],
     ("webhook.html", ".retry"): ["test_add_test_fail_retry"],
     ("webhook.html", ".switch"): ["test_rotate_switch_off_and_delete"],
@@ -85,6 +93,7 @@ def test_every_admin_form_is_submitted_by_a_browser_test() -> None:
         test_tickets_in_browser,
         test_profile_in_browser,
         test_webhooks_in_browser,
+        test_mail_settings_in_browser,
     )
     for tests in SUBMITTED_BY.values():
         for name in tests:
