@@ -39,6 +39,11 @@ def _poll_mailbox(rt: Runtime, name: str) -> None:
         where = mailbox.describe() if mailbox else "-"
         log.warning("the mailbox %s cannot be read now: %s", where, exc)
         return
+    except (sqlite3.Error, StorageFull, OSError):
+        raise  # the worker's own pause
+    except Exception:  # a bug must not stop the webhooks and mail: log it, try next time
+        log.exception("reading the mailbox failed")
+        return
     if stored:
         log.info("stored %d new message(s) from the mailbox", stored)
 
@@ -55,6 +60,10 @@ def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) ->
     poll_every = float(rt.config["SUPPORT_IMAP_POLL"])
     while not stop.is_set():
         try:
+            # the mailbox is read on time even while jobs keep the worker busy
+            if rt.inbound.mailbox is not None and time.monotonic() >= next_poll:
+                next_poll = time.monotonic() + poll_every
+                _poll_mailbox(rt, runner.name)
             job = runner.claim()
             if job is not None:
                 if stop.is_set():
@@ -63,17 +72,16 @@ def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) ->
                 runner.run(job)
                 continue
             rt.schedule.tick()
-            if rt.inbound.mailbox is not None and time.monotonic() >= next_poll:
-                next_poll = time.monotonic() + poll_every
-                _poll_mailbox(rt, runner.name)
-                continue  # what arrived is due at once
             if time.monotonic() >= next_follow_up:
                 rt.follow_up.tick()
                 next_follow_up = time.monotonic() + FOLLOW_UP_EVERY
             if time.monotonic() >= next_housekeeping:
                 runner.housekeeping()
                 next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY
-            stop.wait(runner.seconds_until_due(idle_poll))
+            wait = runner.seconds_until_due(idle_poll)
+            if rt.inbound.mailbox is not None:
+                wait = min(wait, max(0.0, next_poll - time.monotonic()))
+            stop.wait(wait)
         except (sqlite3.Error, StorageFull, OSError) as exc:
             log.warning("worker paused for %g s: %s", FAULT_PAUSE, exc)
             stop.wait(FAULT_PAUSE)

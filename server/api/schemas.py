@@ -245,6 +245,11 @@ class AttachmentOutSchema(Schema):
     )
     size = fields.Int(dump_only=True)
     inline = fields.Bool(dump_only=True)
+    content_id = fields.Str(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": 'What the mail\'s HTML calls it (src="cid:…"), if anything'},
+    )
     note = fields.Str(dump_only=True)
 
 

@@ -29,11 +29,13 @@ from .. import clock
 from ..store import apps as app_store
 from ..store import mail as mail_store
 from ..store import tickets as ticket_store
+from ..theme import on_colour
 from .apps import mail_settings
-from .mail import DEFAULT_COLOUR, Mailer
+from .mail import Mailer
 from .mail_links import Conversation, MailLinks
 from .mail_parsing import REPLY_ABOVE
 
+DEFAULT_ACCENT = "#4f46e5"  # the help center's, so the mail and the page it opens match
 THREAD_QUOTED = 5  # earlier messages quoted below a reply
 QUOTE_LIMIT = 4000
 RATINGS = ((1, "Very poor"), (2, "Poor"), (3, "OK"), (4, "Good"), (5, "Excellent"))
@@ -119,7 +121,7 @@ class CustomerMail:
         heading: str,
         body: str = "",
         lines: list[str] | None = None,
-        thread: list[dict[str, str]] | None = None,
+        thread: list[dict[str, Any]] | None = None,
         ratings: list[dict[str, Any]] | None = None,
         automatic: bool = True,
     ) -> int:
@@ -145,6 +147,7 @@ class CustomerMail:
             "Auto-Submitted": "auto-generated" if automatic else "",
         }
         link = self.conversation_url(ticket)
+        colour = app["settings"].get("theme_color") or DEFAULT_ACCENT  # as the linked page
         self.mailer.queue(
             conn,
             app_id=ticket["app_id"],
@@ -156,7 +159,8 @@ class CustomerMail:
             ticket_id=ticket["id"],
             context={
                 "app_name": app["name"],
-                "colour": app["settings"].get("theme_color") or DEFAULT_COLOUR,
+                "colour": colour,
+                "on_colour": on_colour(colour),
                 "heading": heading,
                 "body": body[:QUOTE_LIMIT],
                 "lines": lines or [],
@@ -172,7 +176,7 @@ class CustomerMail:
 
     def _thread(
         self, conn: sqlite3.Connection, ticket: Mapping[str, Any], skip: str | None = None
-    ) -> list[dict[str, str]]:
+    ) -> list[dict[str, Any]]:
         """The public conversation, newest first, without message ``skip``."""
         messages = [
             m
@@ -184,6 +188,7 @@ class CustomerMail:
                 "author": m["author_name"] or ("Support" if m["author_kind"] == "agent" else "You"),
                 "when": _when(m["created_at"]),
                 "body": m["body"][:QUOTE_LIMIT],
+                "agent": m["author_kind"] == "agent",
             }
             for m in reversed(messages)
         ]
@@ -191,6 +196,7 @@ class CustomerMail:
             "author": ticket["requester_name"] or "You",
             "when": _when(ticket["created_at"]),
             "body": ticket["body"][:QUOTE_LIMIT],
+            "agent": False,
         }
         return [*items, opening][:THREAD_QUOTED]
 
@@ -251,7 +257,7 @@ class CustomerMail:
             ]
             if self.public_url
             else [],
-            thread=self._thread(conn, ticket)[:1],
+            thread=[m for m in self._thread(conn, ticket) if m["agent"]][:1],
         )
 
     def remind(self, conn: sqlite3.Connection, ticket: Mapping[str, Any], solve_in: str) -> int:

@@ -1347,6 +1347,7 @@ _FOR_TEXT = nh3.Cleaner(
     tags=_TEXT_TAGS,
     clean_content_tags=_DROPPED_WITH_CONTENT,
     attributes={"a": {"href"}, "img": {"alt"}, "ol": {"start"}},
+    allowed_classes={"p": {"MsoNormal"}},  # Outlook: a paragraph per line, not per paragraph
     url_schemes={"http", "https", "mailto"},
     link_rel=None,
 )
@@ -1379,13 +1380,14 @@ class _TextWriter:
         self.links: list[tuple[str, int]] = []
         self.cells = 0
         self.has_text = False  # the line being read has more than white space
+        self.blank_depth = 0  # the quote depth of the blank line pending
+        self.line_paragraph = False  # in an Outlook <p class="MsoNormal">: one line
 
     def _emit(self, text: str) -> None:
-        prefix = "> " * self.quote
         if self.blank_pending and self.lines and self.lines[-1].strip("> "):
-            self.lines.append(prefix.rstrip())
+            self.lines.append(("> " * min(self.quote, self.blank_depth)).rstrip())
         self.blank_pending = False
-        self.lines.append(prefix + text)
+        self.lines.append("> " * self.quote + text)
 
     def _flush(self, *, force: bool = False) -> None:
         joined = "".join(self.current)
@@ -1403,6 +1405,7 @@ class _TextWriter:
 
     def _paragraph(self) -> None:
         self._flush()
+        self.blank_depth = min(self.quote, self.blank_depth) if self.blank_pending else self.quote
         self.blank_pending = True
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str]]) -> None:
@@ -1446,6 +1449,9 @@ class _TextWriter:
             alt = _HTML_SPACE.sub(" ", values.get("alt", "")).strip()
             if alt:
                 self.current.append(f"[image: {alt}]")
+        elif tag == "p" and "MsoNormal" in values.get("class", ""):
+            self._flush()
+            self.line_paragraph = True
         elif tag in _PARAGRAPHS:
             self._paragraph()
         elif tag in _LINE_BLOCKS:
@@ -1472,12 +1478,16 @@ class _TextWriter:
                 and target.rstrip("/") not in label
             ):
                 self.current.append(f" <{target}>")
+        elif tag == "p" and self.line_paragraph:
+            self._flush(force=True)  # an empty one is Outlook's blank line
+            self.line_paragraph = False
         elif tag in _PARAGRAPHS:
             self._paragraph()
         elif tag in _LINE_BLOCKS or tag == "tr":
             self._flush()
 
     def handle_data(self, data: str) -> None:
+        data = data.replace("\ufeff", "").replace("\u200b", "")  # zero-width: nothing to read
         self.current.append(data)
         self.has_text = self.has_text or not data.isspace()
 

@@ -57,6 +57,7 @@ def _attachment(row: Mapping[str, Any]) -> dict[str, Any]:
         "content_type": row["content_type"],
         "size": row["size"],
         "inline": bool(row["inline"]),
+        "content_id": row["content_id"],
         "note": row["note"],
     }
 

@@ -28,7 +28,9 @@ RATING_LABELS = {1: "Very poor", 2: "Poor", 3: "OK", 4: "Good", 5: "Excellent"}
 @bp.after_request
 def _headers(response: Response) -> Response:
     page_headers(response, private=True)
-    response.headers["Referrer-Policy"] = "no-referrer"  # the address is the credential
+    # the address is the credential: it never goes to another site (same-origin, not
+    # no-referrer, which would make the page's own forms arrive with Origin: null)
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

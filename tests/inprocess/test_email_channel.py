@@ -481,7 +481,7 @@ def test_solving_mails_one_click_ratings_and_a_click_rates(server: InProcess, rt
     assert page.status_code == 200
     assert "you rated this 4 of 5" in page.get_data(as_text=True)
     assert ticket(server, filed["id"])["rating"]["score"] == 4
-    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Referrer-Policy"] == "same-origin"
     assert "no-store" in page.headers["Cache-Control"]
 
 

@@ -80,10 +80,12 @@ def test_mail_with_files_reaches_the_ticket_marked_with_its_files_typed_by_their
     message["Subject"] = subject
     message.set_content("The chart is empty, see the screenshot.\n\n-- \nCleo")
     message.add_alternative(
-        '<p>The chart is empty, see the screenshot.</p><img src="https://tracker.example/p.gif">',
+        '<p>The chart is empty, see the screenshot.</p><img src="https://tracker.example/p.gif">'
+        '<img src="cid:chart@cleo" alt="the chart">',
         subtype="html",
     )
     message.add_attachment(PNG, maintype="image", subtype="png", filename="chart.png")
+    message.get_payload()[-1]["Content-ID"] = "<chart@cleo>"
     message.add_attachment(_zip(), maintype="image", subtype="png", filename="bomb.png")
     r = requests.post(
         f"{web.url}/api/v1/inbound/email",
@@ -112,6 +114,9 @@ def test_mail_with_files_reaches_the_ticket_marked_with_its_files_typed_by_their
     assert "by email" in page
     assert "The chart is empty, see the screenshot." in text_of(page)
     assert "tracker.example" not in page  # the remote image never reaches the agent's page
+    # the pasted image shows from this server, in the email as it arrived
+    inline = re.search(r'<div class="mail-html-part">.*?<img[^>]*src="([^"]+)"', page, re.S)
+    assert inline and inline.group(1).endswith("?preview=1"), page
     links = dict(
         re.findall(
             r'<a href="(/admin/tickets/tkt_\w+/attachments/att_\w+)" download>([^<]+)</a>', page

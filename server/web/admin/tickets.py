@@ -22,7 +22,7 @@ from . import guard
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 FILTERS = ("view", "priority", "assignee", "context", "version", "app", "q", "sort")
 NOTICES = {
-    "replied": "Reply sent. The requester sees it in “My tickets”.",
+    "replied": "Reply sent. The requester sees it in the app, and by email when they gave one.",
     "noted": "Internal note added. Only agents see it.",
     "updated": "Ticket updated.",
     "assigned": "Assigned to you.",
@@ -117,8 +117,31 @@ def ticket(ticket_id: str) -> str:
         notice=NOTICES.get(request.args.get("notice", "")),
         rejected_mail=rt.mailer.rejected_for_ticket(app_id, ticket_id),
         bounced=rt.inbound.bounced(app_id, found["requester"]["email"]),
-        mail_parts=rt.tickets.mail_parts(guard.member().principal(app_id), ticket_id),
+        mail_parts=_with_inline_images(
+            found, rt.tickets.mail_parts(guard.member().principal(app_id), ticket_id)
+        ),
     )
+
+
+def _with_inline_images(
+    ticket: dict[str, Any], parts: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Point the mail's ``cid:`` images at their attachments (images only, from this
+    server): the sanitised HTML then shows the screenshot the customer pasted."""
+    files = list(ticket.get("attachments") or [])
+    for message in ticket["messages"]:
+        files += message.get("attachments") or []
+    for part in parts.values():
+        html = part["html"]
+        for file in files:
+            cid = file.get("content_id")
+            if cid and file["content_type"] in PREVIEWABLE and f'src="cid:{cid}"' in html:
+                url = url_for(
+                    ".attachment", ticket_id=ticket["id"], attachment_id=file["id"], preview=1
+                )
+                html = html.replace(f'src="cid:{cid}"', f'src="{url}"')
+        part["html"] = html
+    return parts
 
 
 PREVIEWABLE = {"image/png", "image/jpeg", "image/gif", "image/webp"}
