@@ -52,6 +52,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import functools
 import html as html_lib
 import logging
 import re
@@ -257,33 +258,11 @@ def _report_defects(problems: _Problems, where: str, defects: Iterable[object]) 
 # -- the input ------------------------------------------------------------------------------
 _HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
 _KNOWN_HEADERS = frozenset(
-    {
-        "from",
-        "to",
-        "cc",
-        "bcc",
-        "subject",
-        "date",
-        "message-id",
-        "in-reply-to",
-        "references",
-        "reply-to",
-        "sender",
-        "received",
-        "return-path",
-        "delivered-to",
-        "x-original-to",
-        "envelope-to",
-        "mime-version",
-        "content-type",
-        "content-transfer-encoding",
-        "dkim-signature",
-        "arc-seal",
-        "authentication-results",
-        "auto-submitted",
-        "list-id",
-        "precedence",
-    }
+    {"from", "to", "cc", "bcc", "subject", "date", "message-id", "in-reply-to"}
+    | {"references", "reply-to", "sender", "received", "return-path", "delivered-to"}
+    | {"x-original-to", "envelope-to", "mime-version", "content-type"}
+    | {"content-transfer-encoding", "dkim-signature", "arc-seal", "authentication-results"}
+    | {"auto-submitted", "list-id", "precedence"}
 )
 
 
@@ -699,7 +678,7 @@ def _walk(part: Message, walk: _Walk, body: _Body, depth: int) -> None:
         text = _part_text(part, where, walk.problems)
         (body.html if ctype == "text/html" else body.plain).append(text)
         return
-    _attachment(part, ctype, disposition, walk, where)
+    _keep(walk, part, ctype, disposition, _payload_bytes(part, where, walk.problems))
 
 
 def _alternative(children: list[Message], walk: _Walk, body: _Body, depth: int) -> None:
@@ -733,19 +712,11 @@ def _message_part(part: Message, walk: _Walk, where: str) -> None:
     except _EMAIL_ERRORS:
         walk.problems.add(f"{where}: the attached mail could not be read: not kept")
         return
-    _keep(walk, part, _content_type(part), _disposition(part), data, where)
+    _keep(walk, part, _content_type(part), _disposition(part), data)
 
 
-def _attachment(
-    part: Message, ctype: str, disposition: str | None, walk: _Walk, where: str
-) -> None:
-    data = _payload_bytes(part, where, walk.problems)
-    _keep(walk, part, ctype, disposition, data, where)
-
-
-def _keep(
-    walk: _Walk, part: Message, ctype: str, disposition: str | None, data: bytes, where: str
-) -> None:
+def _keep(walk: _Walk, part: Message, ctype: str, disposition: str | None, data: bytes) -> None:
+    """``data`` as an attachment, unless it would pass a size limit (a problem line then)."""
     filename = _safe_filename(_filename(part) or "")
     size = len(data)
     if size > walk.max_attachment:
@@ -877,7 +848,7 @@ def _sniff(data: bytes) -> str:
             if offset == 8 and head[:4] != b"RIFF":
                 continue
             return _zip_kind(data) if media_type == _ZIP else media_type
-    if b"%PDF-" in data[:1024]:
+    if data[:1024].lstrip(b"\xef\xbb\xbf\r\n\t ").startswith(b"%PDF-"):
         return "application/pdf"
     if head[4:8] == b"ftyp":
         return _FTYP.get(head[8:12], "video/mp4")
@@ -940,50 +911,37 @@ def _text_kind(sample: bytes) -> str:
     return "text/plain"
 
 
-_ZIP_FAMILY = frozenset({_ZIP, _OOXML + "wordprocessingml.document"}) | {
-    _OOXML + "spreadsheetml.sheet",
-    _OOXML + "presentationml.presentation",
-}
+_OFFICE = frozenset(
+    {_ZIP}
+    | {_OOXML + kind for kind in ("wordprocessingml.document", "spreadsheetml.sheet")}
+    | {_OOXML + "presentationml.presentation", "application/epub+zip"}
+    | {f"application/vnd.oasis.opendocument.{kind}" for kind in ("text", "spreadsheet")}
+    | {f"application/vnd.oasis.opendocument.{kind}" for kind in ("presentation", "graphics")}
+)
 _TEXT_FAMILY = frozenset(
     {"text/plain", "text/html", "application/xml", "image/svg+xml", "application/rtf"}
 )
-
-
-def _zip_based(*extra: str) -> frozenset[str]:
-    return _ZIP_FAMILY | frozenset(extra)
-
-
-_TEXT_EXTENSIONS: tuple[str, ...] = ("txt", "log", "csv", "tsv", "md", "json", "xml", "yaml")
-_TEXT_EXTENSIONS += ("yml", "ini", "eml", "ics", "vcf", "html", "htm", "svg", "rtf")
+# What the bytes of a file named .ext may be; other extensions are not checked.
 _EXPECTED_BY_EXTENSION: dict[str, frozenset[str]] = {
-    **dict.fromkeys(["png"], frozenset({"image/png"})),
-    **dict.fromkeys(["jpg", "jpeg", "jpe", "jfif"], frozenset({"image/jpeg"})),
-    **dict.fromkeys(["gif"], frozenset({"image/gif"})),
-    **dict.fromkeys(["webp"], frozenset({"image/webp"})),
-    **dict.fromkeys(["bmp"], frozenset({"image/bmp"})),
-    **dict.fromkeys(["tif", "tiff"], frozenset({"image/tiff"})),
-    **dict.fromkeys(["heic", "heif"], frozenset({"image/heic", "image/heif"})),
-    **dict.fromkeys(["pdf"], frozenset({"application/pdf"})),
-    **dict.fromkeys(["zip"], frozenset({_ZIP})),
-    **dict.fromkeys(["gz", "tgz"], frozenset({"application/gzip"})),
-    **dict.fromkeys(["7z"], frozenset({"application/x-7z-compressed"})),
-    **dict.fromkeys(["rar"], frozenset({"application/vnd.rar"})),
-    **dict.fromkeys(["docx", "xlsx", "pptx", "docm", "xlsm", "pptm"], _zip_based()),
-    **dict.fromkeys(
-        ["odt", "ods", "odp", "odg", "epub", "jar", "apk"],
-        _zip_based(
-            "application/vnd.oasis.opendocument.text",
-            "application/vnd.oasis.opendocument.spreadsheet",
-            "application/vnd.oasis.opendocument.presentation",
-            "application/vnd.oasis.opendocument.graphics",
-            "application/epub+zip",
-        ),
-    ),
-    **dict.fromkeys(["doc", "xls", "ppt", "msg"], frozenset({_OLE})),
-    **dict.fromkeys(
-        _TEXT_EXTENSIONS,
-        _TEXT_FAMILY,
-    ),
+    extension: expected
+    for extensions, expected in (
+        ("png", frozenset({"image/png"})),
+        ("jpg jpeg jpe jfif", frozenset({"image/jpeg"})),
+        ("gif", frozenset({"image/gif"})),
+        ("webp", frozenset({"image/webp"})),
+        ("bmp", frozenset({"image/bmp"})),
+        ("tif tiff", frozenset({"image/tiff"})),
+        ("heic heif", frozenset({"image/heic", "image/heif"})),
+        ("pdf", frozenset({"application/pdf"})),
+        ("zip", frozenset({_ZIP})),
+        ("gz tgz", frozenset({"application/gzip"})),
+        ("7z", frozenset({"application/x-7z-compressed"})),
+        ("rar", frozenset({"application/vnd.rar"})),
+        ("docx xlsx pptx docm xlsm pptm odt ods odp odg epub jar apk", _OFFICE),
+        ("doc xls ppt msg", frozenset({_OLE})),
+        ("txt log csv tsv md json xml yaml yml ini eml ics vcf html htm svg rtf", _TEXT_FAMILY),
+    )
+    for extension in extensions.split()
 }
 _EXPECTED_BY_TYPE: dict[str, frozenset[str]] = {
     "image/png": frozenset({"image/png"}),
@@ -1040,8 +998,9 @@ def _field_blocks(text: str) -> list[dict[str, str]]:
 
 
 def _dsn_fields(part: Message, problems: _Problems) -> list[dict[str, str]]:
+    """The fields of a delivery-status part, a dict per block (per message, per recipient)."""
     payload = part.get_payload()
-    if isinstance(payload, list) and all(isinstance(b, Message) for b in payload):
+    if isinstance(payload, list):  # the parser read each block as a header-only message
         blocks = []
         for block in payload:
             if not isinstance(block, Message):
@@ -1083,6 +1042,14 @@ _QUOTED_MESSAGE_ID = re.compile(r"^[ \t]*>?[ \t]*Message-ID:[ \t]*<([^<>\s]+)>",
 def _bounce(
     message: Message, walk: _Walk, from_address: str, own: list[str], text: str
 ) -> Bounce | None:
+    """The delivery status notification this mail is, or None.
+
+    A report (RFC 3464) is read from its fields: the recipients whose Action is ``failed``
+    (or Status 5.x.x), else every recipient; its Diagnostic-Code, else its Status. A
+    free-text bounce (from MAILER-DAEMON / postmaster, or with X-Failed-Recipients) is read
+    from its text: addresses alone on a line, the first line with an SMTP code, and it is
+    permanent unless it speaks of a delay or retry or gives a 4.x.x code. ``own`` (our
+    addresses the bounce was sent to) are never reported as recipients."""
     recipient_blocks = [
         b for b in walk.dsn if {"final-recipient", "original-recipient", "action"} & set(b)
     ]
@@ -1105,12 +1072,8 @@ def _bounce(
         kind, semicolon, rest = diagnostic.partition(";")
         if semicolon and re.fullmatch(r"\s*[A-Za-z][\w-]*\s*", kind):
             diagnostic = rest
-        if not diagnostic.strip():
-            diagnostic = " ".join(
-                f"{label} {first[key]}"
-                for key, label in (("status", "Status"), ("action", "Action:"))
-                if first.get(key)
-            )
+        if not diagnostic.strip() and first.get("status"):
+            diagnostic = f"Status: {first['status']}"
         return Bounce(
             recipients=recipients,
             original_message_id=original,
@@ -1141,76 +1104,17 @@ def _bounce(
 
 
 # -- HTML -----------------------------------------------------------------------------------
-_DISPLAY_TAGS = {
-    "a",
-    "abbr",
-    "address",
-    "b",
-    "big",
-    "blockquote",
-    "br",
-    "caption",
-    "center",
-    "cite",
-    "code",
-    "col",
-    "colgroup",
-    "dd",
-    "del",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "figcaption",
-    "figure",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "img",
-    "ins",
-    "kbd",
-    "li",
-    "mark",
-    "ol",
-    "p",
-    "pre",
-    "q",
-    "s",
-    "small",
-    "span",
-    "strike",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "tt",
-    "u",
-    "ul",
-}
-_DROPPED_WITH_CONTENT = {
-    "script",
-    "style",
-    "title",
-    "template",
-    "noscript",
-    "xml",
-    "svg",
-    "math",
-    "iframe",
-    "object",
-    "head",
-}
+_DISPLAY_TAGS = frozenset(
+    {"a", "abbr", "address", "b", "big", "blockquote", "br", "caption", "center", "cite"}
+    | {"code", "col", "colgroup", "dd", "del", "div", "dl", "dt", "em", "figcaption"}
+    | {"figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li"}
+    | {"mark", "ol", "p", "pre", "q", "s", "small", "span", "strike", "strong", "sub"}
+    | {"sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul"}
+)
+_DROPPED_WITH_CONTENT = frozenset(
+    {"script", "style", "title", "template", "noscript", "xml", "svg", "math", "iframe"}
+    | {"object", "head"}
+)
 _DISPLAY_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height"},
@@ -1303,46 +1207,12 @@ def _sanitise_html(raw: str) -> str:
     return _START_TAG.sub(_drop_remote_image, _DISPLAY.clean(raw)).strip()
 
 
-_TEXT_TAGS = {
-    "a",
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "caption",
-    "center",
-    "dd",
-    "details",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "footer",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "img",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "td",
-    "th",
-    "tr",
-    "ul",
-}
+_TEXT_TAGS = frozenset(
+    {"a", "address", "article", "aside", "blockquote", "br", "caption", "center", "dd"}
+    | {"details", "div", "dl", "dt", "figcaption", "figure", "footer", "h1", "h2", "h3"}
+    | {"h4", "h5", "h6", "header", "hr", "img", "li", "main", "nav", "ol", "p", "pre"}
+    | {"section", "summary", "table", "td", "th", "tr", "ul"}
+)
 _FOR_TEXT = nh3.Cleaner(
     tags=_TEXT_TAGS,
     clean_content_tags=_DROPPED_WITH_CONTENT,
@@ -1367,8 +1237,8 @@ _TOKEN = re.compile(
 
 class _TextWriter:
     """Sanitised HTML (the output of nh3: well-formed, text escaped, attributes quoted)
-    written out as plain text. html.parser is not used: it is slow, and on malformed input
-    quadratic in the Python versions the server supports."""
+    written out as plain text. html.parser is not needed for that, and it is slow (and in
+    some Python releases quadratic on malformed input)."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -1708,7 +1578,6 @@ def parse(
     problems = _Problems()
     message = _parse_bytes(data, problems)
     guard = problems.guard
-    no_strings: list[str] = []
 
     def addresses_in(name: str, *, lower_local: bool = False) -> list[tuple[str, str]]:
         none: list[tuple[str, str]] = []
@@ -1719,12 +1588,13 @@ def parse(
         )
 
     def address_list(*names: str) -> list[str]:
-        return guard(
-            f"the {names[0]} header", lambda: _address_list(message, names, problems), no_strings
-        )
+        none: list[str] = []
+        read = functools.partial(_address_list, message, names, problems)
+        return guard(f"the {names[0]} header", read, none)
 
     def ids(name: str) -> list[str]:
-        return guard(f"the {name} header", lambda: _message_ids(message, name), no_strings)
+        none: list[str] = []
+        return guard(f"the {name} header", lambda: _message_ids(message, name), none)
 
     senders = addresses_in("From") or addresses_in("Sender")
     from_name, from_address = senders[0] if senders else ("", "")
