@@ -257,8 +257,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SUPPORT_JOB_LEASE",
         120,
-        "Seconds a worker holds a job it claimed; a job whose worker died runs again after "
-        "this (keep it above SUPPORT_WEBHOOK_TIMEOUT and the mail relay's timeout).",
+        "Seconds a worker holds a job it claimed (or the mailbox it polls); a job whose "
+        "worker died runs again after this (keep it above SUPPORT_WEBHOOK_TIMEOUT and the mail "
+        "relay's timeout).",
         _positive_int,
     ),
     Setting(

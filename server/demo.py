@@ -102,6 +102,7 @@ def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]
         runner = rt.job_runner("demo-setup")
         while runner.run_one():
             pass
+        rt.mailer.discard_queued()  # the sample customers' replies and surveys, never sent
         for username in (u["username"] for u in rt.staff.list_users(creds["app_id"])):
             if username in STAFF_EMAILS:
                 rt.staff.set_email(username, STAFF_EMAILS[username])

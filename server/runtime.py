@@ -166,6 +166,7 @@ class Runtime:
                 links,
                 sender=config["SUPPORT_MAIL_FROM"],
                 imap_url=config["SUPPORT_IMAP_URL"],
+                lease=lease,
             ),
             follow_up=FollowUp(db, tickets, customer_mail),
         )

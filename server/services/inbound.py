@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 JOB = "inbound"
 MAX_RAW = 40 * 1024 * 1024  # larger messages are recorded, not kept
-POLL_LEASE = 300.0
+IMAP_TIMEOUT = 30.0  # each wait for the IMAP server, at most (a third of the lease, if shorter)
 
 
 def api_mailbox(app_id: str) -> str:
@@ -69,8 +69,13 @@ class Inbound:
         *,
         sender: str,
         imap_url: str = "",
+        lease: float = 120.0,
     ) -> None:
+        """``lease``: seconds one worker holds the mailbox while polling it, renewed with each
+        batch it stores; a worker that died holding it is taken over after this
+        (``SUPPORT_JOB_LEASE``, like its jobs)."""
         self.db = db
+        self.lease = lease
         self.tickets = tickets
         self.links = links
         self._sender = sender_address(sender)
@@ -127,7 +132,7 @@ class Inbound:
         now = clock.now()
         with self.db.write() as conn:
             state = store.mailbox_claim(
-                conn, key, worker, clock.iso(now), clock.iso(now + POLL_LEASE)
+                conn, key, worker, clock.iso(now), clock.iso(now + self.lease)
             )
         if state is None:
             return 0  # another worker is polling
@@ -147,11 +152,13 @@ class Inbound:
                         uidvalidity=uidvalidity,
                         uid=fetched.uid,
                     )
-                if not store.mailbox_advance(conn, key, worker, uidvalidity, batch[-1].uid):
+                until = clock.iso(clock.now() + self.lease)
+                if not store.mailbox_advance(conn, key, worker, uidvalidity, batch[-1].uid, until):
                     raise imap_source.MailboxError("another worker took over the mailbox")
             state["uidvalidity"], state["last_uid"] = uidvalidity, batch[-1].uid
 
         error = None
+        options.setdefault("timeout", min(IMAP_TIMEOUT, self.lease / 3))
         try:
             return imap_source.fetch_new(
                 self.mailbox, last_uid, deliver, max_size=MAX_RAW, **options

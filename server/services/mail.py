@@ -122,6 +122,12 @@ class Mailer:
         outbox_store.enqueue(conn, "mail", mail_id, now, now)
         return str(mail["public_id"])
 
+    def discard_queued(self) -> int:
+        """Forget every mail not sent yet (the demo's sample history is written before its
+        people are meant to hear about it); returns how many."""
+        with self.db.write() as conn:
+            return store.discard_queued(conn)
+
     def domain(self, sender: str | None = None) -> str:
         """The domain of ``sender`` (else the server's sender), for Message-IDs."""
         address = parseaddr(sender or self.sender)[1]

@@ -157,13 +157,19 @@ def mailbox_get(conn: sqlite3.Connection, mailbox: str) -> dict[str, Any] | None
 
 
 def mailbox_advance(
-    conn: sqlite3.Connection, mailbox: str, worker: str, uidvalidity: int, last_uid: int
+    conn: sqlite3.Connection,
+    mailbox: str,
+    worker: str,
+    uidvalidity: int,
+    last_uid: int,
+    until: str,
 ) -> bool:
-    """Move the mailbox's mark forward, if this worker still holds its lease."""
+    """Move the mailbox's mark forward and renew the lease to ``until``, if this worker
+    still holds it."""
     cur = conn.execute(
-        "UPDATE mailbox_state SET uidvalidity = ?, last_uid = ? WHERE mailbox = ?"
-        " AND locked_by = ?",
-        (uidvalidity, last_uid, mailbox, worker),
+        "UPDATE mailbox_state SET uidvalidity = ?, last_uid = ?, locked_until = ?"
+        " WHERE mailbox = ? AND locked_by = ?",
+        (uidvalidity, last_uid, until, mailbox, worker),
     )
     return bool(cur.rowcount)
 

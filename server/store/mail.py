@@ -111,6 +111,19 @@ def release_held(conn: sqlite3.Connection, reason: str, now: str) -> int:
     return cur.rowcount
 
 
+def discard_queued(conn: sqlite3.Connection) -> int:
+    """Forget every mail not sent yet, and its jobs; returns how many."""
+    conn.execute(
+        "DELETE FROM jobs WHERE kind = 'mail' AND ref IN"
+        " (SELECT id FROM mail WHERE state = 'queued')"
+    )
+    conn.execute(
+        "UPDATE mail_bounces SET mail_id = NULL WHERE mail_id IN"
+        " (SELECT id FROM mail WHERE state = 'queued')"
+    )
+    return conn.execute("DELETE FROM mail WHERE state = 'queued'").rowcount
+
+
 def list_mail(conn: sqlite3.Connection, app_ids: list[str], limit: int) -> list[dict[str, Any]]:
     marks = ",".join("?" * len(app_ids)) or "NULL"
     rows = conn.execute(

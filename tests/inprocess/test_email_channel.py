@@ -576,19 +576,27 @@ def test_answers_from_real_mail_clients_join_the_ticket_without_their_quotes(
 
 def test_one_worker_at_a_time_polls_the_mailbox(tmp_path: Any, pinned_clock: PinnedClock) -> None:
     """A second worker leaves the mailbox alone while the first holds its lease (it does not
-    even connect: the mailbox here does not exist)."""
+    even connect: the mailbox here does not exist); a worker that died holding it is taken
+    over after SUPPORT_JOB_LEASE, like its jobs."""
     data_dir = tmp_path / "data"
     bootstrap.initialise(data_dir, [ORIGIN])
     app = create_app(
-        data_dir=data_dir, overrides={"SUPPORT_IMAP_URL": "imap://u:pw-secret-9@127.0.0.1:9/INBOX"}
+        data_dir=data_dir,
+        overrides={
+            "SUPPORT_IMAP_URL": "imap://u:pw-secret-9@127.0.0.1:9/INBOX",
+            "SUPPORT_JOB_LEASE": 40,
+            "SUPPORT_WEBHOOK_TIMEOUT": 5,
+        },
     )
     rt = app.extensions["support"]
     try:
         key = rt.inbound.mailbox.key()
         with rt.db.write() as conn:
-            assert inbound_store.mailbox_claim(conn, key, "w1", clock_iso(0), clock_iso(300))
+            assert inbound_store.mailbox_claim(conn, key, "w1", clock_iso(0), clock_iso(40))
         assert rt.inbound.poll("w2") == 0  # held by w1: no connection attempted
-        pinned_clock.advance(301)  # w1 died; its lease ran out
+        pinned_clock.advance(39)
+        assert rt.inbound.poll("w2") == 0  # still held
+        pinned_clock.advance(2)  # w1 died; its lease ran out
         with pytest.raises(MailboxError):
             rt.inbound.poll("w2")  # w2 takes over (and finds the server down)
         with rt.db.read() as conn:

@@ -130,8 +130,9 @@ def test_a_newcomer_signs_in_and_sees_the_inbox_and_analytics(
 def test_a_ticket_filed_on_the_demo_is_mailed_to_its_staff_through_the_mail_catcher(
     demo_run: tuple[str, Path],
 ) -> None:
-    """`make run` starts a mail catcher: the notification lands there as an .eml file and
-    shows as sent in the admin's Sent mail, whose address the banner prints."""
+    """`make run` starts a mail catcher: the staff's notifications and the customer's
+    acknowledgement land there as .eml files and show as sent in the admin's Sent mail, whose
+    address the banner prints."""
     import email
     import email.policy
     import re
@@ -164,15 +165,19 @@ def test_a_ticket_filed_on_the_demo_is_mailed_to_its_staff_through_the_mail_catc
             )
             if subject in str(m["Subject"])
         ]
-        if len(caught) >= 3:
+        if len(caught) >= 4:
             break
         time.sleep(0.2)
     assert sorted(str(m["To"]) for m in caught) == [
+        "ada@example.com",  # the customer's acknowledgement, threaded on the ticket
         "admin@ledgerly.example",
         "maya@ledgerly.example",
         "sam@ledgerly.example",
     ]
     assert all(m["Auto-Submitted"] == "auto-generated" for m in caught)
+    (acknowledgement,) = [m for m in caught if str(m["To"]) == "ada@example.com"]
+    assert "<tkt_" in str(acknowledgement["References"])
+    assert acknowledgement["Reply-To"]
     # the sample history sent nothing: no mail about a sample ticket
     kept = " ".join(p.read_text(errors="replace") for p in folder.glob("*.eml"))
     assert "VAT is missing from invoice INV-2024-0139" not in kept
@@ -195,4 +200,4 @@ def test_a_ticket_filed_on_the_demo_is_mailed_to_its_staff_through_the_mail_catc
     listing = http.get(f"{url}/admin/mail/", timeout=10).text
     rows = re.findall(r'<tr data-mail="mail_\w+" data-state="(\w+)">(.*?)</tr>', listing, re.S)
     mine = [state for state, row in rows if subject in row]
-    assert mine == ["sent", "sent", "sent"], listing
+    assert mine == ["sent", "sent", "sent", "sent"], listing

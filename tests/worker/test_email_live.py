@@ -47,6 +47,9 @@ def _server(data_dir: Path, creds: dict[str, Any], smtp: SmtpServer, dovecot: Do
             "SUPPORT_IMAP_URL": dovecot.url,
             "SUPPORT_IMAP_POLL": "1",
             "SUPPORT_MAIL_FROM": "Acme Support <help@acme.test>",
+            # a SIGKILLed worker's jobs and mailbox lease are taken over after this
+            "SUPPORT_JOB_LEASE": "15",
+            "SUPPORT_WEBHOOK_TIMEOUT": "2",
         },
     )
     process.env["SUPPORT_PUBLIC_URL"] = process.url
