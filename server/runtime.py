@@ -11,6 +11,7 @@ from .ratelimit import Rate, RateLimiter, parse_rate
 from .search import WhooshIndex
 from .services.analytics import Analytics
 from .services.articles import ArticleService
+from .services.automations import AutomationService
 from .services.customer_mail import CustomerMail
 from .services.events import EventLog
 from .services.follow_up import FollowUp
@@ -19,6 +20,7 @@ from .services.inbound import Inbound
 from .services.inbox import Inbox
 from .services.indexing import Indexer
 from .services.jobs import JobRunner
+from .services.lifecycle import Lifecycle
 from .services.mail import Mailer
 from .services.mail_links import MailLinks
 from .services.media import MediaService
@@ -26,8 +28,10 @@ from .services.notifications import Notifier
 from .services.rendering import Renderer
 from .services.schedule import ScheduleService
 from .services.search import SearchService
+from .services.sla import SlaService
 from .services.staff import StaffService
 from .services.staff_sessions import StaffSessions
+from .services.teams import TeamService
 from .services.tickets import TicketService
 from .services.webhooks import WebhookService
 from .services.writing import WritingDesk
@@ -70,6 +74,11 @@ class Runtime:
     customer_mail: CustomerMail
     inbound: Inbound
     follow_up: FollowUp
+    # service levels and automation: teams, SLA clocks, rules
+    sla: SlaService
+    teams: TeamService
+    automations: AutomationService
+    lifecycle: Lifecycle
 
     def job_runner(self, name: str | None = None, lease: float | None = None) -> JobRunner:
         """A runner for the worker (one per worker thread or process)."""
@@ -127,6 +136,9 @@ class Runtime:
             public_url=config["SUPPORT_PUBLIC_URL"],
             reply_domain=config["SUPPORT_MAIL_REPLY_DOMAIN"],
         )
+        sla, teams, automations = SlaService(db), TeamService(db), AutomationService(db)
+        lifecycle = Lifecycle(tickets, sla, teams, automations, notifier, customer_mail)
+        tickets.lifecycle = lifecycle
         return cls(
             config=config,
             db=db,
@@ -169,4 +181,8 @@ class Runtime:
                 lease=lease,
             ),
             follow_up=FollowUp(db, tickets, customer_mail),
+            sla=sla,
+            teams=teams,
+            automations=automations,
+            lifecycle=lifecycle,
         )

@@ -5,7 +5,9 @@ as a thread) or on its own machine; several may run at once, each job is claimed
 It sleeps until the next job falls due, at most :data:`IDLE_POLL` seconds, so an event is
 picked up within that time of its commit. Between jobs it publishes scheduled articles,
 reads the IMAP mailbox every ``SUPPORT_IMAP_POLL`` seconds (when one is configured) and
-follows up on tickets waiting on their customer (:mod:`.services.follow_up`).
+follows up on tickets waiting on their customer (:mod:`.services.follow_up`), and every
+:data:`LIFECYCLE_EVERY` seconds records SLA warnings and breaches and fires time rules
+(:mod:`.services.lifecycle`).
 
 Stopping (SIGTERM, SIGINT or ``stop.set()``) lets the job in hand finish (every job is
 bounded by its timeouts) and releases nothing half-done: a job claimed but not run is
@@ -29,6 +31,7 @@ IDLE_POLL = 0.5
 FAULT_PAUSE = 5.0
 HOUSEKEEPING_EVERY = 3600.0
 FOLLOW_UP_EVERY = 60.0
+LIFECYCLE_EVERY = 10.0  # SLA timers and time rules: a breach is recorded at its due time anyway
 
 
 def _poll_mailbox(rt: Runtime, name: str) -> None:
@@ -48,6 +51,15 @@ def _poll_mailbox(rt: Runtime, name: str) -> None:
         log.info("stored %d new message(s) from the mailbox", stored)
 
 
+def _tick_lifecycle(rt: Runtime) -> None:
+    try:
+        rt.lifecycle.tick()
+    except (sqlite3.Error, StorageFull, OSError):
+        raise  # the worker's own pause
+    except Exception:  # a bug must not stop the webhooks and mail: log it, try next time
+        log.exception("SLA timers and time rules failed")
+
+
 def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) -> None:
     runner = rt.job_runner()
     log.info("worker %s started", runner.name)
@@ -56,7 +68,7 @@ def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) ->
             log.info("a mail relay is configured: sending the mail that waited for one")
     except sqlite3.Error as exc:
         log.warning("could not release held mail: %s", exc)
-    next_housekeeping = next_follow_up = next_poll = time.monotonic()
+    next_housekeeping = next_follow_up = next_poll = next_lifecycle = time.monotonic()
     poll_every = float(rt.config["SUPPORT_IMAP_POLL"])
     while not stop.is_set():
         try:
@@ -64,6 +76,9 @@ def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) ->
             if rt.inbound.mailbox is not None and time.monotonic() >= next_poll:
                 next_poll = time.monotonic() + poll_every
                 _poll_mailbox(rt, runner.name)
+            if time.monotonic() >= next_lifecycle:  # on time too, however busy
+                next_lifecycle = time.monotonic() + LIFECYCLE_EVERY
+                _tick_lifecycle(rt)
             job = runner.claim()
             if job is not None:
                 if stop.is_set():

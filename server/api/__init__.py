@@ -4,14 +4,36 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from . import analytics, articles, cors, handlers, help, inbound, meta, tickets, webhooks, widget
+from . import (
+    analytics,
+    articles,
+    cors,
+    handlers,
+    help,
+    inbound,
+    meta,
+    service_levels,
+    tickets,
+    webhooks,
+    widget,
+)
 
 PREFIX = "/api/v1"
 
 
 def register(app: Flask) -> None:
     api = Blueprint("api", __name__, url_prefix=PREFIX)
-    for module in (meta, help, articles, tickets, widget, analytics, webhooks, inbound):
+    for module in (
+        meta,
+        help,
+        articles,
+        tickets,
+        widget,
+        analytics,
+        webhooks,
+        inbound,
+        service_levels,
+    ):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)
     handlers.register(app)

@@ -280,6 +280,28 @@ class RatingSchema(Schema):
     comment = fields.Str(validate=validate.Length(0, 2000))
 
 
+class TeamRefSchema(Schema):
+    id = fields.Str(dump_only=True)
+    name = fields.Str(dump_only=True)
+
+
+class TicketSlaSchema(Schema):
+    policy = fields.Str(dump_only=True)
+    first_response_due = fields.Str(dump_only=True, allow_none=True)
+    first_response_at = fields.Str(dump_only=True, allow_none=True)
+    next_response_due = fields.Str(dump_only=True, allow_none=True)
+    resolution_due = fields.Str(dump_only=True, allow_none=True)
+    next_due = fields.Str(
+        dump_only=True, allow_none=True, metadata={"description": "The earliest unmet due time"}
+    )
+    paused = fields.Bool(dump_only=True, metadata={"description": "Pending: the clock waits"})
+    breached = fields.List(
+        fields.Str(),
+        dump_only=True,
+        metadata={"description": "first_response, next_response, resolution: targets missed"},
+    )
+
+
 class TicketOutSchema(Schema):
     id = fields.Str(dump_only=True)
     status = fields.Str(dump_only=True)
@@ -317,6 +339,18 @@ class TicketOutSchema(Schema):
         dump_only=True,
         metadata={"description": "Anonymous filers only: lets them read the tickets they filed"},
     )
+    team = fields.Nested(
+        TeamRefSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Agents only: the team the ticket is routed to"},
+    )
+    sla = fields.Nested(
+        TicketSlaSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Agents only: the SLA policy's due times; null without one"},
+    )
 
 
 class UnreadSchema(Schema):
@@ -343,6 +377,11 @@ class TicketPatchSchema(Schema):
     priority = fields.Str(validate=validate.OneOf(["low", "normal", "high", "urgent"]))
     assignee = fields.Str(allow_none=True, validate=validate.Length(0, 120))
     tags = fields.List(fields.Str(validate=validate.Length(1, 40)), validate=validate.Length(0, 20))
+    team = fields.Str(
+        allow_none=True,
+        validate=validate.Length(1, 64),
+        metadata={"description": "A team id (team_…), or null for none"},
+    )
 
 
 # -- meta ----------------------------------------------------------------------------------

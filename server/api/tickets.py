@@ -137,7 +137,7 @@ def reply(ticket_id: str) -> Response:
 
 @bp.patch("/tickets/<ticket_id>")
 @documented(
-    "Change status, priority, assignee or tags (agents)",
+    "Change status, priority, assignee, tags or team (agents)",
     auth="agent",
     body=schemas.TicketPatchSchema,
     response=schemas.TicketOutSchema,

@@ -1,10 +1,15 @@
 """Staff notifications: who is told what, by email, when an event happens.
 
-- ``new_ticket``: a ticket arrives; every agent of the app is told (teams come later).
+- ``new_ticket``: a ticket arrives; the members of the team it was routed to are told, or
+  every agent of the app when it has no team (or its team no one who can be mailed).
 - ``customer_reply``: the requester answers; the assignee is told, or every agent while the
   ticket has none.
 - ``assigned``: a ticket is assigned to someone (not when they take it themselves).
 - ``mention``: an internal note names someone as ``@username``.
+- ``sla``: a ticket's service level is about to be, or has been, breached; the assignee and
+  the ticket's team are told (every agent when it has neither).
+- ``automation``: an automation's ``notify`` action names the person (or their team, or the
+  admins, or the assignee).
 
 Each kind can be switched off per person (their profile in the admin); people without an
 address, disabled people and writers are never mailed. The mails are queued in the fan-out
@@ -21,6 +26,7 @@ from typing import Any
 
 from ..store import Database
 from ..store import apps as app_store
+from ..store import service_levels as levels_store
 from ..store import staff as staff_store
 from ..store import tickets as ticket_store
 from .mail import DEFAULT_COLOUR, Mailer
@@ -30,6 +36,8 @@ KINDS: dict[str, str] = {
     "customer_reply": "A customer replies on a ticket of mine (or an unassigned one)",
     "assigned": "A ticket is assigned to me",
     "mention": "Someone mentions me in an internal note",
+    "sla": "A ticket of mine or my team's nears or breaches its service level",
+    "automation": "An automation notifies me",
 }
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._-]{1,63})")
 QUOTE_LIMIT = 2000
@@ -102,20 +110,76 @@ class Notifier:
             count += 1
         return count
 
+    @staticmethod
+    def _team(conn: sqlite3.Connection, app_id: str, ticket: Mapping[str, Any]) -> set[str] | None:
+        """The usernames (lowercased) of the ticket's team, or None without one."""
+        team = ticket.get("team")
+        if not team:
+            return None
+        found = levels_store.get_team(conn, app_id, team["id"] if isinstance(team, dict) else team)
+        return {m.lower() for m in found["members"]} if found else None
+
+    def automation(
+        self,
+        conn: sqlite3.Connection,
+        ticket: Mapping[str, Any],
+        to: str,
+        message: str,
+        rule: str,
+    ) -> int:
+        """An automation's ``notify`` action (``ticket`` is a row), queued in its transaction:
+        ``to`` is ``assignee``, ``team``, ``admins`` or ``agent:<username>``."""
+        app_id = ticket["app_id"]
+        agents = self._agents(conn, app_id)
+        if to == "assignee":
+            wanted = {str(ticket.get("assignee") or "").lower()}
+        elif to == "team":
+            team = levels_store.team_by_row_id(conn, ticket.get("team_id"))
+            wanted = {m.lower() for m in team["members"]} if team else set()
+        elif to == "admins":
+            wanted = {u["username"].lower() for u in agents if u["role"] == "admin"}
+        else:
+            wanted = {to.partition(":")[2].lower()}
+        people = [u for u in agents if u["username"].lower() in wanted]
+        view = {"id": ticket["public_id"], "subject": ticket["subject"]}
+        return self._tell(conn, people, "automation", app_id, view, f"{rule}", message)
+
     def fan_out(self, conn: sqlite3.Connection, event: Mapping[str, Any]) -> int:
         """Queue the notifications ``event`` (an outbox row) calls for; returns how many."""
         payload = event["payload"]
         app_id, data, kind = payload["app_id"], payload["data"], payload["type"]
         if kind == "ticket.created":
-            return self._tell(
-                conn,
-                self._agents(conn, app_id),
-                "new_ticket",
-                app_id,
-                data,
-                "New ticket",
-                data["body"],
+            agents = self._agents(conn, app_id)
+            told = 0
+            if data.get("assignee"):  # routed to someone: they hear it is theirs
+                assignee = str(data["assignee"]).lower()
+                theirs = [u for u in agents if u["username"].lower() == assignee]
+                told += self._tell(
+                    conn, theirs, "assigned", app_id, data, "Assigned to you", data["body"]
+                )
+                agents = [u for u in agents if u["username"].lower() != assignee]
+            team = self._team(conn, app_id, data)
+            if team is not None:
+                agents = [u for u in agents if u["username"].lower() in team] or (
+                    [] if data.get("assignee") else agents
+                )
+            return told + self._tell(
+                conn, agents, "new_ticket", app_id, data, "New ticket", data["body"]
             )
+        if kind in ("sla.warning", "sla.breached"):
+            ticket, detail = data, payload["detail"]
+            agents = self._agents(conn, app_id)
+            wanted = self._team(conn, app_id, ticket) or set()
+            if ticket.get("assignee"):
+                wanted.add(str(ticket["assignee"]).lower())
+            people = [u for u in agents if u["username"].lower() in wanted] or agents
+            metric = detail["metric"].replace("_", " ")
+            heading = (
+                f"SLA breached ({metric}, {detail['policy']})"
+                if kind == "sla.breached"
+                else f"SLA due soon ({metric}, {detail['policy']}, due {detail['due_at'][:16]} UTC)"
+            )
+            return self._tell(conn, people, "sla", app_id, ticket, heading, ticket["body"])
         if kind == "ticket.updated":
             change = payload.get("changes", {}).get("assignee")
             if not change or not change["to"]:

@@ -43,12 +43,15 @@ def emit(
     data: dict[str, Any],
     changes: dict[str, dict[str, Any]] | None = None,
     actor: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> str:
     """Record event ``type`` about ``data`` in the caller's transaction; returns its id.
 
     ``changes`` (for ``*.updated``) maps each changed field to ``{"from": …, "to": …}`` and
     sits beside ``data`` in the payload, which stays the resource as the API returns it;
-    ``actor`` (``{"kind": "staff", "id": username}``) says who made the change, when known.
+    ``actor`` (``{"kind": "staff", "id": username}``) says who made the change, when known;
+    ``detail`` says what happened when ``data`` alone does not (which SLA target, for
+    ``sla.*``).
     """
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
@@ -65,6 +68,8 @@ def emit(
         payload["changes"] = changes
     if actor is not None:
         payload["actor"] = actor
+    if detail is not None:
+        payload["detail"] = detail
     event_id = store.insert_event(
         conn, public_id=public_id, app_id=app_id, type=type, payload=payload, now=now
     )

@@ -13,7 +13,7 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from support_sdk import tokens
 
@@ -22,12 +22,47 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..ids import new_id
 from ..principal import Principal
 from ..store import Database
+from ..store import service_levels as levels_store
 from ..store import tickets as store
 from . import idempotency, outbox
+from .sla import present_clock as _sla
+
+
+class Lifecycle(Protocol):
+    """What happens around a ticket's changes, in their transaction: routing, service levels
+    and automations (:mod:`.lifecycle`). Each may change the ticket dict it is given."""
+
+    def created(self, conn: sqlite3.Connection, ticket: dict[str, Any]) -> None: ...
+
+    def updated(
+        self,
+        conn: sqlite3.Connection,
+        ticket: dict[str, Any],
+        changes: Mapping[str, Any],
+        actor: Mapping[str, Any],
+        event_id: str,
+    ) -> None: ...
+
+    def messaged(
+        self,
+        conn: sqlite3.Connection,
+        ticket: dict[str, Any],
+        message: Mapping[str, Any],
+        status_change: tuple[str, str] | None,
+        event_id: str,
+    ) -> None: ...
+
 
 STATUSES = ("new", "open", "pending", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
-SOURCES = ("widget", "sdk", "api")  # what a caller may name; mail opens tickets as "email"
+SOURCES = ("widget", "sdk", "api")
+CHANGEABLE = (
+    "status",
+    "priority",
+    "assignee",
+    "tags",
+    "team",
+)  # what a caller may name; mail opens tickets as "email"
 
 
 def signed_traits(traits: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,6 +117,7 @@ class TicketService:
         # the newest server secret signs the tokens handed to anonymous visitors who file
         self._visitor_secret = server_secrets[-1] if server_secrets else ""
         self._visitor_token_age = visitor_token_age
+        self.lifecycle: Lifecycle | None = None  # wired by the runtime (see .lifecycle)
 
     # -- presentation -------------------------------------------------------------------------
     def _present(
@@ -117,7 +153,14 @@ class TicketService:
             out["tags"] = ticket["tags"]
             out["traits"] = ticket["traits"]
             out["attachments"] = [_attachment(f) for f in files if f["message_id"] is None]
+            team = levels_store.team_by_row_id(conn, ticket.get("team_id"))
+            out["team"] = {"id": team["public_id"], "name": team["name"]} if team else None
+            out["sla"] = _sla(conn, ticket["id"])
         return out
+
+    def agent_view(self, conn: sqlite3.Connection, ticket: Mapping[str, Any]) -> dict[str, Any]:
+        """``ticket`` (a row) as the API shows it to the app's agents."""
+        return self._present(conn, ticket, _as_agent(ticket["app_id"]))
 
     @staticmethod
     def _message(
@@ -280,9 +323,11 @@ class TicketService:
             **(extra or {}),
         }
         ticket["id"] = store.insert_ticket(conn, ticket)
-        ticket.update(tags=[], assignee=None)
+        ticket.update(tags=[], assignee=None, team_id=None, pending_since=None, solved_at=None)
         for attachment in attachments:
             self._attach(conn, ticket["id"], None, attachment, now)
+        if self.lifecycle is not None:  # routed, timed and automated before anyone hears of it
+            self.lifecycle.created(conn, ticket)
         outbox.emit(
             conn,
             requester.app_id,
@@ -423,7 +468,7 @@ class TicketService:
                 changes={"status": {"from": ticket["status"], "to": changes["status"]}},
                 actor={"kind": "staff" if viewer.kind == "staff" else "requester", "id": viewer.id},
             )
-        outbox.emit(
+        event_id = outbox.emit(
             conn,
             viewer.app_id,
             "message.created",
@@ -438,6 +483,9 @@ class TicketService:
                 "author_id": viewer.id if viewer.kind == "staff" and not viewer.via_key else None,
             },
         )
+        if self.lifecycle is not None:
+            status_change = (ticket["status"], changes["status"]) if "status" in changes else None
+            self.lifecycle.messaged(conn, {**ticket, **changes}, message, status_change, event_id)
         return presented
 
     def update(
@@ -445,34 +493,67 @@ class TicketService:
     ) -> dict[str, Any]:
         if not viewer.is_agent:
             raise Forbidden("only agents can change tickets")
-        now = clock.iso()
         with self.db.write() as conn:
             ticket = self._visible(conn, viewer, public_id)
-            fields: dict[str, Any] = {
-                k: v for k, v in changes.items() if k in ("status", "priority", "assignee", "tags")
-            }
-            if "status" in fields and fields["status"] != ticket["status"]:
-                fields["solved_at"] = now if fields["status"] in {"solved", "closed"} else None
-                fields["pending_since"] = now if fields["status"] == "pending" else None
-                fields["reminded_at"] = None
-            changed = {
-                name: {"from": ticket[name], "to": value}
-                for name, value in fields.items()
-                if name in ("status", "priority", "assignee", "tags") and ticket[name] != value
-            }
-            fields["updated_at"] = now
-            store.update_ticket(conn, ticket["id"], fields)
-            ticket.update(fields)
-            if changed:
-                outbox.emit(
-                    conn,
-                    viewer.app_id,
-                    "ticket.updated",
-                    self._present(conn, ticket, _as_agent(viewer.app_id)),
-                    changes=changed,
-                    actor={"kind": "staff", "id": viewer.id},
-                )
+            fields = {k: v for k, v in changes.items() if k in CHANGEABLE}
+            if "team" in fields:
+                fields["team_id"] = self._team_id(conn, viewer.app_id, fields.pop("team"))
+            self.change(conn, ticket, fields, {"kind": "staff", "id": viewer.id})
             return self._present(conn, ticket, viewer)
+
+    @staticmethod
+    def _team_id(conn: sqlite3.Connection, app_id: str, team: str | None) -> int | None:
+        if team is None:
+            return None
+        found = levels_store.get_team(conn, app_id, team)
+        if found is None:
+            raise ValidationFailed(f"no such team: {team!r}", details={"team": [team]})
+        return int(found["id"])
+
+    def change(
+        self,
+        conn: sqlite3.Connection,
+        ticket: dict[str, Any],
+        fields: Mapping[str, Any],
+        actor: Mapping[str, Any],
+        *,
+        automate: bool = True,
+    ) -> dict[str, dict[str, Any]]:
+        """Change ``ticket`` (a row, updated in place) in the caller's transaction: status,
+        priority, assignee, tags, team_id. Emits ``ticket.updated`` naming ``actor`` and runs
+        the lifecycle (``automate=False``: service levels only, for an automation's own
+        changes, whose chain :mod:`.automations` follows itself). Returns what changed."""
+        now = clock.iso()
+        fields = dict(fields)
+        if "status" in fields and fields["status"] != ticket["status"]:
+            fields["solved_at"] = now if fields["status"] in {"solved", "closed"} else None
+            fields["pending_since"] = now if fields["status"] == "pending" else None
+            fields["reminded_at"] = None
+        changed = {
+            ("team" if name == "team_id" else name): {"from": ticket.get(name), "to": value}
+            for name, value in fields.items()
+            if name in (*CHANGEABLE, "team_id") and ticket.get(name) != value
+        }
+        if "team" in changed:  # as the API names teams
+            for end in ("from", "to"):
+                team = levels_store.team_by_row_id(conn, changed["team"][end])
+                changed["team"][end] = team["public_id"] if team else None
+        if not changed:
+            return {}
+        fields["updated_at"] = now
+        store.update_ticket(conn, ticket["id"], fields)
+        ticket.update(fields)
+        event_id = outbox.emit(
+            conn,
+            ticket["app_id"],
+            "ticket.updated",
+            self.agent_view(conn, ticket),
+            changes=changed,
+            actor=dict(actor),
+        )
+        if self.lifecycle is not None:
+            self.lifecycle.updated(conn, ticket, changed, {**actor, "automate": automate}, event_id)
+        return changed
 
     def rate(self, viewer: Principal, public_id: str, score: int, comment: str) -> dict[str, Any]:
         if viewer.kind == "staff":
@@ -595,18 +676,7 @@ class TicketService:
         self, conn: sqlite3.Connection, ticket: Mapping[str, Any], rule: str
     ) -> None:
         """Solve a pending ticket the customer never answered (recorded as ``rule``'s doing)."""
-        now = clock.iso()
-        fields = {"status": "solved", "solved_at": now, "pending_since": None, "updated_at": now}
-        store.update_ticket(conn, ticket["id"], fields)
-        solved = {**ticket, **fields}
-        outbox.emit(
-            conn,
-            ticket["app_id"],
-            "ticket.updated",
-            self._present(conn, solved, _as_agent(ticket["app_id"])),
-            changes={"status": {"from": ticket["status"], "to": "solved"}},
-            actor={"kind": "automation", "id": rule},
-        )
+        self.change(conn, dict(ticket), {"status": "solved"}, {"kind": "automation", "id": rule})
 
     def attachment(self, viewer: Principal, public_id: str, attachment_id: str) -> dict[str, Any]:
         """One attachment with its bytes, for the app's agents."""
@@ -618,3 +688,35 @@ class TicketService:
         if found is None:
             raise NotFound("no such attachment")
         return found
+
+    def activity(self, viewer: Principal, public_id: str) -> Sequence[dict[str, Any]]:
+        """What routing and automations did to a ticket, oldest first, for the app's agents:
+        each ``{"at", "actor": {"kind": "routing"|"automation", "name"}, "changes"}`` with the
+        changes as recorded (``{"field", "from", "to"}``, or an ``action`` such as notify);
+        a team change also names the teams (``from_name``/``to_name``, None once deleted)."""
+        if not viewer.is_agent:
+            raise NotFound("no such ticket")
+        with self.db.read() as conn:
+            ticket = self._visible(conn, viewer, public_id)
+            rows = levels_store.activity_of(conn, ticket["id"])
+            known = levels_store.list_teams(conn, viewer.app_id)
+        teams = {t["public_id"]: t["name"] for t in known}
+        out = []
+        for row in rows:
+            changes = []
+            for change in row["changes"] if isinstance(row["changes"], list) else []:
+                if not isinstance(change, dict):
+                    continue
+                change = dict(change)
+                if change.get("field") == "team":
+                    change["from_name"] = teams.get(change.get("from") or "")
+                    change["to_name"] = teams.get(change.get("to") or "")
+                changes.append(change)
+            out.append(
+                {
+                    "at": row["created_at"],
+                    "actor": {"kind": row["actor_kind"], "name": row["actor"]},
+                    "changes": changes,
+                }
+            )
+        return out

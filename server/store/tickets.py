@@ -17,6 +17,7 @@ _TICKET_UPDATABLE = (
     "solved_at",
     "pending_since",
     "reminded_at",
+    "team_id",
 )
 
 

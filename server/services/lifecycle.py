@@ -1,0 +1,211 @@
+"""What happens around each ticket change, in its transaction: routing, service levels and
+automations, in that order.
+
+- **Filed**: routed to a team and assigned (:mod:`.teams`); the ``ticket.created`` event rules
+  run; then the SLA policy that matches the result applies (:mod:`.sla`). All of it before the
+  ``ticket.created`` event is written, so the API's answer, the event and the webhooks show
+  the ticket as it will be worked on.
+- **Changed**: the SLA clock follows the status (paused while pending, stopped when solved);
+  the policy is chosen again when what policies match on changed; then ``ticket.updated`` rules
+  run (not for an automation's own changes: its chain is followed by :func:`.rules.run_chain`).
+- **A message**: a public agent reply meets the first or next response target; a customer's
+  message starts the next-response clock; ``message.created`` rules run.
+
+Routing and rules record what they changed on the ticket (``ticket_activity``) by name.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from .. import clock
+from ..errors import NotFound
+from ..store import service_levels as store
+from ..store import tickets as ticket_store
+from .automations import AutomationService
+from .customer_mail import CustomerMail
+from .notifications import Notifier
+from .sla import SlaService
+from .teams import TeamService
+from .tickets import TicketService
+
+# what SLA policies and routing look at: a change to one of these chooses the policy again
+MATCHED_ON = ("priority", "team", "tags", "assignee", "fields")
+
+
+class Lifecycle:
+    def __init__(
+        self,
+        tickets: TicketService,
+        sla: SlaService,
+        teams: TeamService,
+        automations: AutomationService,
+        notifier: Notifier,
+        customer_mail: CustomerMail,
+    ) -> None:
+        self.tickets = tickets
+        self.sla = sla
+        self.teams = teams
+        self.automations = automations
+        self.notifier = notifier
+        self.customer_mail = customer_mail
+
+    def view(self, conn: sqlite3.Connection, ticket: Mapping[str, Any]) -> dict[str, Any]:
+        """The ticket as rules see it: as agents see it, with ``team`` as the team's id."""
+        view = self.tickets.agent_view(conn, ticket)
+        team = view.get("team")
+        view["team"] = team["id"] if team else None
+        view.setdefault("fields", {})
+        return view
+
+    def view_of(self, conn: sqlite3.Connection, ticket_id: int) -> dict[str, Any] | None:
+        ticket = ticket_store.ticket_by_row_id(conn, ticket_id)
+        return self.view(conn, ticket) if ticket else None
+
+    # -- the hooks TicketService calls ----------------------------------------------------
+    def created(self, conn: sqlite3.Connection, ticket: dict[str, Any]) -> None:
+        team = self.teams.route(conn, ticket)
+        if team is not None:
+            routed: dict[str, Any] = {"team_id": team["id"]}
+            changes = [{"field": "team", "from": None, "to": team["public_id"]}]
+            agent = self.teams.pick_agent(conn, ticket["app_id"], team)
+            if agent:
+                routed["assignee"] = agent
+                changes.append({"field": "assignee", "from": None, "to": agent})
+            ticket_store.update_ticket(conn, ticket["id"], routed)
+            ticket.update(routed)
+            store.add_activity(conn, ticket["id"], "routing", team["name"], changes, clock.iso())
+        self.automations.on_event(
+            conn,
+            ticket,
+            self.view(conn, ticket),
+            "ticket.created",
+            "ticket.created",
+            self._apply_silently,
+        )
+        self.sla.evaluate(conn, ticket, self.view(conn, ticket))
+
+    def updated(
+        self,
+        conn: sqlite3.Connection,
+        ticket: dict[str, Any],
+        changes: Mapping[str, Any],
+        actor: Mapping[str, Any],
+        event_id: str,
+    ) -> None:
+        present = self.tickets.agent_view
+        if "status" in changes:
+            status = changes["status"]
+            self.sla.status_changed(conn, ticket, status["from"], status["to"], present)
+        if any(name in changes for name in MATCHED_ON):
+            self.sla.evaluate(conn, ticket, self.view(conn, ticket))
+        if actor.get("automate", True):
+            self.automations.on_event(
+                conn, ticket, self.view(conn, ticket), "ticket.updated", event_id, self._apply
+            )
+
+    def messaged(
+        self,
+        conn: sqlite3.Connection,
+        ticket: dict[str, Any],
+        message: Mapping[str, Any],
+        status_change: tuple[str, str] | None,
+        event_id: str,
+    ) -> None:
+        present = self.tickets.agent_view
+        if status_change:
+            self.sla.status_changed(conn, ticket, status_change[0], status_change[1], present)
+        self.sla.message_added(conn, ticket, message, present)
+        self.automations.on_event(
+            conn, ticket, self.view(conn, ticket), "message.created", event_id, self._apply
+        )
+
+    # -- applying a rule's changes --------------------------------------------------------
+    def _fields(
+        self, conn: sqlite3.Connection, ticket: Mapping[str, Any], changes: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        for change in changes:
+            field = change.get("field")
+            if field in ("status", "priority", "assignee", "tags"):
+                fields[field] = change["to"]
+            elif field == "team":
+                team = (
+                    store.get_team(conn, ticket["app_id"], change["to"]) if change["to"] else None
+                )
+                fields["team_id"] = team["id"] if team else None
+        return fields
+
+    def _side_effects(
+        self,
+        conn: sqlite3.Connection,
+        ticket: Mapping[str, Any],
+        rule: str,
+        changes: list[dict[str, Any]],
+    ) -> None:
+        row = ticket_store.ticket_by_row_id(conn, ticket["id"])
+        if row is None:
+            return
+        for change in changes:
+            action = change.get("action")
+            if action == "notify":
+                self.notifier.automation(conn, row, change["to"], change["message"], rule)
+            elif action == "remind_customer":
+                self.customer_mail.remind(conn, row, solve_in="soon")
+
+    def _apply(
+        self,
+        conn: sqlite3.Connection,
+        ticket: dict[str, Any],
+        rule: str,
+        changes: list[dict[str, Any]],
+    ) -> None:
+        """Apply a fired rule's changes: a ``ticket.updated`` event naming the rule."""
+        row = ticket_store.ticket_by_row_id(conn, ticket["id"])
+        if row is None:
+            return
+        fields = self._fields(conn, row, changes)
+        if fields:
+            self.tickets.change(
+                conn, row, fields, {"kind": "automation", "id": rule}, automate=False
+            )
+            ticket.update(row)
+        store.add_activity(conn, ticket["id"], "automation", rule, changes, clock.iso())
+        self._side_effects(conn, row, rule, changes)
+
+    def _apply_silently(
+        self,
+        conn: sqlite3.Connection,
+        ticket: dict[str, Any],
+        rule: str,
+        changes: list[dict[str, Any]],
+    ) -> None:
+        """On filing: the changes become part of the new ticket (no separate update event)."""
+        fields = self._fields(conn, ticket, changes)
+        if fields:
+            if "status" in fields and fields["status"] != ticket["status"]:
+                now = clock.iso()
+                fields["solved_at"] = now if fields["status"] in ("solved", "closed") else None
+                fields["pending_since"] = now if fields["status"] == "pending" else None
+            ticket_store.update_ticket(conn, ticket["id"], fields)
+            ticket.update(fields)
+        store.add_activity(conn, ticket["id"], "automation", rule, changes, clock.iso())
+        self._side_effects(conn, ticket, rule, changes)
+
+    def dry_run(self, app_id: str, automation_id: str, ticket_id: str) -> dict[str, Any]:
+        """What an automation would change on a ticket now, changing nothing."""
+        with self.tickets.db.read() as conn:
+            ticket = ticket_store.get_ticket(conn, app_id, ticket_id)
+            if ticket is None:
+                raise NotFound("no such ticket")
+            view = self.view(conn, ticket)
+        return self.automations.dry_run(app_id, automation_id, view)
+
+    # -- the worker -----------------------------------------------------------------------
+    def tick(self) -> tuple[int, int]:
+        """Time rules and SLA timers that fell due: (rules fired, warnings and breaches)."""
+        fired = self.automations.tick(self.view_of, self._apply)
+        recorded = self.sla.sweep(self.tickets.agent_view, ticket_store.ticket_by_row_id)
+        return fired, recorded

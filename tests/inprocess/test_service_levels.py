@@ -1,0 +1,524 @@
+"""Service levels and automation through the API, in process (pinned clock, real SQLite, the
+worker's jobs and timers run by hand): business hours, SLA due times and breaches, teams and
+routing, automations (event and time rules, loops, dry runs, what they record)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from support_server import bootstrap
+from support_server.app import create_app
+
+from .conftest import ORIGIN, InProcess, PinnedClock
+
+# Monday 7 December 2026, 08:00 UTC (09:00 in Paris)
+MONDAY_0800 = datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc).timestamp()
+PARIS_9_TO_5 = {
+    "timezone": "Europe/Paris",
+    "weekly": {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+    "holidays": ["2026-12-25"],
+}
+
+
+@pytest.fixture
+def server(tmp_path: Any, pinned_clock: PinnedClock) -> Iterator[InProcess]:
+    pinned_clock.value = MONDAY_0800
+    data_dir = tmp_path / "data"
+    creds = bootstrap.initialise(data_dir, [ORIGIN])
+    app: Flask = create_app(
+        data_dir=data_dir,
+        overrides={"SUPPORT_PUBLIC_URL": "http://support.test", "SUPPORT_SMTP_URL": ""},
+    )
+    app.config["TESTING"] = True
+    rt = app.extensions["support"]
+    for name in ("maya", "sam", "lee"):
+        rt.staff.create_user(
+            name, "pw-" + name + "-long-enough", "agent", display_name=name.title()
+        )
+        rt.staff.set_email(name, f"{name}@team.example")
+    yield InProcess(app, app.test_client(), creds, pinned_clock, data_dir)
+    rt.index.close()
+    rt.db.close()
+
+
+@pytest.fixture
+def rt(server: InProcess) -> Any:
+    return server.app.extensions["support"]
+
+
+def api(server: InProcess, method: str, path: str, want: int = 200, **kwargs: Any) -> Any:
+    r = server.http.open(f"/api/v1{path}", method=method, headers=server.staff_headers(), **kwargs)
+    assert r.status_code == want, (r.status_code, r.get_json())
+    return r.get_json()
+
+
+def file(server: InProcess, **data: Any) -> dict[str, Any]:
+    body = {"subject": "Export is empty", "body": "The CSV is blank.", "email": "cleo@example.com"}
+    body.update(data)
+    return dict(api(server, "POST", "/tickets", 201, json=body))
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def drain(rt: Any) -> None:
+    runner = rt.job_runner("w1")
+    while runner.run_one():
+        pass
+
+
+def sla_events(rt: Any) -> list[dict[str, Any]]:
+    with rt.db.read() as conn:
+        return [dict(r) for r in conn.execute("SELECT * FROM sla_events ORDER BY id")]
+
+
+def outbox_types(rt: Any, prefix: str) -> list[dict[str, Any]]:
+    import json
+
+    with rt.db.read() as conn:
+        rows = conn.execute(
+            "SELECT payload FROM outbox_events WHERE type LIKE ? ORDER BY id", (prefix + "%",)
+        ).fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+# -- business hours --------------------------------------------------------------------------
+
+
+def test_business_hours_default_to_always_and_can_be_set(server: InProcess) -> None:
+    assert api(server, "GET", "/business-hours")["timezone"] == "UTC"
+    stored = api(server, "PUT", "/business-hours", json=PARIS_9_TO_5)
+    assert stored["timezone"] == "Europe/Paris"
+    assert api(server, "GET", "/business-hours") == stored
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**PARIS_9_TO_5, "timezone": "Mars/Olympus"}, "timezone"),
+        ({**PARIS_9_TO_5, "weekly": {"funday": [["09:00", "17:00"]]}}, "weekly.funday"),
+        ({**PARIS_9_TO_5, "weekly": {"mon": [["17:00", "09:00"]]}}, "weekly.mon"),
+        ({**PARIS_9_TO_5, "holidays": ["25/12/2026"]}, "holidays"),
+    ],
+)
+def test_bad_business_hours_are_a_422_naming_the_field(
+    server: InProcess, body: dict[str, Any], field: str
+) -> None:
+    error = api(server, "PUT", "/business-hours", 422, json=body)["error"]
+    assert any(key.startswith(field) for key in error["details"]), error
+    assert api(server, "GET", "/business-hours")["timezone"] == "UTC"  # nothing half-saved
+
+
+# -- SLA -------------------------------------------------------------------------------------
+
+
+def urgent_policy(server: InProcess, **targets: int) -> dict[str, Any]:
+    return dict(
+        api(
+            server,
+            "POST",
+            "/sla-policies",
+            201,
+            json={
+                "name": "Urgent",
+                "if": [{"field": "priority", "op": "is", "value": "urgent"}],
+                "targets": targets or {"first_response": 60, "resolution": 480},
+            },
+        )
+    )
+
+
+def test_due_times_count_business_minutes(server: InProcess) -> None:
+    api(server, "PUT", "/business-hours", json=PARIS_9_TO_5)
+    urgent_policy(server, first_response=60, resolution=480)
+    # Friday 11 December, 15:30 UTC = 16:30 in Paris: 30 minutes left that day
+    server.clock.value = datetime(2026, 12, 11, 15, 30, tzinfo=timezone.utc).timestamp()
+    filed = file(server, priority="urgent")
+    sla = filed["sla"]
+    assert sla["policy"] == "Urgent"
+    # 30 minutes on Friday, 30 on Monday from 09:00 Paris (08:00 UTC)
+    assert sla["first_response_due"] == "2026-12-14T08:30:00.000Z"
+    # 480 = 30 on Friday + 450 on Monday: 09:00 + 7:30 = 16:30 Paris
+    assert sla["resolution_due"] == "2026-12-14T15:30:00.000Z"
+    assert sla["breached"] == [] and sla["paused"] is False
+    normal = file(server)  # no policy matches a normal ticket
+    assert normal["sla"] is None
+
+
+def test_a_reply_in_time_meets_the_first_response_and_a_late_one_is_a_breach(
+    server: InProcess, rt: Any
+) -> None:
+    urgent_policy(server, first_response=60)
+    on_time = file(server, priority="urgent")
+    late = file(server, priority="urgent")
+    server.clock.advance(30 * 60)
+    api(server, "POST", f"/tickets/{on_time['id']}/messages", 201, json={"body": "On it."})
+    server.clock.advance(60 * 60)
+    api(server, "POST", f"/tickets/{late['id']}/messages", 201, json={"body": "Sorry."})
+    assert api(server, "GET", f"/tickets/{on_time['id']}")["sla"]["breached"] == []
+    assert api(server, "GET", f"/tickets/{late['id']}")["sla"]["breached"] == ["first_response"]
+    (breach,) = sla_events(rt)
+    assert breach["kind"] == "breach" and breach["at"] == iso(MONDAY_0800 + 3600)
+    rt.lifecycle.tick()
+    assert len(sla_events(rt)) == 1  # the sweep does not record it again
+
+
+def test_internal_notes_do_not_count_as_a_response(server: InProcess) -> None:
+    urgent_policy(server, first_response=60)
+    filed = file(server, priority="urgent")
+    api(
+        server,
+        "POST",
+        f"/tickets/{filed['id']}/messages",
+        201,
+        json={"body": "Looking", "internal": True},
+    )
+    assert api(server, "GET", f"/tickets/{filed['id']}")["sla"]["first_response_at"] is None
+
+
+def test_a_breach_while_every_worker_was_down_is_recorded_at_its_time_and_told_once(
+    server: InProcess, rt: Any
+) -> None:
+    rt.staff.create_user("ada", "pw-ada-long-enough", "admin", display_name="Ada")
+    urgent_policy(server, first_response=60)
+    filed = file(server, priority="urgent")
+    api(server, "PATCH", f"/tickets/{filed['id']}", json={"assignee": "maya"})
+    drain(rt)
+    server.clock.advance(50 * 60)  # the warning falls due at 48 minutes
+    rt.lifecycle.tick()
+    assert [e["kind"] for e in sla_events(rt)] == ["warning"]
+    server.clock.advance(5 * 3600)  # every worker down for five hours
+    rt.lifecycle.tick()
+    rt.lifecycle.tick()
+    events = sla_events(rt)
+    assert [e["kind"] for e in events] == ["warning", "breach"]
+    assert events[1]["at"] == iso(MONDAY_0800 + 3600)  # when it fell due, not when noticed
+    breached = outbox_types(rt, "sla.breached")
+    assert len(breached) == 1
+    assert breached[0]["detail"]["metric"] == "first_response"
+    assert breached[0]["data"]["sla"]["breached"] == ["first_response"]
+    drain(rt)
+    told = [m for m in rt.mailer.sent([server.app_id], 100) if m["kind"] == "sla"]
+    assert sorted(m["to_address"] for m in told) == ["maya@team.example", "maya@team.example"]
+    assert any("SLA breached" in m["subject"] for m in told)
+
+
+def test_pending_pauses_the_resolution_clock(server: InProcess) -> None:
+    urgent_policy(server, resolution=120)
+    filed = file(server, priority="urgent")
+    assert filed["sla"]["resolution_due"] == iso(MONDAY_0800 + 7200)
+    server.clock.advance(30 * 60)
+    api(server, "POST", f"/tickets/{filed['id']}/messages", 201, json={"body": "Which file?"})
+    paused = api(server, "PATCH", f"/tickets/{filed['id']}", json={"status": "pending"})["sla"]
+    assert paused["paused"] is True and paused["resolution_due"] is None
+    server.clock.advance(24 * 3600)  # the customer answers a day later
+    resumed = server.clock.value
+    api(server, "PATCH", f"/tickets/{filed['id']}", json={"status": "open"})
+    sla = api(server, "GET", f"/tickets/{filed['id']}")["sla"]
+    assert sla["paused"] is False
+    assert sla["resolution_due"] == iso(resumed + 90 * 60)  # 30 of 120 minutes were used
+    solved = api(server, "PATCH", f"/tickets/{filed['id']}", json={"status": "solved"})["sla"]
+    assert solved["resolution_due"] is None and solved["breached"] == []
+
+
+def test_the_policy_is_chosen_again_when_the_priority_changes(server: InProcess) -> None:
+    urgent_policy(server, first_response=60)
+    filed = file(server)
+    assert filed["sla"] is None
+    changed = api(server, "PATCH", f"/tickets/{filed['id']}", json={"priority": "urgent"})
+    assert changed["sla"]["policy"] == "Urgent"
+    assert changed["sla"]["first_response_due"] == iso(MONDAY_0800 + 3600)  # from creation
+
+
+def test_policies_are_ordered_and_first_match_wins(server: InProcess) -> None:
+    urgent_policy(server, first_response=60)
+    api(
+        server,
+        "POST",
+        "/sla-policies",
+        201,
+        json={"name": "Everyone", "targets": {"first_response": 480}, "position": 1},
+    )
+    names = [p["name"] for p in api(server, "GET", "/sla-policies")["items"]]
+    assert names == ["Everyone", "Urgent"]
+    assert file(server, priority="urgent")["sla"]["policy"] == "Everyone"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "x", "targets": {"first_response": 0}}, "targets.first_response"),
+        ({"name": "x", "targets": {"first_reply": 5}}, "targets.first_reply"),
+        ({"name": "x", "targets": {}}, "targets"),
+        (
+            {"name": "x", "targets": {"resolution": 5}, "if": [{"field": "nope", "op": "is"}]},
+            "if[0].field",
+        ),
+        (
+            {
+                "name": "x",
+                "targets": {"resolution": 5},
+                "if": [{"field": "team", "op": "is", "value": "team_missing"}],
+            },
+            "if[0].value",
+        ),
+    ],
+)
+def test_bad_policies_are_a_422_naming_the_field(
+    server: InProcess, body: dict[str, Any], field: str
+) -> None:
+    error = api(server, "POST", "/sla-policies", 422, json=body)["error"]
+    assert field in error["details"], error
+    assert api(server, "GET", "/sla-policies")["items"] == []
+
+
+# -- teams and routing -----------------------------------------------------------------------
+
+
+def team(server: InProcess, **data: Any) -> dict[str, Any]:
+    return dict(api(server, "POST", "/teams", 201, json=data))
+
+
+def test_tickets_are_routed_by_context_and_assigned_in_turn(server: InProcess, rt: Any) -> None:
+    billing = team(server, name="Billing", members=["maya", "sam"], contexts=["billing."])
+    team(server, name="Everyone else", members=["lee"])
+    owners = [
+        file(server, context={"context_key": "billing.invoices"})["assignee"] for _ in range(3)
+    ]
+    assert owners == ["maya", "sam", "maya"]
+    other = file(server, context={"context_key": "reports.export"})
+    assert other["team"]["name"] == "Everyone else" and other["assignee"] == "lee"
+    api(server, "PUT", "/agents/sam/availability", json={"available": False})
+    assert file(server, context={"context_key": "billing.vat"})["assignee"] == "maya"
+    ticket = file(server, context={"context_key": "billing.vat"})
+    assert ticket["team"] == {"id": billing["id"], "name": "Billing"}
+    with rt.db.read() as conn:
+        (row,) = conn.execute(
+            "SELECT a.actor_kind, a.actor FROM ticket_activity a JOIN tickets t"
+            " ON t.id = a.ticket_id WHERE t.public_id = ?",
+            (ticket["id"],),
+        ).fetchall()
+    assert tuple(row) == ("routing", "Billing")
+
+
+def test_least_open_assigns_to_whoever_holds_fewest(server: InProcess) -> None:
+    team(server, name="Billing", members=["maya", "sam"], assignment="least_open")
+    first = file(server)
+    assert first["assignee"] == "maya"
+    assert file(server)["assignee"] == "sam"
+    api(server, "PATCH", f"/tickets/{first['id']}", json={"status": "solved"})
+    assert file(server)["assignee"] == "maya"  # maya holds none unsolved now
+
+
+def test_a_locale_team_takes_its_language(server: InProcess) -> None:
+    team(server, name="Francophones", members=["lee"], locales=["fr"])
+    team(server, name="Everyone", members=["maya"])
+    assert file(server, context={"locale": "fr-CA"})["assignee"] == "lee"
+    assert file(server, context={"locale": "en-US"})["assignee"] == "maya"
+
+
+def test_deleting_a_team_with_tickets_says_where_they_go(server: InProcess) -> None:
+    billing = team(server, name="Billing", members=["maya"])
+    filed = file(server)
+    assert filed["team"]["id"] == billing["id"]
+    refused = api(server, "DELETE", f"/teams/{billing['id']}", 409)["error"]
+    assert refused["code"] == "team_has_tickets"
+    other = team(server, name="Support", members=["sam"])
+    done = api(server, "DELETE", f"/teams/{billing['id']}?move_to={other['id']}")
+    assert done == {"deleted": billing["id"], "moved": 1, "to": other["id"]}
+    assert api(server, "GET", f"/tickets/{filed['id']}")["team"]["id"] == other["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "X", "members": ["nobody"]}, "members"),
+        ({"name": "X", "contexts": ["has spaces"]}, "contexts"),
+        ({"name": "X", "locales": ["english!"]}, "locales"),
+        ({"name": "", "members": []}, "name"),
+    ],
+)
+def test_bad_teams_are_a_422_naming_the_field(
+    server: InProcess, body: dict[str, Any], field: str
+) -> None:
+    error = api(server, "POST", "/teams", 422, json=body)["error"]
+    assert field in error["details"], error
+
+
+def test_a_ticket_can_be_moved_to_a_team(server: InProcess) -> None:
+    billing = team(server, name="Billing", members=["maya"], contexts=["billing."])
+    filed = file(server)
+    assert filed["team"] is None
+    moved = api(server, "PATCH", f"/tickets/{filed['id']}", json={"team": billing["id"]})
+    assert moved["team"]["name"] == "Billing"
+    bad = api(server, "PATCH", f"/tickets/{filed['id']}", 422, json={"team": "team_nope"})
+    assert "team" in bad["error"]["details"]
+
+
+# -- automations -----------------------------------------------------------------------------
+
+
+def automation(server: InProcess, want: int = 201, **rule: Any) -> Any:
+    return api(server, "POST", "/automations", want, json=rule)
+
+
+def test_an_event_rule_changes_a_new_ticket_and_says_so(server: InProcess, rt: Any) -> None:
+    made = automation(
+        server,
+        name="Billing is urgent",
+        when={"event": "ticket.created"},
+        **{"if": [{"field": "context_key", "op": "starts_with", "value": "billing."}]},
+        then=[
+            {"action": "set", "field": "priority", "value": "urgent"},
+            {"action": "add_tags", "tags": ["billing"]},
+        ],
+    )
+    assert made["id"].startswith("aut_") and made["enabled"] is True
+    hit = file(server, context={"context_key": "billing.invoices"})
+    assert hit["priority"] == "urgent" and hit["tags"] == ["billing"]
+    miss = file(server, context={"context_key": "reports.export"})
+    assert miss["priority"] == "normal" and miss["tags"] == []
+    with rt.db.read() as conn:
+        rows = conn.execute(
+            "SELECT a.actor_kind, a.actor FROM ticket_activity a JOIN tickets t"
+            " ON t.id = a.ticket_id WHERE t.public_id = ?",
+            (hit["id"],),
+        ).fetchall()
+    assert [tuple(r) for r in rows] == [("automation", "Billing is urgent")]
+
+
+def test_an_update_rule_names_itself_as_the_actor(server: InProcess, rt: Any) -> None:
+    automation(
+        server,
+        name="Urgent goes to maya",
+        when={"event": "ticket.updated"},
+        **{"if": [{"field": "priority", "op": "is", "value": "urgent"}]},
+        then=[{"action": "assign", "agent": "maya"}],
+    )
+    filed = file(server)
+    changed = api(server, "PATCH", f"/tickets/{filed['id']}", json={"priority": "urgent"})
+    assert changed["assignee"] == "maya"
+    updates = outbox_types(rt, "ticket.updated")
+    assert updates[-1]["actor"] == {"kind": "automation", "id": "Urgent goes to maya"}
+    assert updates[-1]["changes"] == {"assignee": {"from": None, "to": "maya"}}
+
+
+def test_rules_that_would_loop_are_stopped_and_reported(server: InProcess) -> None:
+    automation(
+        server,
+        name="Up",
+        when={"event": "ticket.updated"},
+        **{"if": [{"field": "priority", "op": "is", "value": "low"}]},
+        then=[{"action": "set", "field": "priority", "value": "high"}],
+    )
+    automation(
+        server,
+        name="Down",
+        when={"event": "ticket.updated"},
+        **{"if": [{"field": "priority", "op": "is", "value": "high"}]},
+        then=[{"action": "set", "field": "priority", "value": "low"}],
+    )
+    filed = file(server)
+    changed = api(server, "PATCH", f"/tickets/{filed['id']}", json={"priority": "low"})
+    assert changed["priority"] in ("low", "high")  # it stopped, with an answer
+    reports = [a["last_error"] for a in api(server, "GET", "/automations")["items"]]
+    assert any(r and "loop" in r for r in reports), reports
+
+
+@pytest.mark.parametrize(
+    ("rule", "field"),
+    [
+        (
+            {"name": "x", "when": {"event": "ticket.created"}, "then": [{"action": "fly"}]},
+            "then[0].action",
+        ),
+        (
+            {
+                "name": "x",
+                "when": {"event": "ticket.created"},
+                "then": [{"action": "assign_team", "team": "team_missing"}],
+            },
+            "then[0].team",
+        ),
+        (
+            {
+                "name": "x",
+                "when": {"event": "ticket.created"},
+                "then": [{"action": "set", "field": "priority", "value": 3}],
+            },
+            "then[0].value",
+        ),
+        (
+            {
+                "name": "x",
+                "when": {"event": "ticket.exploded"},
+                "then": [{"action": "add_tags", "tags": ["a"]}],
+            },
+            "when.event",
+        ),
+    ],
+)
+def test_an_invalid_rule_is_a_422_naming_it(
+    server: InProcess, rule: dict[str, Any], field: str
+) -> None:
+    error = automation(server, 422, **rule)["error"]
+    assert field in error["details"], error
+    assert api(server, "GET", "/automations")["items"] == []
+
+
+def test_a_time_rule_solves_what_waited_three_days_once(server: InProcess, rt: Any) -> None:
+    automation(
+        server,
+        name="Solve the silent",
+        when={"after": {"status": "pending", "hours": 72}},
+        then=[{"action": "set_status", "value": "solved"}],
+    )
+    filed = file(server)
+    api(server, "PATCH", f"/tickets/{filed['id']}", json={"status": "pending"})
+    server.clock.advance(71 * 3600)
+    rt.lifecycle.tick()
+    assert api(server, "GET", f"/tickets/{filed['id']}")["status"] == "pending"
+    server.clock.advance(2 * 3600)
+    rt.lifecycle.tick()
+    assert api(server, "GET", f"/tickets/{filed['id']}")["status"] == "solved"
+    api(server, "PATCH", f"/tickets/{filed['id']}", json={"status": "open"})
+    rt.lifecycle.tick()
+    assert api(server, "GET", f"/tickets/{filed['id']}")["status"] == "open"  # fired once
+
+
+def test_a_dry_run_shows_the_changes_and_makes_none(server: InProcess) -> None:
+    made = automation(
+        server,
+        name="Tag VIPs",
+        when={"event": "ticket.updated"},
+        then=[
+            {"action": "add_tags", "tags": ["vip"]},
+            {"action": "set", "field": "priority", "value": "high"},
+        ],
+    )
+    filed = file(server)
+    result = api(server, "POST", f"/automations/{made['id']}/dry-run", json={"ticket": filed["id"]})
+    assert result["matches"] is True
+    fields = {c.get("field") for c in result["changes"]}
+    assert {"tags", "priority"} <= fields
+    after = api(server, "GET", f"/tickets/{filed['id']}")
+    assert after["tags"] == [] and after["priority"] == "normal"
+    api(server, "POST", f"/automations/{made['id']}/dry-run", 404, json={"ticket": "tkt_nope"})
+
+
+def test_writer_and_agent_keys_cannot_change_rules(server: InProcess, rt: Any) -> None:
+    from support_server.services import apps as app_service
+
+    raw, _ = app_service.create_key(rt.db, server.app_id, "agent", "an agent")
+    r = server.http.post(
+        "/api/v1/teams", json={"name": "X"}, headers={"Authorization": f"Bearer {raw}"}
+    )
+    assert r.status_code == 403
+    r = server.http.get("/api/v1/teams", headers={"Authorization": f"Bearer {raw}"})
+    assert r.status_code == 200
