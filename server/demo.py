@@ -99,6 +99,7 @@ def prepare(data_dir: Path, origin: str, content: Path | None) -> dict[str, Any]
             demo_seed.seed(rt, creds["app_id"], origin)
         # The sample history happened before anyone had an address: fan its events out now,
         # quietly, so the catcher shows only what happens from here on.
+        rt.lifecycle.tick()  # the sample history's SLA breaches and time rules, as of now
         runner = rt.job_runner("demo-setup")
         while runner.run_one():
             pass

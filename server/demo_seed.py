@@ -56,6 +56,7 @@ def seed(rt: Runtime, app_id: str, origin: str) -> dict[str, int]:
         handle: rt.staff.create_user(handle, secrets.token_urlsafe(24), "agent", app_id, name)
         for handle, name in AGENTS.items()
     }
+    _service_levels(rt, app_id)
     timeline = _Timeline()
     for sample in TICKETS:
         _ticket(rt, timeline, app_id, origin, agents, sample, now - sample.days_ago * DAY)
@@ -65,6 +66,64 @@ def seed(rt: Runtime, app_id: str, origin: str) -> dict[str, int]:
         _session(rt, timeline, app_id, _who(who), slugs, vote, now - days_ago * DAY)
     timeline.play()
     return {"tickets": len(TICKETS), "searches": len(SEARCHES), "agents": len(agents)}
+
+
+def _service_levels(rt: Runtime, app_id: str) -> None:
+    """Business hours, two teams, two SLA policies and two automations, so the sample
+    tickets are routed, timed and automated as a real team's would be."""
+    rt.sla.set_business_hours(
+        app_id,
+        {
+            "timezone": "Europe/London",
+            "weekly": {day: [["08:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+            "holidays": ["2026-12-25", "2026-12-28", "2027-01-01"],
+        },
+    )
+    rt.teams.create(
+        app_id, {"name": "Billing", "members": ["maya"], "contexts": ["invoices.", "billing."]}
+    )
+    rt.teams.create(app_id, {"name": "Product", "members": ["sam", "maya"]})
+    known = rt.automations.vocabulary_of(app_id)
+    rt.sla.create_policy(
+        app_id,
+        {
+            "name": "High priority",
+            "if": [{"field": "priority", "op": "in", "value": ["high", "urgent"]}],
+            "targets": {"first_response": 60, "next_response": 120, "resolution": 480},
+        },
+        known,
+    )
+    rt.sla.create_policy(
+        app_id,
+        {
+            "name": "Standard",
+            "targets": {"first_response": 240, "next_response": 480, "resolution": 1440},
+        },
+        known,
+    )
+    rt.automations.create(
+        app_id,
+        {
+            "name": "Crashes are urgent",
+            "when": {"event": "ticket.created"},
+            "any": [
+                {"field": "body", "op": "contains", "value": "crash"},
+                {"field": "body", "op": "contains", "value": "spins forever"},
+            ],
+            "then": [
+                {"action": "set", "field": "priority", "value": "high"},
+                {"action": "add_tags", "tags": ["bug"]},
+            ],
+        },
+    )
+    rt.automations.create(
+        app_id,
+        {
+            "name": "Close what stayed solved",
+            "when": {"after": {"status": "solved", "hours": 96}},
+            "then": [{"action": "set_status", "value": "closed"}],
+        },
+    )
 
 
 def _who(name: str) -> str:

@@ -1,7 +1,8 @@
 """Staff notifications: who is told what, by email, when an event happens.
 
-- ``new_ticket``: a ticket arrives; the members of the team it was routed to are told, or
-  every agent of the app when it has no team (or its team no one who can be mailed).
+- ``new_ticket``: a ticket arrives unassigned; the members of the team it was routed to are
+  told, or every agent of the app when it has no team (or its team no one who can be mailed).
+  A ticket routed to an agent tells that agent (``assigned``) instead.
 - ``customer_reply``: the requester answers; the assignee is told, or every agent while the
   ticket has none.
 - ``assigned``: a ticket is assigned to someone (not when they take it themselves).
@@ -150,20 +151,17 @@ class Notifier:
         app_id, data, kind = payload["app_id"], payload["data"], payload["type"]
         if kind == "ticket.created":
             agents = self._agents(conn, app_id)
-            told = 0
-            if data.get("assignee"):  # routed to someone: they hear it is theirs
+            if data.get("assignee"):  # routed to someone who can be mailed: it is theirs
                 assignee = str(data["assignee"]).lower()
                 theirs = [u for u in agents if u["username"].lower() == assignee]
-                told += self._tell(
-                    conn, theirs, "assigned", app_id, data, "Assigned to you", data["body"]
-                )
-                agents = [u for u in agents if u["username"].lower() != assignee]
+                if theirs:
+                    return self._tell(
+                        conn, theirs, "assigned", app_id, data, "Assigned to you", data["body"]
+                    )
             team = self._team(conn, app_id, data)
-            if team is not None:
-                agents = [u for u in agents if u["username"].lower() in team] or (
-                    [] if data.get("assignee") else agents
-                )
-            return told + self._tell(
+            if team is not None:  # the team, or everyone when none of it can be mailed
+                agents = [u for u in agents if u["username"].lower() in team] or agents
+            return self._tell(
                 conn, agents, "new_ticket", app_id, data, "New ticket", data["body"]
             )
         if kind in ("sla.warning", "sla.breached"):
