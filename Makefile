@@ -72,6 +72,8 @@ bench: install
 	$(BIN)/python benchmarks/slow_clients_bench.py
 	$(BIN)/python benchmarks/outbox_bench.py
 	$(BIN)/python benchmarks/middleware_bench.py
+	$(BIN)/python benchmarks/mail_bench.py --out benchmarks/results/mail.json
+	$(BIN)/python benchmarks/service_levels_bench.py --out benchmarks/results/service_levels.json
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules
