@@ -21,6 +21,7 @@ from .services.inbox import Inbox
 from .services.indexing import Indexer
 from .services.jobs import JobRunner
 from .services.lifecycle import Lifecycle
+from .services.macros import MacroService
 from .services.mail import Mailer
 from .services.mail_links import MailLinks
 from .services.media import MediaService
@@ -79,6 +80,7 @@ class Runtime:
     teams: TeamService
     automations: AutomationService
     lifecycle: Lifecycle
+    macros: MacroService
 
     def job_runner(self, name: str | None = None, lease: float | None = None) -> JobRunner:
         """A runner for the worker (one per worker thread or process)."""
@@ -185,4 +187,5 @@ class Runtime:
             teams=teams,
             automations=automations,
             lifecycle=lifecycle,
+            macros=MacroService(db),
         )

@@ -11,6 +11,7 @@ from . import (
     handlers,
     help,
     inbound,
+    macros,
     meta,
     service_levels,
     tickets,
@@ -33,6 +34,7 @@ def register(app: Flask) -> None:
         webhooks,
         inbound,
         service_levels,
+        macros,
     ):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)

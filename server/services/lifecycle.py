@@ -22,8 +22,12 @@ from typing import Any
 
 from .. import clock
 from ..errors import NotFound
+from ..store import apps as app_store
+from ..store import macros as macro_store
 from ..store import service_levels as store
+from ..store import staff as staff_store
 from ..store import tickets as ticket_store
+from . import macros
 from .automations import AutomationService
 from .customer_mail import CustomerMail
 from .notifications import Notifier
@@ -113,14 +117,16 @@ class Lifecycle:
         message: Mapping[str, Any],
         status_change: tuple[str, str] | None,
         event_id: str,
+        automated: bool = False,
     ) -> None:
         present = self.tickets.agent_view
         if status_change:
             self.sla.status_changed(conn, ticket, status_change[0], status_change[1], present)
         self.sla.message_added(conn, ticket, message, present)
-        self.automations.on_event(
-            conn, ticket, self.view(conn, ticket), "message.created", event_id, self._apply
-        )
+        if not automated:
+            self.automations.on_event(
+                conn, ticket, self.view(conn, ticket), "message.created", event_id, self._apply
+            )
 
     # -- applying a rule's changes --------------------------------------------------------
     def _fields(
@@ -154,6 +160,16 @@ class Lifecycle:
                 self.notifier.automation(conn, row, change["to"], change["message"], rule)
             elif action == "remind_customer":
                 self.customer_mail.remind(conn, row, solve_in="soon")
+            elif action == "reply":
+                macro = macro_store.get_macro(conn, row["app_id"], change["macro"])
+                if macro is None:  # deleted since the rule was checked: say nothing
+                    continue
+                app = app_store.get_app(conn, row["app_id"]) or {"name": "Support"}
+                agent = staff_store.find_user(conn, row["assignee"]) if row["assignee"] else None
+                values = macros.values_for(
+                    row, (agent or {}).get("display_name") or None, app["name"]
+                )
+                self.tickets.automated_reply(conn, row, macros.fill(macro["body"], values))
 
     def _apply(
         self,

@@ -36,6 +36,7 @@ from ..errors import NotFound, ValidationFailed
 from ..ids import new_id
 from ..store import Database
 from ..store import apps as app_store
+from ..store import macros as macro_store
 from ..store import service_levels as store
 from ..store import staff as staff_store
 from . import outbox, rules
@@ -120,7 +121,7 @@ def vocabulary(conn: sqlite3.Connection, app_id: str) -> rules.Vocabulary:
         for u in staff_store.list_users(conn, app_id)
         if u["role"] in ("agent", "admin") and u["disabled_at"] is None
     )
-    return rules.Vocabulary(teams=teams, agents=agents)
+    return rules.Vocabulary(teams=teams, agents=agents, macros=macro_store.macro_ids(conn, app_id))
 
 
 class SlaService:
@@ -329,7 +330,9 @@ class SlaService:
             "policy_id": policy["id"],
             "policy_name": policy["name"],
             "targets": targets,
-            "first_response_at": current["first_response_at"] if current else None,
+            "first_response_at": current["first_response_at"]
+            if current
+            else self._first_reply(conn, ticket["id"]),
             "resolution_spent": current["resolution_spent"] if current else 0.0,
             "running_since": (current["running_since"] if current else created)
             if running
@@ -347,6 +350,17 @@ class SlaService:
                 new["next_response_due"] = _iso(hours.add(_dt(asked), targets["next_response"]))
         new["resolution_due"] = self._resolution_due(hours, new)
         self._save(conn, ticket["id"], new)
+
+    @staticmethod
+    def _first_reply(conn: sqlite3.Connection, ticket_id: int) -> str | None:
+        """When agents first answered in public (a policy applied late, or an automation that
+        answered on filing, before any policy applied)."""
+        row = conn.execute(
+            "SELECT MIN(created_at) FROM ticket_messages WHERE ticket_id = ?"
+            " AND author_kind = 'agent' AND internal = 0",
+            (ticket_id,),
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
 
     @staticmethod
     def _customer_waiting_since(conn: sqlite3.Connection, ticket_id: int) -> str | None:
@@ -484,13 +498,16 @@ class SlaService:
         hours = self._hours(conn, ticket["app_id"])
         now = clock.iso()
         stopped = ("pending", "solved", "closed")
+        if after in stopped:
+            # whatever fell due before it stopped is a breach, whether or not the sweep got to
+            # it yet: pausing or solving late must not make a missed target disappear
+            for metric, due in open_dues(state).items():
+                self._late(conn, ticket, state, metric, due, now, present)
         if after in stopped and state["running_since"] is not None:
             state["resolution_spent"] = float(state["resolution_spent"]) + hours.between(
                 _dt(state["running_since"]), _dt(now)
             )
             state["running_since"] = None
-            if after in ("solved", "closed") and state["resolution_due"]:
-                self._late(conn, ticket, state, "resolution", state["resolution_due"], now, present)
             state["resolution_due"] = None
         if after in ("solved", "closed"):
             state["resolved_at"] = state["resolved_at"] or now

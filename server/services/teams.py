@@ -211,10 +211,8 @@ class TeamService:
                     details={"unsolved": unsolved},
                 )
             moved = store.move_team_tickets(conn, team["id"], target["id"] if target else None)
-            conn.execute(
-                "UPDATE automations SET enabled = 0, last_error = ?, updated_at = ?"
-                " WHERE app_id = ? AND rule LIKE ?",
-                (f"the team {team['name']} was deleted", clock.iso(), app_id, f'%"{public_id}"%'),
+            store.flag_automations_naming(
+                conn, app_id, public_id, clock.iso(), f"the team {team['name']} was deleted"
             )
             store.delete_team(conn, team["id"])
         return {"deleted": public_id, "moved": moved, "to": target["public_id"] if target else None}

@@ -50,6 +50,7 @@ class Lifecycle(Protocol):
         message: Mapping[str, Any],
         status_change: tuple[str, str] | None,
         event_id: str,
+        automated: bool = False,
     ) -> None: ...
 
 
@@ -328,6 +329,7 @@ class TicketService:
             self._attach(conn, ticket["id"], None, attachment, now)
         if self.lifecycle is not None:  # routed, timed and automated before anyone hears of it
             self.lifecycle.created(conn, ticket)
+            ticket.update(store.ticket_by_row_id(conn, ticket["id"]) or {})
         outbox.emit(
             conn,
             requester.app_id,
@@ -420,9 +422,10 @@ class TicketService:
         *,
         mail: Mapping[str, Any] | None = None,
         ticket: dict[str, Any] | None = None,
+        automated: bool = False,
     ) -> dict[str, Any]:
-        """``ticket`` given: the caller found it already (mail threaded to it), and ``viewer``
-        is its requester."""
+        """``ticket`` given: the caller found it already (mail threaded to it, or an
+        automation replying), and ``viewer`` is its requester or the automation."""
         now = clock.iso()
         ticket = ticket if ticket is not None else self._visible(conn, viewer, public_id)
         if ticket["status"] == "closed":
@@ -485,7 +488,9 @@ class TicketService:
         )
         if self.lifecycle is not None:
             status_change = (ticket["status"], changes["status"]) if "status" in changes else None
-            self.lifecycle.messaged(conn, {**ticket, **changes}, message, status_change, event_id)
+            self.lifecycle.messaged(
+                conn, {**ticket, **changes}, message, status_change, event_id, automated
+            )
         return presented
 
     def update(
@@ -653,6 +658,17 @@ class TicketService:
             False,
             mail=mail,
             ticket=dict(ticket),
+        )
+
+    def automated_reply(
+        self, conn: sqlite3.Connection, ticket: Mapping[str, Any], body: str
+    ) -> dict[str, Any]:
+        """A public reply an automation sends (a saved reply), signed "Support", in the
+        caller's transaction; it meets response targets like any agent's, and raises no
+        ``message.created`` rules (a rule answering its own reply would never stop)."""
+        sender = Principal(ticket["app_id"], "staff", "automation", role="agent", via_key=True)
+        return self._add_message(
+            conn, sender, ticket["public_id"], body, False, ticket=dict(ticket), automated=True
         )
 
     def mail_parts(self, viewer: Principal, public_id: str) -> dict[str, dict[str, Any]]:

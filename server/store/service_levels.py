@@ -286,7 +286,8 @@ def rules_version(conn: sqlite3.Connection, app_id: str) -> tuple[Any, ...]:
         "   WHERE app_id = ?1),"
         " (SELECT COUNT(*) || '/' || COALESCE(MAX(updated_at), '') FROM teams WHERE app_id = ?1),"
         " (SELECT COUNT(*) || '/' || COUNT(disabled_at) || '/' || COALESCE(MAX(created_at), '')"
-        "   FROM staff_users)",
+        "   FROM staff_users),"
+        " (SELECT COUNT(*) || '/' || COALESCE(MAX(updated_at), '') FROM macros WHERE app_id = ?1)",
         (app_id,),
     ).fetchone()
     return tuple(row)
@@ -363,6 +364,25 @@ def update_automation(conn: sqlite3.Connection, automation_id: int, fields: dict
 
 def delete_automation(conn: sqlite3.Connection, automation_id: int) -> None:
     conn.execute("DELETE FROM automations WHERE id = ?", (automation_id,))
+
+
+def flag_automations_naming(
+    conn: sqlite3.Connection, app_id: str, public_id: str, now: str, disable: str | None = None
+) -> None:
+    """Mark the app's automations that name ``public_id`` (a team or saved reply) as changed,
+    so they are checked again before they next run; ``disable`` switches them off with that
+    reason."""
+    if disable is None:
+        conn.execute(
+            "UPDATE automations SET updated_at = ? WHERE app_id = ? AND rule LIKE ?",
+            (now, app_id, f'%"{public_id}"%'),
+        )
+    else:
+        conn.execute(
+            "UPDATE automations SET enabled = 0, last_error = ?, updated_at = ?"
+            " WHERE app_id = ? AND rule LIKE ?",
+            (disable, now, app_id, f'%"{public_id}"%'),
+        )
 
 
 def claim_run(

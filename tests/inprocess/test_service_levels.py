@@ -522,3 +522,85 @@ def test_writer_and_agent_keys_cannot_change_rules(server: InProcess, rt: Any) -
     assert r.status_code == 403
     r = server.http.get("/api/v1/teams", headers={"Authorization": f"Bearer {raw}"})
     assert r.status_code == 200
+
+
+# -- saved replies and the reply action ------------------------------------------------------
+
+
+def test_saved_replies_fill_their_placeholders_and_refuse_unknown_ones(server: InProcess) -> None:
+    bad = api(
+        server,
+        "POST",
+        "/macros",
+        422,
+        json={"name": "Oops", "body": "Hi {{requester.nmae}}, see {{ticket.id}}"},
+    )["error"]
+    assert "requester.nmae" in str(bad["details"]["body"])
+    made = api(
+        server,
+        "POST",
+        "/macros",
+        201,
+        json={"name": "Export fix", "body": "Hi {{requester.name}}, about {{ticket.id}}: fixed."},
+    )
+    assert made["placeholders"] == ["requester.name", "ticket.id"]
+    assert [m["id"] for m in api(server, "GET", "/macros?q=export")["items"]] == [made["id"]]
+    assert api(server, "GET", "/macros?q=nothing-like-it")["items"] == []
+    api(server, "POST", "/macros", 409, json={"name": "export fix", "body": "x"})
+
+
+def test_an_automation_replies_with_a_saved_reply_once_and_meets_the_target(
+    server: InProcess, rt: Any
+) -> None:
+    urgent_policy(server, first_response=60)
+    macro = api(
+        server,
+        "POST",
+        "/macros",
+        201,
+        json={"name": "Got it", "body": "Hi {{requester.name}}, we are on {{ticket.id}}."},
+    )
+    automation(
+        server,
+        name="Answer urgent at once",
+        when={"event": "ticket.created"},
+        **{"if": [{"field": "priority", "op": "is", "value": "urgent"}]},
+        then=[{"action": "reply", "macro": macro["id"]}],
+    )
+    automation(  # a message.created rule does not answer the automation's own reply
+        server,
+        name="Tag answered",
+        when={"event": "message.created"},
+        then=[{"action": "add_tags", "tags": ["answered"]}],
+    )
+    filed = file(server, priority="urgent", name="Cleo")
+    assert filed["status"] == "open" and len(filed["messages"]) == 1  # answered as filed
+    found = api(server, "GET", f"/tickets/{filed['id']}")
+    (reply,) = found["messages"]
+    assert reply["body"] == f"Hi Cleo, we are on {filed['id']}."
+    assert reply["author"] == {"kind": "agent", "name": "Support"}
+    assert found["sla"]["first_response_at"] is not None and found["sla"]["breached"] == []
+    assert found["tags"] == []  # no message.created rule ran on the automation's reply
+    api(server, "DELETE", f"/macros/{macro['id']}", 204)
+    file(server, priority="urgent")  # the rule is checked again, and switched off
+    items = {a["name"]: a for a in api(server, "GET", "/automations")["items"]}
+    assert items["Answer urgent at once"]["enabled"] is False
+    assert "macro" in items["Answer urgent at once"]["last_error"]
+
+
+def test_going_pending_or_solved_after_a_due_time_keeps_its_breach(
+    server: InProcess, rt: Any
+) -> None:
+    urgent_policy(server, first_response=30, resolution=60)
+    paused = file(server, priority="urgent")
+    solved = file(server, priority="urgent")
+    server.clock.advance(2 * 3600)  # both targets passed; the sweep has not run
+    api(server, "PATCH", f"/tickets/{paused['id']}", json={"status": "pending"})
+    api(server, "PATCH", f"/tickets/{solved['id']}", json={"status": "solved"})
+    for ticket in (paused, solved):
+        sla = api(server, "GET", f"/tickets/{ticket['id']}")["sla"]
+        assert sla["breached"] == ["first_response", "resolution"], (ticket["id"], sla)
+    breaches = [e for e in sla_events(rt) if e["kind"] == "breach"]
+    assert len(breaches) == 4
+    rt.lifecycle.tick()
+    assert len([e for e in sla_events(rt) if e["kind"] == "breach"]) == 4
