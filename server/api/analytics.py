@@ -1,13 +1,20 @@
-"""Analytics over the API: help events in (widget, help center), the admins' summary out."""
+"""Analytics over the API: help events in (widget, help center), the admins' summary and
+service-level figures out (the service levels also as CSV, one report at a time)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from marshmallow import Schema, fields, validate
 
 from ..edge import browser_key, rate_limit, runtime
-from ..errors import Forbidden, Unauthorized
-from ..services.analytics import DateRange
+from ..errors import Forbidden, Unauthorized, ValidationFailed
+from ..principal import Principal
+from ..services.analytics import (
+    SERVICE_LEVEL_CSV,
+    DateRange,
+    csv_text,
+    service_level_csv_rows,
+)
 from ..services.events import EVENT_TYPES
 from . import schemas
 from .auth import principal
@@ -48,6 +55,16 @@ class SummaryArgs(Schema):
     )
 
 
+class ServiceLevelArgs(SummaryArgs):
+    report = fields.Str(
+        validate=validate.OneOf(list(SERVICE_LEVEL_CSV)),
+        metadata={
+            "description": "With `Accept: text/csv`, the report to download as CSV: "
+            + ", ".join(SERVICE_LEVEL_CSV)
+        },
+    )
+
+
 class SummarySchema(Schema):
     range = fields.Dict(dump_only=True)
     searches = fields.Dict(dump_only=True)
@@ -84,11 +101,74 @@ def help_event() -> Response:
     errors=(403,),
 )
 def summary() -> Response:
+    who = _admin()
+    args = load_args(SummaryArgs())
+    span = DateRange.parse(args.get("from_"), args.get("to"))
+    return dump(SummarySchema(), runtime().analytics.report(who.app_id, span))
+
+
+class ServiceLevelsSchema(Schema):
+    range = fields.Dict(dump_only=True)
+    sla_attainment = fields.Dict(
+        dump_only=True,
+        metadata={
+            "description": "Targets met / fell due per metric: overall, by_policy, "
+            "by_team, by_agent"
+        },
+    )
+    first_contact_resolution = fields.Dict(dump_only=True)
+    first_response_minutes = fields.Dict(
+        dump_only=True,
+        metadata={"description": "Wall-clock and business minutes: overall, by_team, by_agent"},
+    )
+    resolution_minutes = fields.Dict(dump_only=True)
+    backlog = fields.List(fields.Dict(), dump_only=True)
+    tickets = fields.Dict(dump_only=True)
+    csat_by_agent = fields.List(fields.Dict(), dump_only=True)
+
+
+def _admin() -> Principal:
     who = principal()
     if who.kind != "staff":
         raise Unauthorized("this endpoint needs a staff API key")
     if who.role != "admin":
         raise Forbidden("analytics need an admin key")
-    args = load_args(SummaryArgs())
+    return who
+
+
+@bp.get("/analytics/service-levels")
+@documented(
+    "SLA attainment, first-contact resolution, response times by team and agent, backlog, "
+    "tickets by tag, team and priority, CSAT by agent; send Accept: text/csv and report= for "
+    "one report as CSV",
+    auth="admin",
+    query=ServiceLevelArgs,
+    response=ServiceLevelsSchema,
+    errors=(403,),
+)
+def service_levels() -> Response:
+    who = _admin()
+    args = load_args(ServiceLevelArgs())
     span = DateRange.parse(args.get("from_"), args.get("to"))
-    return dump(SummarySchema(), runtime().analytics.report(who.app_id, span))
+    wants = request.accept_mimetypes.best_match(("application/json", "text/csv"))
+    if wants != "text/csv":
+        answer = dump(ServiceLevelsSchema(), runtime().analytics.service_levels(who.app_id, span))
+        answer.vary.add("Accept")
+        return answer
+    name = args.get("report")
+    if name is None:
+        raise ValidationFailed(
+            "name the report to download with report=",
+            details={"report": ["one of " + ", ".join(SERVICE_LEVEL_CSV)]},
+        )
+    header, rows = service_level_csv_rows(
+        name, runtime().analytics.service_levels(who.app_id, span)
+    )
+    filename = f"{name}-{span.first.isoformat()}-to-{span.last.isoformat()}.csv"
+    answer = Response(
+        csv_text(header, rows),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+    answer.vary.add("Accept")
+    return answer

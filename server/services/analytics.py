@@ -25,13 +25,19 @@ Every figure is defined here and in the README (Analytics), for a range of whole
   solved are *awaiting a first response*;
 - *resolution time*: for the tickets filed in the range that are solved or closed now, from
   filing to when they were (last) solved;
-- *CSAT*: of the ratings given in the range, the share of 4 and 5 out of 5.
+- *CSAT*: of the ratings given in the range, the share of 4 and 5 out of 5;
+- *service levels* (SLA attainment, first-contact resolution, times by team and agent, the
+  open backlog, tickets by tag, team and priority, CSAT by agent): :func:`service_levels`.
 """
 
 from __future__ import annotations
 
+import bisect
+import csv
+import io
 import statistics
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -40,6 +46,11 @@ from .. import clock
 from ..errors import ValidationFailed
 from ..store import Database
 from ..store import analytics as store
+from ..store import apps as app_store
+from .business_time import BusinessHours
+from .sla import METRICS as SLA_METRICS
+from .sla import business_hours_of
+from .tickets import PRIORITIES
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -69,6 +80,11 @@ class DateRange:
             raise ValidationFailed(
                 "the range ends before it starts", details={"from": [str(start)]}
             )
+        if start == date.min or end == date.max:  # the day either side must exist too
+            raise ValidationFailed(
+                "dates run from 0001-01-02 to 9999-12-30",
+                details={"from": [str(start)], "to": [str(end)]},
+            )
         if (end - start).days + 1 > MAX_DAYS:
             raise ValidationFailed(f"a range covers at most {MAX_DAYS} days", details={})
         return cls(start, end)
@@ -95,8 +111,14 @@ def durations(values: Sequence[float]) -> dict[str, Any]:
         "count": len(ordered),
         "median": round(statistics.median(ordered)),
         "average": round(statistics.fmean(ordered)),
-        "p90": round(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]),
+        "p90": round(p90(ordered)),
     }
+
+
+def p90(ordered: Sequence[float]) -> float:
+    """The 90th percentile of sorted values, by nearest rank: the smallest value that at
+    least 90% of the values are at or below (the ceil(0.9 n)-th; the largest of up to 9)."""
+    return ordered[(9 * len(ordered) + 9) // 10 - 1]
 
 
 def _fill(days: list[str], rows: list[dict[str, Any]], *names: str) -> list[dict[str, Any]]:
@@ -155,6 +177,28 @@ class Analytics:
             },
             "csat": _csat(scores),
         }
+
+    def service_levels(self, app_id: str, span: DateRange) -> dict[str, Any]:
+        """SLA attainment, first-contact resolution, response and resolution times by team and
+        agent, the open backlog, tickets by tag, team and priority, and CSAT by agent (see
+        :func:`service_levels`)."""
+        start, end = span.start, span.end
+        with self.db.read() as conn:
+            app = app_store.get_app(conn, app_id)
+            rows = ServiceLevelRows(
+                clocks=store.sla_clocks(conn, app_id, end),
+                breaches=store.sla_breaches(conn, app_id),
+                messages=store.replies_after_first_response(conn, app_id, end),
+                solved=store.solved_with_replies(conn, app_id, start, end),
+                times=store.ticket_times_by_owner(conn, app_id, start, end),
+                backlog=store.backlog_times(conn, app_id, end),
+                by_tag=store.tickets_by_tag(conn, app_id, start, end),
+                by_team=store.tickets_by_team(conn, app_id, start, end),
+                by_priority=store.tickets_by_priority(conn, app_id, start, end),
+                ratings=store.ratings_by_agent(conn, app_id, start, end),
+            )
+        hours = business_hours_of(app) if app else BusinessHours.always()
+        return service_levels(rows, span, hours, clock.iso())
 
 
 @dataclass
@@ -297,3 +341,417 @@ def csv_rows(name: str, report: Mapping[str, Any]) -> tuple[Sequence[str], list[
     }
     header = CSV_REPORTS[name]
     return header, [[row.get(col, "") for col in header] for row in sources[name]]
+
+
+# -- service levels --------------------------------------------------------------------------
+#
+# Defined here and in the README (Analytics, service levels). Targets are those of each
+# ticket's SLA clock (services.sla): a clock keeps the due times not met yet, so the due time
+# of a met next-response or resolution target is worked out again here, the way the clock
+# worked it out, with the app's business hours.
+
+_MS_IN_MINUTES = 1 / 60_000  # due times are kept to the millisecond
+
+
+@dataclass(frozen=True)
+class SlaTarget:
+    """One SLA target that fell due: met (in time) or missed (breached)."""
+
+    metric: str
+    due: str
+    met: bool
+    policy: str
+    team: str | None
+    agent: str | None
+
+
+@dataclass(frozen=True)
+class ServiceLevelRows:
+    """What the service-level figures are computed from (see :mod:`..store.analytics`)."""
+
+    clocks: list[dict[str, Any]]
+    breaches: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    solved: list[dict[str, Any]]
+    times: list[dict[str, Any]]
+    backlog: tuple[list[str], list[str]]
+    by_tag: list[dict[str, Any]]
+    by_team: list[dict[str, Any]]
+    by_priority: Mapping[str, int]
+    ratings: list[dict[str, Any]]
+
+
+def _dt(iso: str) -> datetime:
+    return datetime.fromtimestamp(clock.parse_iso(iso), tz=timezone.utc)
+
+
+def _after(hours: BusinessHours, iso: str, minutes: float) -> str:
+    return clock.iso(hours.add(_dt(iso), max(0.0, minutes)).timestamp())
+
+
+def sla_targets(
+    clocks: Sequence[Mapping[str, Any]],
+    breaches: Sequence[Mapping[str, Any]],
+    messages: Sequence[Mapping[str, Any]],
+    hours: BusinessHours,
+    now: str,
+) -> list[SlaTarget]:
+    """Every SLA target of the app that fell due, whenever it fell due.
+
+    - A recorded breach is a missed target, at its due time. A ticket has one first-response
+      and one resolution target: its first breach of each, else its clock's.
+    - First response: met if the first public agent reply came at or before the due time;
+      missed if it came later, or not at all while the ticket was unsolved at the due time.
+    - Resolution: met if the ticket was solved within the target (its due time then: the
+      solve plus the business minutes left); missed if the due time passed unsolved.
+    - Next response: each customer message after the first response, while no reply is owed,
+      is owed a reply by its time plus the target; met if an agent replied by then. A due time
+      still owed and past is missed even before the sweep records it.
+    """
+    targets: list[SlaTarget] = []
+    first_breach: dict[tuple[int, str], Mapping[str, Any]] = {}
+    next_breaches: set[tuple[int, str]] = set()
+    for row in breaches:  # by ticket, metric and due time
+        if row["metric"] == "next_response":
+            next_breaches.add((row["ticket_id"], row["due_at"]))
+            targets.append(
+                SlaTarget(
+                    "next_response",
+                    row["due_at"],
+                    False,
+                    row["policy_name"],
+                    row["team"],
+                    row["agent"],
+                )
+            )
+        else:
+            first_breach.setdefault((row["ticket_id"], row["metric"]), row)
+    for (_, metric), row in first_breach.items():
+        targets.append(
+            SlaTarget(metric, row["due_at"], False, row["policy_name"], row["team"], row["agent"])
+        )
+    thread: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
+    for message in messages:
+        thread[message["ticket_id"]].append(message)
+
+    for state in clocks:
+        ticket = state["ticket_id"]
+        aims = state["targets"]
+
+        def target(metric: str, due: str, met: bool, state: Mapping[str, Any] = state) -> None:
+            targets.append(
+                SlaTarget(metric, due, met, state["policy_name"], state["team"], state["agent"])
+            )
+
+        resolved = state["resolved_at"]
+        due = state["first_response_due"]
+        if due and (ticket, "first_response") not in first_breach:
+            answered = state["first_response_at"]
+            if answered:
+                target("first_response", due, answered <= due)
+            elif due < (resolved or now):
+                target("first_response", due, False)
+        goal = aims.get("resolution")
+        if goal and (ticket, "resolution") not in first_breach:
+            if resolved:
+                left = float(goal) - float(state["resolution_spent"] or 0)
+                met = left >= -_MS_IN_MINUTES
+                target("resolution", _after(hours, resolved, left) if met else resolved, met)
+            elif state["resolution_due"] and state["resolution_due"] < now:
+                target("resolution", state["resolution_due"], False)
+        goal = aims.get("next_response")
+        if goal and state["first_response_at"]:
+            owed: str | None = None
+            for message in thread.get(ticket, ()):
+                if message["author_kind"] == "requester":
+                    owed = owed or _after(hours, message["created_at"], float(goal))
+                elif owed is not None:
+                    if message["created_at"] <= owed:
+                        target("next_response", owed, True)
+                    owed = None  # replied late: its breach is recorded (above)
+            still = state["next_response_due"]
+            if still and not resolved and still < now and (ticket, still) not in next_breaches:
+                target("next_response", still, False)
+    return targets
+
+
+def _share(met: int, missed: int) -> dict[str, Any]:
+    due = met + missed
+    return {
+        "met": met,
+        "missed": missed,
+        "fell_due": due,
+        "rate": round(met / due, 4) if due else None,
+    }
+
+
+def _tally(targets: Iterable[SlaTarget]) -> dict[str, Any]:
+    counts = {metric: [0, 0] for metric in SLA_METRICS}
+    for t in targets:
+        counts[t.metric][0 if t.met else 1] += 1
+    tally = {metric: _share(met, missed) for metric, (met, missed) in counts.items()}
+    tally["all"] = _share(sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values()))
+    return tally
+
+
+def _name_order(name: str | None) -> tuple[bool, str, str]:
+    """Names A to Z (ignoring case), the missing one (no team, unassigned) last."""
+    return (name is None, (name or "").casefold(), name or "")
+
+
+def _grouped(
+    items: Iterable[Any], key: Callable[[Any], str | None]
+) -> list[tuple[str | None, list[Any]]]:
+    groups: dict[str | None, list[Any]] = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return sorted(groups.items(), key=lambda pair: _name_order(pair[0]))
+
+
+def attainment(targets: Sequence[SlaTarget], start: str, end: str) -> dict[str, Any]:
+    """Per metric, targets met over targets that fell due in [start, end): overall, and per
+    policy, team (now) and agent (the assignee now)."""
+    due = [t for t in targets if start <= t.due < end]
+    return {
+        "overall": _tally(due),
+        "by_policy": [
+            {"policy": name, **_tally(group)} for name, group in _grouped(due, lambda t: t.policy)
+        ],
+        "by_team": [
+            {"team": name, **_tally(group)} for name, group in _grouped(due, lambda t: t.team)
+        ],
+        "by_agent": [
+            {"agent": name, **_tally(group)} for name, group in _grouped(due, lambda t: t.agent)
+        ],
+    }
+
+
+def first_contact_resolution(solved: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Of the tickets solved in the range, those solved with exactly one public agent reply."""
+    count = len(solved)
+    replies = [int(row["replies"]) for row in solved]
+    one = replies.count(1)
+    return {
+        "solved": count,
+        "one_reply": one,
+        "rate": round(one / count, 4) if count else None,
+        "by_replies": [
+            {"replies": "0", "tickets": replies.count(0)},
+            {"replies": "1", "tickets": one},
+            {"replies": "2", "tickets": replies.count(2)},
+            {"replies": "3+", "tickets": sum(1 for n in replies if n >= 3)},
+        ],
+    }
+
+
+def _minutes(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def minutes(wall: Sequence[float], business: Sequence[float]) -> dict[str, Any]:
+    """Count, median and 90th percentile of durations in minutes, wall-clock and business."""
+    wall, business = sorted(wall), sorted(business)
+    return {
+        "tickets": len(wall),
+        "median": _minutes(statistics.median(wall)) if wall else None,
+        "p90": _minutes(p90(wall)) if wall else None,
+        "business_median": _minutes(statistics.median(business)) if business else None,
+        "business_p90": _minutes(p90(business)) if business else None,
+    }
+
+
+@dataclass(frozen=True)
+class _Duration:
+    wall: float
+    business: float
+    team: str | None
+    agent: str | None
+
+
+def _by_owner(durations: Sequence[_Duration]) -> dict[str, Any]:
+    def summary(items: Sequence[_Duration]) -> dict[str, Any]:
+        return minutes([d.wall for d in items], [d.business for d in items])
+
+    return {
+        "overall": summary(durations),
+        "by_team": [{"team": n, **summary(g)} for n, g in _grouped(durations, lambda d: d.team)],
+        "by_agent": [{"agent": n, **summary(g)} for n, g in _grouped(durations, lambda d: d.agent)],
+    }
+
+
+def response_times(
+    rows: Sequence[Mapping[str, Any]], hours: BusinessHours
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """First response and resolution times (as in the summary: the tickets filed in the
+    range) by team and agent, in minutes."""
+    first: list[_Duration] = []
+    resolved: list[_Duration] = []
+
+    def duration(since: str, until: str, row: Mapping[str, Any]) -> _Duration:
+        wall = (clock.parse_iso(until) - clock.parse_iso(since)) / 60
+        business = hours.between(_dt(since), _dt(until))
+        return _Duration(wall, business, row["team"], row["agent"])
+
+    for row in rows:
+        if row["first_reply"]:
+            first.append(duration(row["created_at"], row["first_reply"], row))
+        if row["solved_at"] and row["status"] in {"solved", "closed"}:
+            resolved.append(duration(row["created_at"], row["solved_at"], row))
+    return _by_owner(first), _by_owner(resolved)
+
+
+def backlog(span: DateRange, created: Sequence[str], solved: Sequence[str]) -> list[dict[str, Any]]:
+    """Per day: the tickets filed before the midnight that ends it and not solved before it
+    (``created`` and ``solved`` sorted)."""
+    days = []
+    for day in span.days():
+        midnight = f"{(date.fromisoformat(day) + timedelta(days=1)).isoformat()}T00:00:00.000Z"
+        still = bisect.bisect_left(created, midnight) - bisect.bisect_left(solved, midnight)
+        days.append({"day": day, "open": still})
+    return days
+
+
+def _counted(rows: Iterable[Mapping[str, Any]], name: str) -> list[dict[str, Any]]:
+    """Count rows most first, then by name (the missing one last among equals)."""
+    items = [{name: r[name], "tickets": int(r["tickets"])} for r in rows]
+    return sorted(items, key=lambda r: (-r["tickets"], *_name_order(r[name])))
+
+
+def service_levels(
+    rows: ServiceLevelRows, span: DateRange, hours: BusinessHours, now: str
+) -> dict[str, Any]:
+    """Every service-level figure over ``span`` (see the README, Analytics)."""
+    first, resolution = response_times(rows.times, hours)
+    known = [{"priority": p, "tickets": rows.by_priority.get(p, 0)} for p in PRIORITIES]
+    other = [
+        {"priority": p, "tickets": n}
+        for p, n in sorted(rows.by_priority.items())
+        if p not in PRIORITIES
+    ]
+    by_team = _counted(rows.by_team, "team")
+    return {
+        "range": {"from": span.first.isoformat(), "to": span.last.isoformat()},
+        "sla_attainment": attainment(
+            sla_targets(rows.clocks, rows.breaches, rows.messages, hours, now),
+            span.start,
+            span.end,
+        ),
+        "first_contact_resolution": first_contact_resolution(rows.solved),
+        "first_response_minutes": first,
+        "resolution_minutes": resolution,
+        "backlog": backlog(span, *rows.backlog),
+        "tickets": {
+            "total": sum(r["tickets"] for r in by_team),
+            "by_tag": _counted(rows.by_tag, "tag"),
+            "by_team": by_team,
+            "by_priority": known + other,
+        },
+        "csat_by_agent": [
+            {
+                "agent": r["agent"],
+                "ratings": int(r["ratings"]),
+                "average": round(float(r["average"]), 2),
+                "score": round(int(r["satisfied"]) / int(r["ratings"]), 4),
+            }
+            for r in sorted(rows.ratings, key=lambda r: _name_order(r["agent"]))
+        ],
+    }
+
+
+# name: (header, rows of the report) of each service-level CSV export
+def _attainment_rows(report: Mapping[str, Any]) -> list[list[Any]]:
+    sla = report["sla_attainment"]
+    groups = [("all", None, sla["overall"])]
+    for breakdown in ("policy", "team", "agent"):
+        groups += [(breakdown, g[breakdown], g) for g in sla[f"by_{breakdown}"]]
+    return [
+        [
+            breakdown,
+            name,
+            metric,
+            *(tally[metric][k] for k in ("met", "missed", "fell_due", "rate")),
+        ]
+        for breakdown, name, tally in groups
+        for metric in (*SLA_METRICS, "all")
+    ]
+
+
+def _time_rows(times: Mapping[str, Any]) -> list[list[Any]]:
+    groups = [("all", None, times["overall"])]
+    for breakdown in ("team", "agent"):
+        groups += [(breakdown, g[breakdown], g) for g in times[f"by_{breakdown}"]]
+    keys = ("tickets", "median", "p90", "business_median", "business_p90")
+    return [[breakdown, name, *(g[k] for k in keys)] for breakdown, name, g in groups]
+
+
+_TIMES = (
+    "breakdown",
+    "name",
+    "tickets",
+    "median_minutes",
+    "p90_minutes",
+    "business_median_minutes",
+    "business_p90_minutes",
+)
+SERVICE_LEVEL_CSV: dict[
+    str, tuple[tuple[str, ...], Callable[[Mapping[str, Any]], list[list[Any]]]]
+] = {
+    "sla_attainment": (
+        ("breakdown", "name", "metric", "met", "missed", "fell_due", "attainment"),
+        _attainment_rows,
+    ),
+    "first_contact_resolution": (
+        ("public_agent_replies", "solved_tickets"),
+        lambda r: [
+            [g["replies"], g["tickets"]] for g in r["first_contact_resolution"]["by_replies"]
+        ],
+    ),
+    "first_response_times": (_TIMES, lambda r: _time_rows(r["first_response_minutes"])),
+    "resolution_times": (_TIMES, lambda r: _time_rows(r["resolution_minutes"])),
+    "backlog": (("day", "open"), lambda r: [[d["day"], d["open"]] for d in r["backlog"]]),
+    "tickets_by_tag": (
+        ("tag", "tickets"),
+        lambda r: [[g["tag"], g["tickets"]] for g in r["tickets"]["by_tag"]],
+    ),
+    "tickets_by_team": (
+        ("team", "tickets"),
+        lambda r: [[g["team"], g["tickets"]] for g in r["tickets"]["by_team"]],
+    ),
+    "tickets_by_priority": (
+        ("priority", "tickets"),
+        lambda r: [[g["priority"], g["tickets"]] for g in r["tickets"]["by_priority"]],
+    ),
+    "csat_by_agent": (
+        ("agent", "ratings", "average", "csat"),
+        lambda r: [
+            [g["agent"], g["ratings"], g["average"], g["score"]] for g in r["csat_by_agent"]
+        ],
+    ),
+}
+
+
+def service_level_csv_rows(
+    name: str, report: Mapping[str, Any]
+) -> tuple[Sequence[str], list[list[Any]]]:
+    """The header and rows of one of :data:`SERVICE_LEVEL_CSV`."""
+    header, rows = SERVICE_LEVEL_CSV[name]
+    return header, rows(report)
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell as spreadsheets will not run it: text that starts like a formula gets a leading
+    quote; None is empty."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return "" if value is None else value
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([[csv_cell(v) for v in row] for row in rows])
+    return out.getvalue()

@@ -3,6 +3,7 @@ of ISO 8601 UTC times (which sort as text)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -124,3 +125,158 @@ def ratings(conn: sqlite3.Connection, app_id: str, start: str, end: str) -> dict
         (app_id, start, end),
     ).fetchall()
     return {int(r[0]): int(r[1]) for r in rows}
+
+
+# -- service levels: the rows the service-level figures are computed from ---------------------
+
+_OWNER = "t.assignee AS agent, tm.name AS team"
+_OWNER_JOIN = "LEFT JOIN teams tm ON tm.id = t.team_id"
+
+
+def sla_clocks(conn: sqlite3.Connection, app_id: str, end: str) -> list[dict[str, Any]]:
+    """The SLA clock of each ticket filed before ``end``, with its team and assignee now."""
+    rows = conn.execute(
+        "SELECT s.ticket_id, s.policy_name, s.targets, s.first_response_due,"
+        " s.first_response_at, s.next_response_due, s.resolution_due, s.resolution_spent,"
+        f" s.resolved_at, {_OWNER} FROM ticket_sla s JOIN tickets t ON t.id = s.ticket_id"
+        f" {_OWNER_JOIN} WHERE t.app_id = ? AND t.created_at < ? ORDER BY s.ticket_id",
+        (app_id, end),
+    ).fetchall()
+    clocks = []
+    for row in rows:
+        found = dict(row)
+        targets = json.loads(found["targets"] or "{}")
+        found["targets"] = targets if isinstance(targets, dict) else {}
+        clocks.append(found)
+    return clocks
+
+
+def sla_breaches(conn: sqlite3.Connection, app_id: str) -> list[dict[str, Any]]:
+    """The breaches recorded for the app's tickets, by ticket, metric and due time."""
+    rows = conn.execute(
+        f"SELECT e.ticket_id, e.metric, e.policy_name, e.due_at, {_OWNER} FROM sla_events e"
+        f" JOIN tickets t ON t.id = e.ticket_id AND t.app_id = e.app_id {_OWNER_JOIN}"
+        " WHERE e.app_id = ? AND e.kind = 'breach' ORDER BY e.ticket_id, e.metric, e.due_at",
+        (app_id,),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def replies_after_first_response(
+    conn: sqlite3.Connection, app_id: str, end: str
+) -> list[dict[str, Any]]:
+    """The public messages (requester and agent) written after the first response, before
+    ``end``, of the tickets whose clock has a next-response target; per ticket, in order."""
+    rows = conn.execute(
+        "SELECT m.ticket_id, m.author_kind, m.created_at FROM ticket_messages m"
+        " JOIN ticket_sla s ON s.ticket_id = m.ticket_id JOIN tickets t ON t.id = m.ticket_id"
+        " WHERE t.app_id = ? AND m.internal = 0 AND m.created_at < ?"
+        " AND s.first_response_at IS NOT NULL AND m.created_at > s.first_response_at"
+        " AND json_extract(s.targets, '$.next_response') IS NOT NULL"
+        " ORDER BY m.ticket_id, m.created_at, m.id",
+        (app_id, end),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def solved_with_replies(
+    conn: sqlite3.Connection, app_id: str, start: str, end: str
+) -> list[dict[str, Any]]:
+    """The tickets solved (or closed) now whose solved_at is in the range, each with the
+    number of public agent replies written up to then."""
+    rows = conn.execute(
+        "SELECT t.id, (SELECT count(*) FROM ticket_messages m WHERE m.ticket_id = t.id"
+        " AND m.author_kind = 'agent' AND m.internal = 0 AND m.created_at <= t.solved_at)"
+        " AS replies FROM tickets t WHERE t.app_id = ? AND t.status IN ('solved', 'closed')"
+        " AND t.solved_at >= ? AND t.solved_at < ?",
+        (app_id, start, end),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def ticket_times_by_owner(
+    conn: sqlite3.Connection, app_id: str, start: str, end: str
+) -> list[dict[str, Any]]:
+    """:func:`ticket_times`, with each ticket's team and assignee now."""
+    rows = conn.execute(
+        "SELECT t.status, t.created_at, t.solved_at,"
+        " (SELECT min(m.created_at) FROM ticket_messages m WHERE m.ticket_id = t.id"
+        f" AND m.author_kind = 'agent' AND m.internal = 0) AS first_reply, {_OWNER}"
+        f" FROM tickets t {_OWNER_JOIN} WHERE t.app_id = ? AND t.created_at >= ?"
+        " AND t.created_at < ?",
+        (app_id, start, end),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def backlog_times(conn: sqlite3.Connection, app_id: str, end: str) -> tuple[list[str], list[str]]:
+    """When the app's tickets filed before ``end`` were filed, and when those solved before
+    ``end`` were (last) solved, each sorted."""
+    created = [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT created_at FROM tickets WHERE app_id = ? AND created_at < ?"
+            " ORDER BY created_at",
+            (app_id, end),
+        )
+    ]
+    solved = [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT solved_at FROM tickets WHERE app_id = ? AND solved_at IS NOT NULL"
+            " AND solved_at < ? ORDER BY solved_at",
+            (app_id, end),
+        )
+    ]
+    return created, solved
+
+
+def tickets_by_tag(
+    conn: sqlite3.Connection, app_id: str, start: str, end: str
+) -> list[dict[str, Any]]:
+    """Tickets filed in the range per tag (a ticket counts under each of its tags), and those
+    with no tag (tag None)."""
+    rows = conn.execute(
+        "SELECT j.value AS tag, count(DISTINCT t.id) AS tickets FROM tickets t, json_each(t.tags) j"
+        " WHERE t.app_id = ? AND t.created_at >= ? AND t.created_at < ? GROUP BY j.value"
+        " UNION ALL SELECT NULL, count(*) FROM tickets t WHERE t.app_id = ?"
+        " AND t.created_at >= ? AND t.created_at < ? AND json_array_length(t.tags) = 0",
+        (app_id, start, end, app_id, start, end),
+    ).fetchall()
+    return [dict(r) for r in rows if r[1]]
+
+
+def tickets_by_team(
+    conn: sqlite3.Connection, app_id: str, start: str, end: str
+) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        f"SELECT tm.name AS team, count(*) AS tickets FROM tickets t {_OWNER_JOIN}"
+        " WHERE t.app_id = ? AND t.created_at >= ? AND t.created_at < ? GROUP BY tm.name",
+        (app_id, start, end),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def tickets_by_priority(
+    conn: sqlite3.Connection, app_id: str, start: str, end: str
+) -> dict[str, int]:
+    rows = conn.execute(
+        "SELECT priority, count(*) FROM tickets WHERE app_id = ? AND created_at >= ?"
+        " AND created_at < ? GROUP BY priority",
+        (app_id, start, end),
+    ).fetchall()
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+def ratings_by_agent(
+    conn: sqlite3.Connection, app_id: str, start: str, end: str
+) -> list[dict[str, Any]]:
+    """Ratings given in the range per assignee of the rated ticket (None: unassigned)."""
+    rows = conn.execute(
+        "SELECT t.assignee AS agent, count(*) AS ratings, avg(r.score) AS average,"
+        " sum(r.score >= 4) AS satisfied FROM ticket_ratings r JOIN tickets t"
+        " ON t.id = r.ticket_id WHERE t.app_id = ? AND r.created_at >= ? AND r.created_at < ?"
+        " GROUP BY t.assignee",
+        (app_id, start, end),
+    ).fetchall()
+    return [dict(r) for r in rows]

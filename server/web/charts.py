@@ -99,3 +99,84 @@ def _short(value: float) -> str:
     if value >= 1000:
         return f"{value / 1000:g}k"
     return f"{value:g}"
+
+
+def labelled_bars(
+    items: Sequence[tuple[str, float, str]],
+    *,
+    width: int = 300,
+    peak: float | None = None,
+    text_width: int = 90,
+) -> dict[str, Any]:
+    """Horizontal bars with a text of their own (``(label, value, text)``), scaled to ``peak``
+    (default: the largest value), in the order given."""
+    top = peak or max((value for _, value, _ in items), default=0) or 1
+    row = 28
+    return {
+        "width": width,
+        "text_width": text_width,
+        "height": max(row, row * len(items)),
+        "rows": [
+            {
+                "label": label,
+                "value": value,
+                "text": text,
+                "y": i * row,
+                "length": round(max(2.0, width * min(value, top) / top), 1),
+            }
+            for i, (label, value, text) in enumerate(items)
+        ],
+    }
+
+
+def share_bars(
+    items: Sequence[tuple[str, int, int]], *, width: int = 300, text_width: int = 110
+) -> dict[str, Any]:
+    """A bar per ``(label, met, missed)``: the met share from the left, the missed share after
+    it, over a full-width track; the text says the share and the counts ("75% · 3 of 4")."""
+    row = 28
+    rows = []
+    for i, (label, met, missed) in enumerate(items):
+        total = met + missed
+        met_length = round(width * met / total, 1) if total else 0.0
+        rows.append(
+            {
+                "label": label,
+                "y": i * row,
+                "met": met,
+                "missed": missed,
+                "met_length": met_length,
+                "missed_length": round(width - met_length, 1) if total and missed else 0.0,
+                "text": f"{round(100 * met / total)}% · {met} of {total}" if total else "none due",
+            }
+        )
+    return {
+        "width": width,
+        "text_width": text_width,
+        "height": max(row, row * len(items)),
+        "rows": rows,
+    }
+
+
+def spread_bars(
+    items: Sequence[tuple[str, float, float, str]], *, width: int = 240, text_width: int = 160
+) -> dict[str, Any]:
+    """A bar per ``(label, median, p90, text)`` to the median, carried on more lightly to the
+    90th percentile, all scaled to the largest 90th percentile."""
+    top = max((p90 for _, _, p90, _ in items), default=0) or 1
+    row = 28
+    return {
+        "width": width,
+        "text_width": text_width,
+        "height": max(row, row * len(items)),
+        "rows": [
+            {
+                "label": label,
+                "text": text,
+                "y": i * row,
+                "median_length": round(max(2.0, width * median / top), 1),
+                "p90_length": round(max(2.0, width * p90 / top), 1),
+            }
+            for i, (label, median, p90, text) in enumerate(items)
+        ],
+    }

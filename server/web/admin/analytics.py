@@ -1,22 +1,35 @@
-"""The analytics dashboard for admins, with a date range and CSV export of each report."""
+"""The analytics dashboard for admins, with a date range and CSV export of each report at
+``/admin/analytics/<name>.csv`` (the first reports also at ``/admin/analytics/export/``)."""
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
 from ...edge import runtime
 from ...errors import ValidationFailed
-from ...services.analytics import CSV_REPORTS, DateRange, csv_rows
+from ...services.analytics import (
+    CSV_REPORTS,
+    SERVICE_LEVEL_CSV,
+    DateRange,
+    csv_rows,
+    csv_text,
+    service_level_csv_rows,
+)
 from .. import charts
+from ..filters import duration
 from . import guard
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 PRESETS = (7, 30, 90)
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+METRICS = (
+    ("first_response", "First response"),
+    ("next_response", "Next response"),
+    ("resolution", "Resolution"),
+)
+NO_TEAM, UNASSIGNED, NO_TAG = "(no team)", "(unassigned)", "(no tag)"
 
 
 def _span() -> tuple[DateRange, str | None]:
@@ -69,15 +82,107 @@ def _charts(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _plural(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def _minutes(value: float) -> str:
+    return duration(value * 60)
+
+
+def _spread(groups: Sequence[dict[str, Any]], key: str, missing: str) -> dict[str, Any]:
+    return charts.spread_bars(
+        [
+            (
+                g[key] if g[key] is not None else missing,
+                g["median"],
+                g["p90"],
+                f"{_minutes(g['median'])} · p90 {_minutes(g['p90'])}",
+            )
+            for g in groups
+            if g["tickets"]
+        ]
+    )
+
+
+def _with_room(chart: dict[str, Any]) -> dict[str, Any]:
+    """A line chart whose last day's label, centred on the right edge, is not cut off."""
+    return {**chart, "width": chart["width"] + 18}
+
+
+def _counts(items: Sequence[tuple[str, int]]) -> dict[str, Any]:
+    return charts.labelled_bars([(label, n, f"{n:,}") for label, n in items], text_width=50)
+
+
+def _service_level_charts(levels: dict[str, Any]) -> dict[str, Any]:
+    sla = levels["sla_attainment"]["overall"]
+    fcr = levels["first_contact_resolution"]
+    tickets = levels["tickets"]
+    backlog = levels["backlog"]
+    first, resolution = levels["first_response_minutes"], levels["resolution_minutes"]
+    names = {"0": "No reply", "1": "1 reply", "2": "2 replies", "3+": "3 or more"}
+    return {
+        "attainment": charts.share_bars(
+            [(label, sla[m]["met"], sla[m]["missed"]) for m, label in METRICS]
+            if sla["all"]["fell_due"]
+            else [],
+            width=620,  # a wide card: about as many units as pixels, so text keeps its size
+            text_width=150,
+        ),
+        "fcr": _counts(
+            [(names[g["replies"]], g["tickets"]) for g in fcr["by_replies"]]
+            if fcr["solved"]
+            else []
+        ),
+        "backlog": _with_room(
+            charts.line_chart(
+                [d["day"] for d in backlog],
+                [{"name": "Open tickets", "values": [d["open"] for d in backlog], "css": "s-all"}],
+                width=520,
+                height=200,
+            )
+        ),
+        "backlog_empty": not any(d["open"] for d in backlog),
+        "first_response_team": _spread(first["by_team"], "team", NO_TEAM),
+        "first_response_agent": _spread(first["by_agent"], "agent", UNASSIGNED),
+        "resolution_team": _spread(resolution["by_team"], "team", NO_TEAM),
+        "resolution_agent": _spread(resolution["by_agent"], "agent", UNASSIGNED),
+        "by_tag": _counts([(t["tag"] or NO_TAG, t["tickets"]) for t in tickets["by_tag"][:10]]),
+        "by_team": _counts([(t["team"] or NO_TEAM, t["tickets"]) for t in tickets["by_team"][:10]]),
+        "by_priority": _counts(
+            [(p["priority"].capitalize(), p["tickets"]) for p in tickets["by_priority"]]
+            if tickets["total"]
+            else []
+        ),
+        "csat_agent": charts.labelled_bars(
+            [
+                (
+                    a["agent"] or UNASSIGNED,
+                    a["average"],
+                    f"{a['average']:.1f} / 5 · {a['ratings']} rating{_plural(a['ratings'])}",
+                )
+                for a in levels["csat_by_agent"]
+            ],
+            peak=5,
+            text_width=120,
+        ),
+    }
+
+
 @bp.get("/")
 @guard.requires("analytics")
 def dashboard() -> str:
     span, error = _span()
     report = runtime().analytics.report(guard.app_id(), span)
+    levels = runtime().analytics.service_levels(guard.app_id(), span)
     return render_template(
         "admin/analytics.html",
         report=report,
         charts=_charts(report),
+        levels=levels,
+        sl_charts=_service_level_charts(levels),
+        names={"team": NO_TEAM, "agent": UNASSIGNED, "policy": ""},
+        metrics=METRICS,
         span=span,
         error=error,
         presets=PRESETS,
@@ -85,11 +190,13 @@ def dashboard() -> str:
     )
 
 
-def _cell(value: Any) -> Any:
-    # Spreadsheets run cells that start like a formula; a leading quote keeps them text.
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    return "" if value is None else value
+def _download(name: str, span: DateRange, header: Sequence[str], rows: list[list[Any]]) -> Response:
+    filename = f"{name}-{span.first.isoformat()}-to-{span.last.isoformat()}.csv"
+    return Response(
+        csv_text(header, rows),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @bp.get("/export/<name>.csv")
@@ -99,13 +206,21 @@ def export(name: str) -> Response:
         abort(404)
     span, _ = _span()
     header, rows = csv_rows(name, runtime().analytics.report(guard.app_id(), span))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([[_cell(v) for v in row] for row in rows])
-    filename = f"{name}-{span.first.isoformat()}-to-{span.last.isoformat()}.csv"
-    return Response(
-        out.getvalue(),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return _download(name, span, header, rows)
+
+
+@bp.get("/<name>.csv")
+@guard.requires("analytics")
+def csv_report(name: str) -> Response:
+    """Any report as CSV: the service-level ones, and those of :func:`export`."""
+    span, _ = _span()
+    app_id = guard.app_id()
+    if name in SERVICE_LEVEL_CSV:
+        header, rows = service_level_csv_rows(
+            name, runtime().analytics.service_levels(app_id, span)
+        )
+    elif name in CSV_REPORTS:
+        header, rows = csv_rows(name, runtime().analytics.report(app_id, span))
+    else:
+        abort(404)
+    return _download(name, span, header, rows)
