@@ -114,8 +114,22 @@ class AutomationService:
             found = store.get_automation(conn, app_id, public_id)
             if found is None:
                 raise NotFound("no such automation")
-            merged = {**found["rule"], **{k: v for k, v in data.items() if k != "position"}}
+            # the column, not the stored JSON, says whether it is on (the server switches
+            # rules off when what they name disappears)
+            merged = {
+                **found["rule"],
+                "enabled": found["enabled"],
+                **{k: v for k, v in data.items() if k != "position"},
+            }
             rule = rules.validate_rule(merged, self.vocabulary(conn, app_id))
+            stored = rule.to_json()
+            previous = {**found["rule"], "enabled": found["enabled"]}
+            # a report stays until the rule itself changes or is switched back on
+            resolved = stored != previous and (
+                {k: v for k, v in stored.items() if k != "enabled"}
+                != {k: v for k, v in previous.items() if k != "enabled"}
+                or (rule.enabled and not found["enabled"])
+            )
             store.update_automation(
                 conn,
                 found["id"],
@@ -123,8 +137,8 @@ class AutomationService:
                     "name": rule.name,
                     "enabled": rule.enabled,
                     "kind": "event" if rule.event else "time",
-                    "rule": rule.to_json(),
-                    "last_error": None,
+                    "rule": stored,
+                    "last_error": None if resolved else found["last_error"],
                     "updated_at": clock.iso(),
                 },
             )

@@ -12,12 +12,18 @@ automations, in that order.
   message starts the next-response clock; ``message.created`` rules run.
 
 Routing and rules record what they changed on the ticket (``ticket_activity``) by name.
+
+Each step runs inside a savepoint: a bug in one (a rule the validator let through that then
+fails) is logged and undone on its own, and the customer's ticket or message is still filed.
+Database errors are not contained: they fail the whole change, as they would without us.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from .. import clock
@@ -34,6 +40,29 @@ from .notifications import Notifier
 from .sla import SlaService
 from .teams import TeamService
 from .tickets import TicketService
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def contained(conn: sqlite3.Connection, step: str, ticket: Mapping[str, Any]) -> Iterator[None]:
+    """Run ``step`` so that a bug in it is undone and logged, not fatal to the ticket."""
+    conn.execute("SAVEPOINT lifecycle_step")
+    try:
+        yield
+    except sqlite3.Error:
+        conn.execute("ROLLBACK TO lifecycle_step")
+        conn.execute("RELEASE lifecycle_step")
+        raise
+    except Exception:
+        conn.execute("ROLLBACK TO lifecycle_step")
+        conn.execute("RELEASE lifecycle_step")
+        log.exception(
+            "%s failed on %s; the ticket goes on without it", step, ticket.get("public_id")
+        )
+    else:
+        conn.execute("RELEASE lifecycle_step")
+
 
 # what SLA policies and routing look at: a change to one of these chooses the policy again
 MATCHED_ON = ("priority", "team", "tags", "assignee", "fields")
@@ -70,6 +99,21 @@ class Lifecycle:
 
     # -- the hooks TicketService calls ----------------------------------------------------
     def created(self, conn: sqlite3.Connection, ticket: dict[str, Any]) -> None:
+        with contained(conn, "routing", ticket):
+            self._route(conn, ticket)
+        with contained(conn, "automations", ticket):
+            self.automations.on_event(
+                conn,
+                ticket,
+                self.view(conn, ticket),
+                "ticket.created",
+                "ticket.created",
+                self._apply_silently,
+            )
+        with contained(conn, "service levels", ticket):
+            self.sla.evaluate(conn, ticket, self.view(conn, ticket))
+
+    def _route(self, conn: sqlite3.Connection, ticket: dict[str, Any]) -> None:
         team = self.teams.route(conn, ticket)
         if team is not None:
             routed: dict[str, Any] = {"team_id": team["id"]}
@@ -81,15 +125,6 @@ class Lifecycle:
             ticket_store.update_ticket(conn, ticket["id"], routed)
             ticket.update(routed)
             store.add_activity(conn, ticket["id"], "routing", team["name"], changes, clock.iso())
-        self.automations.on_event(
-            conn,
-            ticket,
-            self.view(conn, ticket),
-            "ticket.created",
-            "ticket.created",
-            self._apply_silently,
-        )
-        self.sla.evaluate(conn, ticket, self.view(conn, ticket))
 
     def updated(
         self,
@@ -100,15 +135,17 @@ class Lifecycle:
         event_id: str,
     ) -> None:
         present = self.tickets.agent_view
-        if "status" in changes:
-            status = changes["status"]
-            self.sla.status_changed(conn, ticket, status["from"], status["to"], present)
-        if any(name in changes for name in MATCHED_ON):
-            self.sla.evaluate(conn, ticket, self.view(conn, ticket))
+        with contained(conn, "service levels", ticket):
+            if "status" in changes:
+                status = changes["status"]
+                self.sla.status_changed(conn, ticket, status["from"], status["to"], present)
+            if any(name in changes for name in MATCHED_ON):
+                self.sla.evaluate(conn, ticket, self.view(conn, ticket))
         if actor.get("automate", True):
-            self.automations.on_event(
-                conn, ticket, self.view(conn, ticket), "ticket.updated", event_id, self._apply
-            )
+            with contained(conn, "automations", ticket):
+                self.automations.on_event(
+                    conn, ticket, self.view(conn, ticket), "ticket.updated", event_id, self._apply
+                )
 
     def messaged(
         self,
@@ -120,13 +157,15 @@ class Lifecycle:
         automated: bool = False,
     ) -> None:
         present = self.tickets.agent_view
-        if status_change:
-            self.sla.status_changed(conn, ticket, status_change[0], status_change[1], present)
-        self.sla.message_added(conn, ticket, message, present)
+        with contained(conn, "service levels", ticket):
+            if status_change:
+                self.sla.status_changed(conn, ticket, status_change[0], status_change[1], present)
+            self.sla.message_added(conn, ticket, message, present)
         if not automated:
-            self.automations.on_event(
-                conn, ticket, self.view(conn, ticket), "message.created", event_id, self._apply
-            )
+            with contained(conn, "automations", ticket):
+                self.automations.on_event(
+                    conn, ticket, self.view(conn, ticket), "message.created", event_id, self._apply
+                )
 
     # -- applying a rule's changes --------------------------------------------------------
     def _fields(

@@ -427,8 +427,12 @@ def test_rules_that_would_loop_are_stopped_and_reported(server: InProcess) -> No
     filed = file(server)
     changed = api(server, "PATCH", f"/tickets/{filed['id']}", json={"priority": "low"})
     assert changed["priority"] in ("low", "high")  # it stopped, with an answer
-    reports = [a["last_error"] for a in api(server, "GET", "/automations")["items"]]
+    items = api(server, "GET", "/automations")["items"]
+    reports = [a["last_error"] for a in items]
     assert any(r and "loop" in r for r in reports), reports
+    reported = next(a for a in items if a["last_error"])
+    moved = api(server, "PATCH", f"/automations/{reported['id']}", json={"position": 1})
+    assert moved["last_error"] == reported["last_error"]  # a move is not a fix
 
 
 @pytest.mark.parametrize(
@@ -604,3 +608,61 @@ def test_going_pending_or_solved_after_a_due_time_keeps_its_breach(
     assert len(breaches) == 4
     rt.lifecycle.tick()
     assert len([e for e in sla_events(rt) if e["kind"] == "breach"]) == 4
+
+
+def test_a_failing_rule_is_undone_and_the_ticket_is_still_filed(
+    server: InProcess, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from support_server.services import rules
+
+    automation(
+        server,
+        name="Tag it",
+        when={"event": "ticket.created"},
+        then=[
+            {"action": "add_tags", "tags": ["seen"]},
+            {"action": "set", "field": "priority", "value": "high"},
+        ],
+    )
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug in a rule")
+
+    monkeypatch.setattr(rules, "run_chain", broken)
+    filed = file(server)
+    assert filed["tags"] == [] and filed["priority"] == "normal"  # nothing half-applied
+    assert any("automations failed" in r.getMessage() for r in caplog.records)
+    assert api(server, "GET", f"/tickets/{filed['id']}")["id"] == filed["id"]
+
+
+def test_a_rule_switched_off_by_the_server_stays_off_until_switched_on(
+    server: InProcess,
+) -> None:
+    billing = team(server, name="Billing", members=["maya"])
+    support = team(server, name="Support", members=["sam"])
+    first = automation(
+        server,
+        name="To billing",
+        when={"event": "ticket.created"},
+        then=[{"action": "assign_team", "team": billing["id"]}],
+    )
+    automation(
+        server,
+        name="Tag",
+        when={"event": "ticket.created"},
+        then=[{"action": "add_tags", "tags": ["x"]}],
+    )
+    api(server, "DELETE", f"/teams/{billing['id']}?move_to={support['id']}")
+    off = api(server, "GET", f"/automations/{first['id']}")
+    assert off["enabled"] is False and "deleted" in off["last_error"]
+    # moving it needs the rule to be valid again: fix it, and the report clears
+    moved = api(
+        server,
+        "PATCH",
+        f"/automations/{first['id']}",
+        json={"then": [{"action": "assign_team", "team": support["id"]}], "position": 2},
+    )
+    assert moved["enabled"] is False  # still off until switched on
+    assert moved["last_error"] is None and moved["position"] == 2
+    on = api(server, "PATCH", f"/automations/{first['id']}", json={"enabled": True})
+    assert on["enabled"] is True

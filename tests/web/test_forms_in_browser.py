@@ -19,6 +19,7 @@ from ..worker import test_profile_in_browser
 from . import (
     test_editor_in_browser,
     test_mail_settings_in_browser,
+    test_service_levels_in_browser,
     test_tickets_in_browser,
     test_webhooks_in_browser,
 )
@@ -69,6 +70,46 @@ SUBMITTED_BY = {
     ("webhook.html", ".switch"): ["test_rotate_switch_off_and_delete"],
     ("webhook.html", ".rotate"): ["test_rotate_switch_off_and_delete"],
     ("webhook.html", ".delete"): ["test_rotate_switch_off_and_delete"],
+    ("business_hours.html", ".save_hours"): [
+        "test_an_admin_sets_business_hours_and_orders_sla_policies"
+    ],
+    # the add form (.create_policy) and the edit form (.update_policy) are one template
+    ("policy_form.html", ".update_policy"): [
+        "test_an_admin_sets_business_hours_and_orders_sla_policies"
+    ],
+    ("policy_form.html", ".delete_policy"): [
+        "test_an_admin_sets_business_hours_and_orders_sla_policies"
+    ],
+    ("service_levels.html", ".move_policy"): [
+        "test_an_admin_sets_business_hours_and_orders_sla_policies"
+    ],
+    ("team_form.html", ".update_team"): [
+        "test_an_admin_makes_teams_and_deletes_one_that_holds_tickets"
+    ],
+    ("team_form.html", ".delete_team"): [
+        "test_an_admin_makes_teams_and_deletes_one_that_holds_tickets"
+    ],
+    ("team_delete.html", ".delete_team"): [
+        "test_an_admin_makes_teams_and_deletes_one_that_holds_tickets"
+    ],
+    ("automations.html", ".switch_automation"): [
+        "test_an_admin_adds_automations_sees_a_loop_and_dry_runs_one"
+    ],
+    ("automations.html", ".move_automation"): [
+        "test_an_admin_adds_automations_sees_a_loop_and_dry_runs_one"
+    ],
+    ("automation_form.html", ".update_automation"): [
+        "test_an_admin_adds_automations_sees_a_loop_and_dry_runs_one"
+    ],
+    ("automation_form.html", ".delete_automation"): [
+        "test_an_admin_adds_automations_sees_a_loop_and_dry_runs_one"
+    ],
+    ("automation_form.html", ".automation"): [  # the dry run (a GET: it changes nothing)
+        "test_an_admin_adds_automations_sees_a_loop_and_dry_runs_one"
+    ],
+    ("profile.html", ".availability"): [
+        "test_an_agent_goes_away_and_reads_the_rules_without_changing_them"
+    ],
 }
 
 
@@ -94,6 +135,7 @@ def test_every_admin_form_is_submitted_by_a_browser_test() -> None:
         test_profile_in_browser,
         test_webhooks_in_browser,
         test_mail_settings_in_browser,
+        test_service_levels_in_browser,
     )
     for tests in SUBMITTED_BY.values():
         for name in tests:

@@ -10,7 +10,19 @@ from werkzeug.exceptions import HTTPException
 from ...edge import runtime
 from ...errors import ApiError
 from ..security import page_headers
-from . import analytics, articles, auth, guard, history, mail, media, profile, tickets, webhooks
+from . import (
+    analytics,
+    articles,
+    auth,
+    guard,
+    history,
+    mail,
+    media,
+    profile,
+    service_levels,
+    tickets,
+    webhooks,
+)
 
 MESSAGES = {
     401: "Please sign in.",
@@ -53,7 +65,18 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 
 def register(app: Flask) -> None:
     admin = Blueprint("admin", __name__, url_prefix="/admin")
-    for module in (auth, articles, history, media, tickets, analytics, mail, profile, webhooks):
+    for module in (
+        auth,
+        articles,
+        history,
+        media,
+        tickets,
+        analytics,
+        mail,
+        profile,
+        webhooks,
+        service_levels,
+    ):
         admin.register_blueprint(module.bp)
     admin.before_request(guard.check)
     admin.context_processor(_context)

@@ -1,4 +1,5 @@
-"""A signed-in user's own profile: where notifications go and which kinds they get.
+"""A signed-in user's own profile: where notifications go, which kinds they get, and (for
+agents and admins) whether they are available for new tickets or away.
 
 Staff API keys sign in too, but a key has no address and nobody to notify: the page says so
 and changes nothing.
@@ -15,15 +16,21 @@ from ...services.notifications import KINDS
 from . import guard
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
+ROUTED = ("agent", "admin")  # the roles routing gives tickets to
 KEYS_HAVE_NONE = (
     "Profiles are for users who sign in with a username and password. You signed in with a"
     " staff API key, which has no email address and gets no notifications."
 )
 
 
+def _takes_tickets() -> bool:
+    return guard.member().role in ROUTED
+
+
 def _page(email: str, muted: list[str], error: str = "", status: int = 200) -> tuple[str, int]:
     me = guard.member()
-    profile = runtime().staff.profile(me.id)
+    rt = runtime()
+    profile = rt.staff.profile(me.id)
     return render_template(
         "admin/profile.html",
         profile=profile,
@@ -32,6 +39,8 @@ def _page(email: str, muted: list[str], error: str = "", status: int = 200) -> t
         kinds=KINDS,
         error=error,
         saved=request.args.get("saved") == "1",
+        available=rt.teams.is_available(me.handle) if _takes_tickets() else None,
+        availability_saved=request.args.get("saved") in ("available", "away"),
     ), status
 
 
@@ -60,3 +69,20 @@ def save() -> BaseResponse | tuple[str, int]:
         return _page(email, muted, error=exc.message, status=422)
     staff.set_muted(me.id, muted, list(KINDS))
     return redirect(url_for(".show", saved="1"), code=303)
+
+
+@bp.post("/availability")
+@guard.requires("any")
+def availability() -> BaseResponse:
+    """Available or away: routing gives new tickets only to available agents; an agent who is
+    away keeps the tickets they hold."""
+    me = guard.member()
+    if me.kind != "user":
+        abort(403, KEYS_HAVE_NONE)
+    if not _takes_tickets():
+        abort(403, "Only agents and admins are given tickets.")
+    wanted = request.form.get("available")
+    if wanted not in ("1", "0"):
+        abort(400, "Say whether you are available or away.")
+    runtime().teams.set_available(None, me.handle, wanted == "1")
+    return redirect(url_for(".show", saved="available" if wanted == "1" else "away"), code=303)
