@@ -119,8 +119,8 @@ def _service_levels(rt: Runtime, app_id: str) -> None:
     rt.automations.create(
         app_id,
         {
-            "name": "Close what stayed solved",
-            "when": {"after": {"status": "solved", "hours": 96}},
+            "name": "Close what stayed solved for 30 days",
+            "when": {"after": {"status": "solved", "hours": 720}},
             "then": [{"action": "set_status", "value": "closed"}],
         },
     )

@@ -11,12 +11,35 @@ from ..jsontext import loads_stored
 _PRIORITY_ORDER = (
     "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END"
 )
-_SORTS = {
-    "updated": "t.updated_at DESC, t.id DESC",
-    "created": "t.created_at DESC, t.id DESC",
-    "oldest": "t.created_at ASC, t.id ASC",
-    "priority": f"{_PRIORITY_ORDER}, t.updated_at DESC, t.id DESC",
+# Each order as its columns, (expression, ascending), the last ones making it total: the list
+# sorts by them, and a ticket's neighbours are the rows just before and after its own values.
+# ``s`` is the ticket's service-level clock (LEFT JOIN ticket_sla): "due" puts the tickets with
+# an unmet due time first, soonest first (next_due is indexed), then the rest as "updated".
+_KEYS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "due": (
+        ("(s.next_due IS NULL)", True),
+        ("COALESCE(s.next_due, '')", True),
+        ("t.updated_at", False),
+        ("t.id", False),
+    ),
+    "updated": (("t.updated_at", False), ("t.id", False)),
+    "created": (("t.created_at", False), ("t.id", False)),
+    "oldest": (("t.created_at", True), ("t.id", True)),
+    "priority": ((_PRIORITY_ORDER, True), ("t.updated_at", False), ("t.id", False)),
 }
+DEFAULT_SORT = "due"
+SORTS = tuple(_KEYS)
+
+
+def _order(keys: Sequence[tuple[str, bool]], reverse: bool = False) -> str:
+    return ", ".join(
+        f"{expr} {'ASC' if ascending != reverse else 'DESC'}" for expr, ascending in keys
+    )
+
+
+_SORTS = {name: _order(keys) for name, keys in _KEYS.items()}
+_FROM = "tickets t LEFT JOIN ticket_sla s ON s.ticket_id = t.id"
+_UNSOLVED = ("new", "open", "pending")
 
 
 def _escape(text: str) -> str:
@@ -27,13 +50,18 @@ def _where(
     app_ids: Sequence[str],
     *,
     statuses: Sequence[str] | None,
-    priority: str | None,
-    assignee: str | None,
-    unassigned: bool,
-    context: str | None,
-    version: str | None,
-    text: str | None,
+    priority: str | None = None,
+    assignee: str | None = None,
+    unassigned: bool = False,
+    context: str | None = None,
+    version: str | None = None,
+    text: str | None = None,
+    team: str | None = None,
+    no_team: bool = False,
+    breached_at: str | None = None,
 ) -> tuple[str, list[Any]]:
+    """``team`` is a team's public id; ``breached_at`` (now, as ISO) keeps the tickets with an
+    unmet due time before it or a breach on record."""
     clauses = [f"t.app_id IN ({','.join('?' * len(app_ids))})"]
     params: list[Any] = list(app_ids)
     if statuses:
@@ -47,6 +75,18 @@ def _where(
     elif assignee:
         clauses.append("t.assignee = ?")
         params.append(assignee)
+    if no_team:
+        clauses.append("t.team_id IS NULL")
+    elif team:
+        clauses.append("t.team_id IN (SELECT id FROM teams WHERE public_id = ?)")
+        params.append(team)
+    if breached_at:
+        clauses.append(
+            "(EXISTS (SELECT 1 FROM ticket_sla b WHERE b.ticket_id = t.id AND b.next_due < ?)"
+            " OR EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id"
+            " AND e.kind = 'breach'))"
+        )
+        params.append(breached_at)
     if context:
         clauses.append(
             "(json_extract(t.context, '$.context_key') = ?"
@@ -87,8 +127,18 @@ def page(
         "SELECT t.*, (SELECT count(*) FROM ticket_messages m WHERE m.ticket_id = t.id"
         " AND m.internal = 0 AND m.author_kind = 'agent') AS replies,"
         " COALESCE((SELECT m.author_kind FROM ticket_messages m WHERE m.ticket_id = t.id"
-        " AND m.internal = 0 ORDER BY m.id DESC LIMIT 1), 'requester') AS last_author"
-        f" FROM tickets t WHERE {where} ORDER BY {_SORTS.get(sort, _SORTS['updated'])}"
+        " AND m.internal = 0 ORDER BY m.id DESC LIMIT 1), 'requester') AS last_author,"
+        # the service level: whether a policy applies, the next unmet due time, paused
+        # (pending: the resolution clock stopped), and whether a breach is on record
+        " s.ticket_id IS NOT NULL AS sla_clock, s.policy_name AS sla_policy,"
+        " s.next_due AS sla_next_due,"
+        " (s.ticket_id IS NOT NULL AND s.running_since IS NULL AND s.resolved_at IS NULL)"
+        " AS sla_paused,"
+        " EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.kind = 'breach')"
+        " AS sla_breach_recorded,"
+        " (SELECT tm.public_id FROM teams tm WHERE tm.id = t.team_id) AS team_public_id,"
+        " (SELECT tm.name FROM teams tm WHERE tm.id = t.team_id) AS team_name"
+        f" FROM {_FROM} WHERE {where} ORDER BY {_SORTS.get(sort, _SORTS[DEFAULT_SORT])}"
         " LIMIT ? OFFSET ?",
         (*params, limit, offset),
     ).fetchall()
@@ -98,6 +148,8 @@ def page(
         item["context"] = loads_stored(item["context"])
         item["tags"] = loads_stored(item["tags"])
         item["traits"] = loads_stored(item["traits"])
+        for flag in ("sla_clock", "sla_paused", "sla_breach_recorded"):
+            item[flag] = bool(item[flag])
         items.append(item)
     return items, total
 
@@ -113,25 +165,49 @@ def status_counts(conn: sqlite3.Connection, app_ids: Sequence[str]) -> dict[str,
     return {str(r[0]): int(r[1]) for r in rows}
 
 
+def due_counts(conn: sqlite3.Connection, app_ids: Sequence[str], now: str) -> tuple[int, int]:
+    """(tickets with an unmet due time, of which overdue at ``now``) in these apps."""
+    if not app_ids:
+        return 0, 0
+    row = conn.execute(
+        "SELECT count(*), COALESCE(SUM(s.next_due < ?), 0) FROM ticket_sla s"
+        " JOIN tickets t ON t.id = s.ticket_id WHERE s.next_due IS NOT NULL"
+        f" AND t.app_id IN ({','.join('?' * len(app_ids))})",
+        (now, *app_ids),
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
 def app_of(conn: sqlite3.Connection, public_id: str) -> str | None:
     row = conn.execute("SELECT app_id FROM tickets WHERE public_id = ?", (public_id,)).fetchone()
     return str(row[0]) if row else None
 
 
 def neighbours(
-    conn: sqlite3.Connection, app_ids: Sequence[str], updated_at: str, ticket_id: int
+    conn: sqlite3.Connection, app_ids: Sequence[str], ticket_id: int, sort: str = DEFAULT_SORT
 ) -> dict[str, str | None]:
-    """The unsolved tickets just before and after one in the default inbox order."""
-    marks = ",".join("?" * len(app_ids))
-    base = f"app_id IN ({marks}) AND status IN ('new', 'open', 'pending')"
-    newer = conn.execute(
-        f"SELECT public_id FROM tickets WHERE {base} AND (updated_at > ? OR"
-        " (updated_at = ? AND id > ?)) ORDER BY updated_at ASC, id ASC LIMIT 1",
-        (*app_ids, updated_at, updated_at, ticket_id),
+    """The unsolved tickets just before and after one in the inbox's ``sort`` order."""
+    keys = _KEYS.get(sort, _KEYS[DEFAULT_SORT])
+    mine = conn.execute(
+        f"SELECT {', '.join(expr for expr, _ in keys)} FROM {_FROM} WHERE t.id = ?", (ticket_id,)
     ).fetchone()
-    older = conn.execute(
-        f"SELECT public_id FROM tickets WHERE {base} AND (updated_at < ? OR"
-        " (updated_at = ? AND id < ?)) ORDER BY updated_at DESC, id DESC LIMIT 1",
-        (*app_ids, updated_at, updated_at, ticket_id),
-    ).fetchone()
-    return {"previous": newer[0] if newer else None, "next": older[0] if older else None}
+    if mine is None or not app_ids:
+        return {"previous": None, "next": None}
+    base, base_params = _where(app_ids, statuses=_UNSOLVED)
+
+    def beyond(after: bool) -> str | None:
+        # (a, b, c) after (x, y, z) in this order: a beyond x, or a = x and b beyond y, or ...
+        terms, params = [], list(base_params)
+        for n, (expr, ascending) in enumerate(keys):
+            same = [f"{e} = ?" for e, _ in keys[:n]]
+            beyond_it = f"{expr} {'>' if ascending == after else '<'} ?"
+            terms.append("(" + " AND ".join([*same, beyond_it]) + ")")
+            params += [*mine[:n], mine[n]]
+        row = conn.execute(
+            f"SELECT t.public_id FROM {_FROM} WHERE {base} AND ({' OR '.join(terms)})"
+            f" ORDER BY {_order(keys, reverse=not after)} LIMIT 1",
+            params,
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    return {"previous": beyond(after=False), "next": beyond(after=True)}
