@@ -161,9 +161,7 @@ class Notifier:
             team = self._team(conn, app_id, data)
             if team is not None:  # the team, or everyone when none of it can be mailed
                 agents = [u for u in agents if u["username"].lower() in team] or agents
-            return self._tell(
-                conn, agents, "new_ticket", app_id, data, "New ticket", data["body"]
-            )
+            return self._tell(conn, agents, "new_ticket", app_id, data, "New ticket", data["body"])
         if kind in ("sla.warning", "sla.breached"):
             ticket, detail = data, payload["detail"]
             agents = self._agents(conn, app_id)
