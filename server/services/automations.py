@@ -150,9 +150,9 @@ class AutomationService:
                 ordered.insert(max(0, min(len(ordered), position - 1)), found["id"])
                 for n, aid in enumerate(ordered, start=1):
                     store.update_automation(conn, aid, {"position": n})
-            stored = store.get_automation(conn, app_id, public_id)
-            assert stored is not None
-            return _out(stored)
+            changed = store.get_automation(conn, app_id, public_id)
+            assert changed is not None
+            return _out(changed)
 
     def delete(self, app_id: str, public_id: str) -> None:
         with self.db.write() as conn:
