@@ -14,6 +14,7 @@ from . import (
     macros,
     meta,
     service_levels,
+    ticket_fields,
     tickets,
     webhooks,
     widget,
@@ -35,6 +36,7 @@ def register(app: Flask) -> None:
         inbound,
         service_levels,
         macros,
+        ticket_fields,
     ):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)

@@ -218,6 +218,15 @@ class TicketInSchema(Schema):
     name = fields.Str(validate=validate.Length(0, 120))
     priority = fields.Str(validate=validate.OneOf(["low", "normal", "high", "urgent"]))
     context = fields.Nested(TicketContextSchema)
+    field_values = fields.Dict(
+        data_key="fields",
+        attribute="fields",
+        keys=fields.Str(validate=validate.Length(1, 40)),
+        values=fields.Raw(allow_none=True),
+        metadata={
+            "description": "Custom field values by key (GET /ticket-fields), checked by type"
+        },
+    )
 
     @validates("body")
     def _body_not_blank(self, value: str, **_: Any) -> None:
@@ -339,6 +348,13 @@ class TicketOutSchema(Schema):
         dump_only=True,
         metadata={"description": "Anonymous filers only: lets them read the tickets they filed"},
     )
+    field_values = fields.Dict(
+        data_key="fields",
+        attribute="fields",
+        keys=fields.Str(),
+        dump_only=True,
+        metadata={"description": "Custom field values (requesters: the fields visible to them)"},
+    )
     team = fields.Nested(
         TeamRefSchema,
         dump_only=True,
@@ -381,6 +397,13 @@ class TicketPatchSchema(Schema):
         allow_none=True,
         validate=validate.Length(1, 64),
         metadata={"description": "A team id (team_…), or null for none"},
+    )
+    field_values = fields.Dict(
+        data_key="fields",
+        attribute="fields",
+        keys=fields.Str(validate=validate.Length(1, 40)),
+        values=fields.Raw(allow_none=True),
+        metadata={"description": "Custom field values by key, checked by type; null clears one"},
     )
 
 

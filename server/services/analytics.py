@@ -38,7 +38,7 @@ import io
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -195,6 +195,7 @@ class Analytics:
                 by_tag=store.tickets_by_tag(conn, app_id, start, end),
                 by_team=store.tickets_by_team(conn, app_id, start, end),
                 by_priority=store.tickets_by_priority(conn, app_id, start, end),
+                by_field=store.tickets_by_field(conn, app_id, start, end),
                 ratings=store.ratings_by_agent(conn, app_id, start, end),
             )
         hours = business_hours_of(app) if app else BusinessHours.always()
@@ -379,6 +380,7 @@ class ServiceLevelRows:
     by_team: list[dict[str, Any]]
     by_priority: Mapping[str, int]
     ratings: list[dict[str, Any]]
+    by_field: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _dt(iso: str) -> datetime:
@@ -645,6 +647,7 @@ def service_levels(
             "by_tag": _counted(rows.by_tag, "tag"),
             "by_team": by_team,
             "by_priority": known + other,
+            "by_field": [dict(r) for r in rows.by_field],
         },
         "csat_by_agent": [
             {
@@ -720,6 +723,10 @@ SERVICE_LEVEL_CSV: dict[
     "tickets_by_priority": (
         ("priority", "tickets"),
         lambda r: [[g["priority"], g["tickets"]] for g in r["tickets"]["by_priority"]],
+    ),
+    "tickets_by_field": (
+        ("field", "value", "tickets"),
+        lambda r: [[g["field"], g["value"], g["tickets"]] for g in r["tickets"]["by_field"]],
     ),
     "csat_by_agent": (
         ("agent", "ratings", "average", "csat"),

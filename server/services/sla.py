@@ -39,6 +39,7 @@ from ..store import apps as app_store
 from ..store import macros as macro_store
 from ..store import service_levels as store
 from ..store import staff as staff_store
+from ..store import ticket_fields as field_store
 from . import outbox, rules
 from .business_time import BusinessHours
 
@@ -121,7 +122,13 @@ def vocabulary(conn: sqlite3.Connection, app_id: str) -> rules.Vocabulary:
         for u in staff_store.list_users(conn, app_id)
         if u["role"] in ("agent", "admin") and u["disabled_at"] is None
     )
-    return rules.Vocabulary(teams=teams, agents=agents, macros=macro_store.macro_ids(conn, app_id))
+    fields = {
+        f["key"]: {"type": f["type"], "options": f["options"]}
+        for f in field_store.list_fields(conn, app_id)
+    }
+    return rules.Vocabulary(
+        teams=teams, agents=agents, macros=macro_store.macro_ids(conn, app_id), fields=fields
+    )
 
 
 class SlaService:

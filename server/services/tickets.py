@@ -26,6 +26,7 @@ from ..store import service_levels as levels_store
 from ..store import tickets as store
 from . import idempotency, outbox
 from .sla import present_clock as _sla
+from .ticket_fields import TicketFieldService
 
 
 class Lifecycle(Protocol):
@@ -56,14 +57,15 @@ class Lifecycle(Protocol):
 
 STATUSES = ("new", "open", "pending", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
-SOURCES = ("widget", "sdk", "api")
-CHANGEABLE = (
+SOURCES = ("widget", "sdk", "api")  # what a caller may name; mail opens tickets as "email"
+CHANGEABLE = (  # what agents may change
     "status",
     "priority",
     "assignee",
     "tags",
     "team",
-)  # what a caller may name; mail opens tickets as "email"
+    "fields",
+)
 
 
 def signed_traits(traits: Mapping[str, Any]) -> dict[str, Any]:
@@ -119,6 +121,7 @@ class TicketService:
         self._visitor_secret = server_secrets[-1] if server_secrets else ""
         self._visitor_token_age = visitor_token_age
         self.lifecycle: Lifecycle | None = None  # wired by the runtime (see .lifecycle)
+        self.fields = TicketFieldService(db)
 
     # -- presentation -------------------------------------------------------------------------
     def _present(
@@ -145,6 +148,9 @@ class TicketService:
             "created_at": ticket["created_at"],
             "updated_at": ticket["updated_at"],
             "messages": [self._message(m, files if agent else None) for m in messages],
+            "fields": self.fields.shown(
+                conn, ticket["app_id"], ticket.get("fields") or {}, agent=agent
+            ),
             "rating": {"score": rating["score"], "comment": rating["comment"]} if rating else None,
         }
         if not agent:  # an agent's reply the requester has not opened yet
@@ -319,6 +325,14 @@ class TicketService:
             "context": dict(data.get("context") or {}),
             # only an end-user token's traits are signed by the app; nobody else has any
             "traits": signed_traits(requester.traits) if requester.kind == "user" else {},
+            # mail cannot be asked for required fields; everyone else must give them
+            "fields": self.fields.check(
+                conn,
+                requester.app_id,
+                data.get("fields"),
+                for_requester=requester.kind != "staff",
+                filing=source != "email",
+            ),
             "created_at": now,
             "updated_at": now,
             **(extra or {}),
@@ -503,6 +517,15 @@ class TicketService:
             fields = {k: v for k, v in changes.items() if k in CHANGEABLE}
             if "team" in fields:
                 fields["team_id"] = self._team_id(conn, viewer.app_id, fields.pop("team"))
+            if "fields" in fields:
+                fields["fields"] = self.fields.check(
+                    conn,
+                    viewer.app_id,
+                    fields["fields"],
+                    for_requester=False,
+                    filing=False,
+                    current=ticket["fields"],
+                )
             self.change(conn, ticket, fields, {"kind": "staff", "id": viewer.id})
             return self._present(conn, ticket, viewer)
 

@@ -268,6 +268,36 @@ def tickets_by_priority(
     return {str(r[0]): int(r[1]) for r in rows}
 
 
+def tickets_by_field(
+    conn: sqlite3.Connection, app_id: str, start: str, end: str
+) -> list[dict[str, Any]]:
+    """Tickets filed in the range per value of each select and checkbox custom field
+    (``value`` None: not filled in), fields in their order, values by count."""
+    out: list[dict[str, Any]] = []
+    fields = conn.execute(
+        "SELECT key, label FROM ticket_fields WHERE app_id = ? AND type IN ('select', 'checkbox')"
+        " ORDER BY position, id",
+        (app_id,),
+    ).fetchall()
+    for key, label in fields:
+        rows = conn.execute(
+            "SELECT json_extract(fields, '$.' || ?1) AS value, json_type(fields, '$.' || ?1),"
+            " count(*) FROM tickets WHERE app_id = ?2 AND created_at >= ?3 AND created_at < ?4"
+            " GROUP BY 1, 2 ORDER BY 3 DESC, 1",
+            (key, app_id, start, end),
+        ).fetchall()
+        out += [
+            {
+                "field": key,
+                "label": label,
+                "value": {"true": True, "false": False}.get(r[1], r[0]),
+                "tickets": int(r[2]),
+            }
+            for r in rows
+        ]
+    return out
+
+
 def ratings_by_agent(
     conn: sqlite3.Connection, app_id: str, start: str, end: str
 ) -> list[dict[str, Any]]:

@@ -287,7 +287,9 @@ def rules_version(conn: sqlite3.Connection, app_id: str) -> tuple[Any, ...]:
         " (SELECT COUNT(*) || '/' || COALESCE(MAX(updated_at), '') FROM teams WHERE app_id = ?1),"
         " (SELECT COUNT(*) || '/' || COUNT(disabled_at) || '/' || COALESCE(MAX(created_at), '')"
         "   FROM staff_users),"
-        " (SELECT COUNT(*) || '/' || COALESCE(MAX(updated_at), '') FROM macros WHERE app_id = ?1)",
+        " (SELECT COUNT(*) || '/' || COALESCE(MAX(updated_at), '') FROM macros WHERE app_id = ?1),"
+        " (SELECT COUNT(*) || '/' || COALESCE(MAX(updated_at), '') FROM ticket_fields"
+        "   WHERE app_id = ?1)",
         (app_id,),
     ).fetchone()
     return tuple(row)
@@ -382,6 +384,15 @@ def flag_automations_naming(
             "UPDATE automations SET enabled = 0, last_error = ?, updated_at = ?"
             " WHERE app_id = ? AND rule LIKE ?",
             (disable, now, app_id, f'%"{public_id}"%'),
+        )
+
+
+def touch_rules_naming_fields(conn: sqlite3.Connection, app_id: str, now: str) -> None:
+    """Mark the app's automations and SLA policies that name a custom field as changed."""
+    for table, column in (("automations", "rule"), ("sla_policies", "conditions")):
+        conn.execute(
+            f"UPDATE {table} SET updated_at = ? WHERE app_id = ? AND {column} LIKE ?",
+            (now, app_id, '%"fields.%'),
         )
 
 

@@ -18,6 +18,7 @@ _TICKET_UPDATABLE = (
     "pending_since",
     "reminded_at",
     "team_id",
+    "fields",
 )
 
 
@@ -28,6 +29,7 @@ def _ticket(row: sqlite3.Row | None) -> dict[str, Any] | None:
     ticket["context"] = loads_stored(ticket["context"])
     ticket["tags"] = loads_stored(ticket["tags"])
     ticket["traits"] = loads_stored(ticket["traits"])
+    ticket["fields"] = loads_stored(ticket.get("fields") or "{}")
     return ticket
 
 
@@ -35,8 +37,8 @@ def insert_ticket(conn: sqlite3.Connection, ticket: dict[str, Any]) -> int:
     cur = conn.execute(
         "INSERT INTO tickets (public_id, app_id, requester_kind, requester_id, requester_email,"
         " requester_name, subject, body, status, priority, source, context, traits, tags,"
-        " created_at, updated_at, original, html)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, updated_at, original, html, fields)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             ticket["public_id"],
             ticket["app_id"],
@@ -56,6 +58,7 @@ def insert_ticket(conn: sqlite3.Connection, ticket: dict[str, Any]) -> int:
             ticket["updated_at"],
             ticket.get("original"),
             ticket.get("html"),
+            json.dumps(ticket.get("fields") or {}),
         ),
     )
     return int(cur.lastrowid or 0)
@@ -130,7 +133,7 @@ def update_ticket(conn: sqlite3.Connection, ticket_id: int, fields: dict[str, An
     names = [n for n in fields if n in _TICKET_UPDATABLE]
     if not names:
         return
-    values = [json.dumps(fields[n]) if n == "tags" else fields[n] for n in names]
+    values = [json.dumps(fields[n]) if n in ("tags", "fields") else fields[n] for n in names]
     assignments = ", ".join(f"{n} = ?" for n in names)
     conn.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", (*values, ticket_id))
 

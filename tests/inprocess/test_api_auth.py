@@ -33,6 +33,8 @@ OPEN_TO_ANONYMOUS = {
     f"POST {API}/tickets/<ticket_id>/messages",
     f"POST {API}/tickets/<ticket_id>/rating",
     f"GET {API}/widget/config",
+    # the contact form asks for the custom fields visible to requesters
+    f"GET {API}/ticket-fields",
 }
 
 

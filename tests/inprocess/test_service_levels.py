@@ -666,3 +666,125 @@ def test_a_rule_switched_off_by_the_server_stays_off_until_switched_on(
     assert moved["last_error"] is None and moved["position"] == 2
     on = api(server, "PATCH", f"/automations/{first['id']}", json={"enabled": True})
     assert on["enabled"] is True
+
+
+# -- custom fields, matched by policies and rules --------------------------------------------
+
+
+def field(server: InProcess, want: int = 201, **data: Any) -> Any:
+    return api(server, "POST", "/ticket-fields", want, json=data)
+
+
+def test_custom_fields_are_checked_by_type_and_shown_by_visibility(
+    server: InProcess, rt: Any
+) -> None:
+    field(
+        server,
+        key="issue_type",
+        label="Issue type",
+        type="select",
+        options=["Bug", "Billing", "Question"],
+        required=True,
+    )
+    field(server, key="seats", label="Seats", type="number")
+    field(server, key="internal_score", label="Score", type="number", visible_to_requester=False)
+    field(server, 409, key="seats", label="Again", type="text")
+    assert field(server, 422, key="Bad Key", label="x", type="text")["error"]["details"]["key"]
+    assert field(server, 422, key="x", label="x", type="select")["error"]["details"]["options"]
+    missing = api(server, "POST", "/tickets", 422, json={"body": "Hi", "email": "a@example.com"})
+    assert missing["error"]["details"] == {"fields.issue_type": ["required"]}
+    wrong = api(
+        server,
+        "POST",
+        "/tickets",
+        422,
+        json={
+            "body": "Hi",
+            "email": "a@example.com",
+            "fields": {"issue_type": "Spam", "seats": "ten", "nope": 1},
+        },
+    )["error"]["details"]
+    assert set(wrong) == {"fields.issue_type", "fields.seats", "fields.nope"}
+    filed = file(server, fields={"issue_type": "Bug", "seats": 12})
+    assert filed["fields"] == {"issue_type": "Bug", "seats": 12}
+    changed = api(
+        server,
+        "PATCH",
+        f"/tickets/{filed['id']}",
+        json={"fields": {"internal_score": 3, "seats": None}},
+    )
+    assert changed["fields"] == {"issue_type": "Bug", "internal_score": 3}
+    # a requester sees only the fields visible to them
+    visible = server.http.get(
+        "/api/v1/ticket-fields", headers={"X-Support-App": server.app_id}
+    ).get_json()["items"]
+    assert [f["key"] for f in visible] == ["issue_type", "seats"]
+
+
+def test_policies_and_rules_match_on_custom_fields(server: InProcess) -> None:
+    field(server, key="issue_type", label="Issue type", type="select", options=["Bug", "Billing"])
+    api(
+        server,
+        "POST",
+        "/sla-policies",
+        201,
+        json={
+            "name": "Bugs",
+            "if": [{"field": "fields.issue_type", "op": "is", "value": "Bug"}],
+            "targets": {"first_response": 30},
+        },
+    )
+    automation(
+        server,
+        name="Billing to high",
+        when={"event": "ticket.created"},
+        **{"if": [{"field": "fields.issue_type", "op": "is", "value": "billing"}]},
+        then=[{"action": "set", "field": "priority", "value": "high"}],
+    )
+    bad = automation(
+        server,
+        422,
+        name="Typo",
+        when={"event": "ticket.created"},
+        **{"if": [{"field": "fields.isue_type", "op": "is", "value": "Bug"}]},
+        then=[{"action": "add_tags", "tags": ["x"]}],
+    )
+    assert "if[0].field" in bad["error"]["details"]
+    bug = file(server, fields={"issue_type": "Bug"})
+    assert bug["sla"]["policy"] == "Bugs"
+    billing = file(server, fields={"issue_type": "Billing"})
+    assert billing["sla"] is None and billing["priority"] == "high"
+    # changing the field chooses the policy again
+    moved = api(
+        server, "PATCH", f"/tickets/{billing['id']}", json={"fields": {"issue_type": "Bug"}}
+    )
+    assert moved["sla"]["policy"] == "Bugs"
+
+
+def test_analytics_count_tickets_by_custom_field(server: InProcess) -> None:
+    field(server, key="issue_type", label="Issue type", type="select", options=["Bug", "Billing"])
+    field(server, key="blocking", label="Blocking", type="checkbox")
+    field(server, key="notes", label="Notes", type="text")  # free text is not counted
+    for values in (
+        {"issue_type": "Bug", "blocking": True},
+        {"issue_type": "Bug", "blocking": False},
+        {"issue_type": "Billing"},
+        {"notes": "hi"},
+    ):
+        file(server, fields=values)
+    day = datetime.fromtimestamp(MONDAY_0800, tz=timezone.utc).date().isoformat()
+    report = api(server, "GET", f"/analytics/service-levels?from={day}&to={day}")
+    counted = {(r["field"], r["value"]): r["tickets"] for r in report["tickets"]["by_field"]}
+    assert counted == {
+        ("issue_type", "Bug"): 2,
+        ("issue_type", "Billing"): 1,
+        ("issue_type", None): 1,
+        ("blocking", True): 1,
+        ("blocking", False): 1,
+        ("blocking", None): 2,
+    }
+    r = server.http.get(
+        f"/api/v1/analytics/service-levels?from={day}&to={day}&report=tickets_by_field",
+        headers={**server.staff_headers(), "Accept": "text/csv"},
+    )
+    assert r.status_code == 200 and "issue_type,Bug,2" in r.get_data(as_text=True)

@@ -110,6 +110,15 @@ def _with_room(chart: dict[str, Any]) -> dict[str, Any]:
     return {**chart, "width": chart["width"] + 18}
 
 
+def _field_value(value: Any) -> str:
+    """A custom field's value as a chart label."""
+    if value is None:
+        return "(not set)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _counts(items: Sequence[tuple[str, int]]) -> dict[str, Any]:
     return charts.labelled_bars([(label, n, f"{n:,}") for label, n in items], text_width=50)
 
@@ -154,6 +163,12 @@ def _service_level_charts(levels: dict[str, Any]) -> dict[str, Any]:
             if tickets["total"]
             else []
         ),
+        "by_field": _counts(
+            [
+                (f"{t['label']}: {_field_value(t['value'])}", t["tickets"])
+                for t in tickets["by_field"][:20]
+            ]
+        ),
         "csat_agent": charts.labelled_bars(
             [
                 (
@@ -181,6 +196,10 @@ def dashboard() -> str:
         charts=_charts(report),
         levels=levels,
         sl_charts=_service_level_charts(levels),
+        sl_has_fields=any(
+            f["type"] in ("select", "checkbox")
+            for f in runtime().tickets.fields.items(guard.app_id())
+        ),
         names={"team": NO_TEAM, "agent": UNASSIGNED, "policy": ""},
         metrics=METRICS,
         span=span,
