@@ -7,8 +7,9 @@ A field has a ``key`` (``issue_type``: lowercase letters, digits and ``_``, fixe
 
 - values are checked against their field's type (a 422 names ``fields.<key>``); a key no field
   has is refused, so a typo is never stored silently;
-- a required field must be given when a ticket is filed through the API or the widget (mail
-  cannot be asked, so tickets opened by mail may lack it; an agent fills it in later);
+- a required field must be given when a ticket is filed through the API or the SDK (mail
+  cannot be asked, and the widget's form does not show custom fields yet, so tickets from
+  those may lack it; an agent fills it in later);
 - requesters set and see only the fields visible to them; agents see and change them all
   (``PATCH /tickets/{id}`` with ``"fields"``, null clears one);
 - automations and SLA policies match on ``fields.<key>``.

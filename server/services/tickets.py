@@ -325,13 +325,15 @@ class TicketService:
             "context": dict(data.get("context") or {}),
             # only an end-user token's traits are signed by the app; nobody else has any
             "traits": signed_traits(requester.traits) if requester.kind == "user" else {},
-            # mail cannot be asked for required fields; everyone else must give them
+            # required fields are asked where the caller can show them (the API, the SDK);
+            # mail cannot be asked, and the widget's form does not show them yet: a customer's
+            # report is never refused for a field they were never offered
             "fields": self.fields.check(
                 conn,
                 requester.app_id,
                 data.get("fields"),
                 for_requester=requester.kind != "staff",
-                filing=source != "email",
+                filing=source not in ("email", "widget"),
             ),
             "created_at": now,
             "updated_at": now,

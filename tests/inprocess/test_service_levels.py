@@ -788,3 +788,22 @@ def test_analytics_count_tickets_by_custom_field(server: InProcess) -> None:
         headers={**server.staff_headers(), "Accept": "text/csv"},
     )
     assert r.status_code == 200 and "issue_type,Bug,2" in r.get_data(as_text=True)
+
+
+def test_a_required_field_never_refuses_a_report_from_the_widget(server: InProcess) -> None:
+    field(
+        server, key="issue_type", label="Issue type", type="select", options=["Bug"], required=True
+    )
+    r = server.http.post(
+        "/api/v1/tickets",
+        json={"body": "It crashed", "email": "cleo@example.com"},
+        headers={"X-Support-App": server.app_id, "X-Support-Client": "widget"},
+    )
+    assert r.status_code == 201, r.get_json()  # the widget's form does not ask for it yet
+    assert r.get_json()["fields"] == {}
+    r = server.http.post(
+        "/api/v1/tickets",
+        json={"body": "It crashed", "email": "cleo@example.com"},
+        headers={"X-Support-App": server.app_id, "X-Support-Client": "sdk"},
+    )
+    assert r.status_code == 422 and "fields.issue_type" in r.get_json()["error"]["details"]
