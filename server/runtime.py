@@ -12,6 +12,7 @@ from .search import WhooshIndex
 from .services.analytics import Analytics
 from .services.articles import ArticleService
 from .services.automations import AutomationService
+from .services.contacts import ContactService
 from .services.customer_mail import CustomerMail
 from .services.events import EventLog
 from .services.follow_up import FollowUp
@@ -33,6 +34,7 @@ from .services.sla import SlaService
 from .services.staff import StaffService
 from .services.staff_sessions import StaffSessions
 from .services.teams import TeamService
+from .services.ticket_merge import TicketMerge
 from .services.tickets import TicketService
 from .services.webhooks import WebhookService
 from .services.writing import WritingDesk
@@ -81,6 +83,8 @@ class Runtime:
     automations: AutomationService
     lifecycle: Lifecycle
     macros: MacroService
+    contacts: ContactService  # one per app and person, with their tickets
+    merge: TicketMerge  # merging duplicates, bulk changes
 
     def job_runner(self, name: str | None = None, lease: float | None = None) -> JobRunner:
         """A runner for the worker (one per worker thread or process)."""
@@ -139,7 +143,10 @@ class Runtime:
             reply_domain=config["SUPPORT_MAIL_REPLY_DOMAIN"],
         )
         sla, teams, automations = SlaService(db), TeamService(db), AutomationService(db)
-        lifecycle = Lifecycle(tickets, sla, teams, automations, notifier, customer_mail)
+        contacts = ContactService(db)
+        lifecycle = Lifecycle(
+            tickets, sla, teams, automations, notifier, customer_mail, contacts=contacts
+        )
         tickets.lifecycle = lifecycle
         return cls(
             config=config,
@@ -188,4 +195,6 @@ class Runtime:
             automations=automations,
             lifecycle=lifecycle,
             macros=MacroService(db),
+            contacts=contacts,
+            merge=TicketMerge(tickets),
         )

@@ -7,6 +7,7 @@ from flask import Blueprint, Flask
 from . import (
     analytics,
     articles,
+    contacts,
     cors,
     handlers,
     help,
@@ -14,6 +15,7 @@ from . import (
     macros,
     meta,
     service_levels,
+    ticket_bulk,
     ticket_fields,
     tickets,
     webhooks,
@@ -37,6 +39,8 @@ def register(app: Flask) -> None:
         service_levels,
         macros,
         ticket_fields,
+        ticket_bulk,
+        contacts,
     ):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)

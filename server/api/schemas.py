@@ -355,6 +355,11 @@ class TicketOutSchema(Schema):
         dump_only=True,
         metadata={"description": "Custom field values (requesters: the fields visible to them)"},
     )
+    merged_into = fields.Str(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Closed as a duplicate of this ticket (POST …/merge)"},
+    )
     team = fields.Nested(
         TeamRefSchema,
         dump_only=True,

@@ -35,6 +35,7 @@ from ..store import staff as staff_store
 from ..store import tickets as ticket_store
 from . import macros
 from .automations import AutomationService
+from .contacts import ContactService
 from .customer_mail import CustomerMail
 from .notifications import Notifier
 from .sla import SlaService
@@ -77,6 +78,7 @@ class Lifecycle:
         automations: AutomationService,
         notifier: Notifier,
         customer_mail: CustomerMail,
+        contacts: ContactService | None = None,
     ) -> None:
         self.tickets = tickets
         self.sla = sla
@@ -84,6 +86,7 @@ class Lifecycle:
         self.automations = automations
         self.notifier = notifier
         self.customer_mail = customer_mail
+        self.contacts = contacts
 
     def view(self, conn: sqlite3.Connection, ticket: Mapping[str, Any]) -> dict[str, Any]:
         """The ticket as rules see it: as agents see it, with ``team`` as the team's id."""
@@ -99,6 +102,9 @@ class Lifecycle:
 
     # -- the hooks TicketService calls ----------------------------------------------------
     def created(self, conn: sqlite3.Connection, ticket: dict[str, Any]) -> None:
+        if self.contacts is not None:  # whose ticket it is: their contact, created or updated
+            with contained(conn, "contacts", ticket):
+                self.contacts.seen(conn, ticket)
         with contained(conn, "routing", ticket):
             self._route(conn, ticket)
         with contained(conn, "automations", ticket):

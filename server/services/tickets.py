@@ -152,6 +152,9 @@ class TicketService:
                 conn, ticket["app_id"], ticket.get("fields") or {}, agent=agent
             ),
             "rating": {"score": rating["score"], "comment": rating["comment"]} if rating else None,
+            "merged_into": (store.ticket_by_row_id(conn, ticket.get("merged_into") or 0) or {}).get(
+                "public_id"
+            ),
         }
         if not agent:  # an agent's reply the requester has not opened yet
             out["unread"] = store.is_unread(conn, ticket["id"])

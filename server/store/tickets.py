@@ -19,6 +19,7 @@ _TICKET_UPDATABLE = (
     "reminded_at",
     "team_id",
     "fields",
+    "merged_into",
 )
 
 

@@ -179,6 +179,7 @@ def ticket(ticket_id: str) -> str:
         mail_parts=_with_inline_images(
             found, rt.tickets.mail_parts(guard.member().principal(app_id), ticket_id)
         ),
+        customer=rt.contacts.for_ticket(app_id, ticket_id),
     )
 
 
