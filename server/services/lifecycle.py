@@ -40,7 +40,7 @@ from .customer_mail import CustomerMail
 from .notifications import Notifier
 from .sla import SlaService
 from .teams import TeamService
-from .tickets import TicketService
+from .tickets import TicketService, status_clock
 
 log = logging.getLogger(__name__)
 
@@ -233,8 +233,7 @@ class Lifecycle:
                 conn, row, fields, {"kind": "automation", "id": rule}, automate=False
             )
             ticket.update(row)
-        store.add_activity(conn, ticket["id"], "automation", rule, changes, clock.iso())
-        self._side_effects(conn, row, rule, changes)
+        self._record(conn, row, rule, changes)
 
     def _apply_silently(
         self,
@@ -246,12 +245,19 @@ class Lifecycle:
         """On filing: the changes become part of the new ticket (no separate update event)."""
         fields = self._fields(conn, ticket, changes)
         if fields:
-            if "status" in fields and fields["status"] != ticket["status"]:
-                now = clock.iso()
-                fields["solved_at"] = now if fields["status"] in ("solved", "closed") else None
-                fields["pending_since"] = now if fields["status"] == "pending" else None
+            fields.update(status_clock(ticket, fields, clock.iso()))
             ticket_store.update_ticket(conn, ticket["id"], fields)
             ticket.update(fields)
+        self._record(conn, ticket, rule, changes)
+
+    def _record(
+        self,
+        conn: sqlite3.Connection,
+        ticket: Mapping[str, Any],
+        rule: str,
+        changes: list[dict[str, Any]],
+    ) -> None:
+        """The rule's changes on the ticket's history, then what they do beyond the ticket."""
         store.add_activity(conn, ticket["id"], "automation", rule, changes, clock.iso())
         self._side_effects(conn, ticket, rule, changes)
 

@@ -83,6 +83,19 @@ def signed_traits(traits: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def status_clock(ticket: Mapping[str, Any], fields: Mapping[str, Any], now: str) -> dict[str, Any]:
+    """What a status change in ``fields`` also sets: when it was solved, since when it is
+    pending, and that no reminder is owed yet (nothing when the status stays)."""
+    status = fields.get("status")
+    if status is None or status == ticket["status"]:
+        return {}
+    return {
+        "solved_at": now if status in {"solved", "closed"} else None,
+        "pending_since": now if status == "pending" else None,
+        "reminded_at": None,
+    }
+
+
 def _as_agent(app_id: str) -> Principal:
     """How events show a ticket: as an agent of its app sees it (notes and traits included)."""
     return Principal(app_id, "staff", "", role="agent")
@@ -558,10 +571,7 @@ class TicketService:
         changes, whose chain :mod:`.automations` follows itself). Returns what changed."""
         now = clock.iso()
         fields = dict(fields)
-        if "status" in fields and fields["status"] != ticket["status"]:
-            fields["solved_at"] = now if fields["status"] in {"solved", "closed"} else None
-            fields["pending_since"] = now if fields["status"] == "pending" else None
-            fields["reminded_at"] = None
+        fields.update(status_clock(ticket, fields, now))
         changed = {
             ("team" if name == "team_id" else name): {"from": ticket.get(name), "to": value}
             for name, value in fields.items()
