@@ -28,6 +28,7 @@ from .services.mail_links import MailLinks
 from .services.media import MediaService
 from .services.notifications import Notifier
 from .services.rendering import Renderer
+from .services.saved_views import SavedViews
 from .services.schedule import ScheduleService
 from .services.search import SearchService
 from .services.sla import SlaService
@@ -85,6 +86,7 @@ class Runtime:
     macros: MacroService
     contacts: ContactService  # one per app and person, with their tickets
     merge: TicketMerge  # merging duplicates, bulk changes
+    saved_views: SavedViews  # agents' named inbox queries
 
     def job_runner(self, name: str | None = None, lease: float | None = None) -> JobRunner:
         """A runner for the worker (one per worker thread or process)."""
@@ -197,4 +199,5 @@ class Runtime:
             macros=MacroService(db),
             contacts=contacts,
             merge=TicketMerge(tickets),
+            saved_views=SavedViews(db),
         )

@@ -91,6 +91,47 @@ def due_cell(item: Mapping[str, Any], now: float | None = None) -> dict[str, Any
     return None
 
 
+FILTERABLE_FIELDS = ("select", "checkbox")
+NOT_SET = "none"
+
+
+def field_filters(
+    defined: Sequence[Mapping[str, Any]], args: Mapping[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, str], list[tuple[str, Any]]]:
+    """The inbox's custom-field filters: for each select or checkbox field of ``defined`` (the
+    apps' fields; one filter per key), its choices; of ``args`` (``field.<key>`` = value), the
+    ones that name a field and one of its choices, as the query keeps them and as
+    :meth:`Inbox.page` takes them. ``none`` is "not set" (unless a select has that option)."""
+    filters: dict[str, dict[str, Any]] = {}
+    for field in defined:
+        if field["type"] not in FILTERABLE_FIELDS:
+            continue
+        known = filters.setdefault(
+            field["key"],
+            {"key": field["key"], "label": field["label"], "type": field["type"], "choices": {}},
+        )
+        if field["type"] == "checkbox":
+            known["choices"].update({"true": "Yes", "false": "No"})
+        else:
+            known["choices"].update({str(o): str(o) for o in field["options"]})
+    for known in filters.values():
+        known["choices"].setdefault(NOT_SET, "Not set")
+    chosen: dict[str, str] = {}
+    applied: list[tuple[str, Any]] = []
+    for key, known in filters.items():
+        value = (args.get(f"field.{key}") or "").strip()
+        if value not in known["choices"]:
+            continue
+        chosen[f"field.{key}"] = value
+        if known["type"] == "checkbox" and value in ("true", "false"):
+            applied.append((key, value == "true"))
+        elif value == NOT_SET and known["choices"][value] == "Not set":
+            applied.append((key, None))
+        else:
+            applied.append((key, value))
+    return list(filters.values()), chosen, applied
+
+
 class Inbox:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -107,12 +148,14 @@ class Inbox:
         text: str | None = None,
         team: str | None = None,
         breached: bool = False,
+        fields: Sequence[tuple[str, Any]] = (),
         sort: str = DEFAULT_SORT,
         page: int = 1,
     ) -> dict[str, Any]:
         """``assignee`` is a handle, or 'none' for unassigned tickets; ``team`` a team's id, or
         'none' for tickets without one; ``breached`` keeps the tickets past a due time or
-        with a breach on record."""
+        with a breach on record; ``fields`` custom-field filters (key, value or None for not
+        set), keys from the apps' field lists (see :func:`field_filters`)."""
         page = max(1, page)
         now = clock.now()
         with self.db.read() as conn:
@@ -129,6 +172,7 @@ class Inbox:
                 team=team if team and team != "none" else None,
                 no_team=team == "none",
                 breached_at=clock.iso(now) if breached else None,
+                fields=list(fields),
                 sort=sort if sort in SORTS else DEFAULT_SORT,
                 offset=(page - 1) * PER_PAGE,
                 limit=PER_PAGE,

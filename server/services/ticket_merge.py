@@ -56,39 +56,69 @@ class TicketMerge:
         ``target_closed``), or across requesters unless ``different_requesters``
         (``different_requesters``). Another app's ticket is not found (404).
         """
+        return self.merge_many(viewer, [public_id], into, different_requesters=different_requesters)
+
+    def merge_many(
+        self,
+        viewer: Principal,
+        sources: Sequence[str],
+        into: str,
+        *,
+        different_requesters: bool = False,
+    ) -> dict[str, Any]:
+        """Merge each of ``sources`` into ``into`` in one transaction: all or none (the
+        first refusal names its ticket); returns the target as agents see it."""
         if not viewer.is_agent:
             raise Forbidden("only agents can merge tickets")
         with self.db.write() as conn:
-            source = self.tickets._visible(conn, viewer, public_id)
-            target = self.tickets._visible(conn, viewer, into)
-            self._check(source, target, different_requesters)
-            actor = {"kind": "staff", "id": viewer.id}
-            self._move(conn, viewer, source, target)
-            # the duplicate: closed, naming its target (written first: closing an already
-            # closed ticket changes nothing, and so would write nothing)
-            store.update_ticket(
-                conn, source["id"], {"merged_into": target["id"], "updated_at": clock.iso()}
-            )
-            source["merged_into"] = target["id"]
-            self.tickets.change(conn, source, {"status": "closed"}, actor, automate=False)
-            found = store.ticket_by_row_id(conn, target["id"])
-            assert found is not None
-            target = found
-            tags = list(target["tags"])
-            tags += [t for t in source["tags"] if t not in tags]
-            self.tickets.change(conn, target, {"tags": tags}, actor)
-            found = store.ticket_by_row_id(conn, target["id"])
-            assert found is not None
-            presented = self.tickets.agent_view(conn, found)
-            outbox.emit(
-                conn,
-                viewer.app_id,
-                "ticket.merged",
-                presented,
-                actor=actor,
-                detail={"from": source["public_id"]},
-            )
+            presented: dict[str, Any] = {}
+            for public_id in sources:
+                try:
+                    presented = self._merge(conn, viewer, public_id, into, different_requesters)
+                except Conflict as refused:
+                    if len(sources) == 1:
+                        raise
+                    raise Conflict(f"{public_id}: {refused.message}", code=refused.code) from None
             return presented
+
+    def _merge(
+        self,
+        conn: sqlite3.Connection,
+        viewer: Principal,
+        public_id: str,
+        into: str,
+        different_requesters: bool,
+    ) -> dict[str, Any]:
+        source = self.tickets._visible(conn, viewer, public_id)
+        target = self.tickets._visible(conn, viewer, into)
+        self._check(source, target, different_requesters)
+        actor = {"kind": "staff", "id": viewer.id}
+        self._move(conn, viewer, source, target)
+        # the duplicate: closed, naming its target (written first: closing an already
+        # closed ticket changes nothing, and so would write nothing)
+        store.update_ticket(
+            conn, source["id"], {"merged_into": target["id"], "updated_at": clock.iso()}
+        )
+        source["merged_into"] = target["id"]
+        self.tickets.change(conn, source, {"status": "closed"}, actor, automate=False)
+        found = store.ticket_by_row_id(conn, target["id"])
+        assert found is not None
+        target = found
+        tags = list(target["tags"])
+        tags += [t for t in source["tags"] if t not in tags]
+        self.tickets.change(conn, target, {"tags": tags}, actor)
+        found = store.ticket_by_row_id(conn, target["id"])
+        assert found is not None
+        presented = self.tickets.agent_view(conn, found)
+        outbox.emit(
+            conn,
+            viewer.app_id,
+            "ticket.merged",
+            presented,
+            actor=actor,
+            detail={"from": source["public_id"]},
+        )
+        return presented
 
     @staticmethod
     def _check(

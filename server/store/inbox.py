@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -40,6 +41,7 @@ def _order(keys: Sequence[tuple[str, bool]], reverse: bool = False) -> str:
 _SORTS = {name: _order(keys) for name, keys in _KEYS.items()}
 _FROM = "tickets t LEFT JOIN ticket_sla s ON s.ticket_id = t.id"
 _UNSOLVED = ("new", "open", "pending")
+KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a custom field's key (see services.ticket_fields)
 
 
 def _escape(text: str) -> str:
@@ -59,9 +61,12 @@ def _where(
     team: str | None = None,
     no_team: bool = False,
     breached_at: str | None = None,
+    fields: Sequence[tuple[str, Any]] = (),
 ) -> tuple[str, list[Any]]:
     """``team`` is a team's public id; ``breached_at`` (now, as ISO) keeps the tickets with an
-    unmet due time before it or a breach on record."""
+    unmet due time before it or a breach on record. ``fields`` are custom-field filters, (key,
+    value): a value (a select's option, or a checkbox's True or False) or None for "not set";
+    the key, from the app's own field list, goes in as a bound JSON path, never as SQL."""
     clauses = [f"t.app_id IN ({','.join('?' * len(app_ids))})"]
     params: list[Any] = list(app_ids)
     if statuses:
@@ -87,6 +92,16 @@ def _where(
             " AND e.kind = 'breach'))"
         )
         params.append(breached_at)
+    for key, value in fields:
+        if not KEY.fullmatch(key):
+            raise ValueError(key)
+        if value is None:
+            clauses.append("json_extract(t.fields, ?) IS NULL")
+            params.append(f"$.{key}")
+        else:
+            # JSON true/false come out of json_extract as 1/0
+            clauses.append("json_extract(t.fields, ?) = ?")
+            params += [f"$.{key}", int(value) if isinstance(value, bool) else value]
     if context:
         clauses.append(
             "(json_extract(t.context, '$.context_key') = ?"

@@ -18,6 +18,7 @@ from ..servers import cli
 from ..worker import test_profile_in_browser
 from . import (
     test_editor_in_browser,
+    test_inbox_bulk_in_browser,
     test_mail_settings_in_browser,
     test_service_levels_in_browser,
     test_tickets_in_browser,
@@ -47,6 +48,9 @@ SUBMITTED_BY = {
     ("revision.html", ".restore"): ["test_restore_a_revision_from_its_page"],
     ("media.html", ".upload"): ["test_upload_an_image_from_the_images_page"],
     ("inbox.html", ".inbox"): ["test_the_inbox_says_who_is_waiting_for_a_reply"],
+    ("inbox.html", ".bulk"): ["test_check_rows_and_change_them_from_the_bulk_bar"],
+    ("inbox.html", ".save_view"): ["test_filter_by_a_custom_field_save_the_view_and_delete_it"],
+    ("inbox.html", ".delete_view"): ["test_filter_by_a_custom_field_save_the_view_and_delete_it"],
     ("ticket.html", ".reply"): ["test_reply_note_and_reply_then_set_status"],
     ("ticket.html", ".update"): [
         "test_assign_to_me_assigns_the_agent",
@@ -132,6 +136,7 @@ def test_every_admin_form_is_submitted_by_a_browser_test() -> None:
     modules = (
         test_editor_in_browser,
         test_tickets_in_browser,
+        test_inbox_bulk_in_browser,
         test_profile_in_browser,
         test_webhooks_in_browser,
         test_mail_settings_in_browser,

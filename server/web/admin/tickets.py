@@ -12,17 +12,23 @@ dated, between the messages. Due times are relative to the server's clock (see
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from ...edge import conditional, runtime
-from ...errors import ValidationFailed
-from ...services.inbox import DEFAULT_SORT, SORTS, VIEWS, due_label
+from ...errors import ApiError, Forbidden, NotFound, ValidationFailed
+from ...services import macros
+from ...services.inbox import DEFAULT_SORT, SORTS, VIEWS, due_label, field_filters
+from ...services.saved_views import clean_query
+from ...services.ticket_merge import MAX_BULK
 from ...services.tickets import PRIORITIES, STATUSES
+from ..security import base_url
 from . import guard
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
@@ -61,10 +67,22 @@ def _app_ids() -> list[str]:
 @bp.get("/")
 @guard.requires("tickets")
 def inbox() -> str:
+    return _inbox(request.args)
+
+
+def _inbox(
+    args: Mapping[str, str],
+    *,
+    selected: Iterable[str] = (),
+    bulk: Mapping[str, str] | None = None,
+    error: str | None = None,
+) -> str:
+    """The inbox for a query (``args``); after a refused bulk change, with its ``error``, the
+    tickets still ``selected`` and the bulk form's values (``bulk``) as they were sent."""
     rt = runtime()
     me = guard.member()
     apps = rt.staff.apps_of(me)
-    filters = {name: (request.args.get(name) or "").strip() for name in FILTERS}
+    filters = {name: (args.get(name) or "").strip() for name in FILTERS}
     allowed = [a["id"] for a in apps]
     scope = [filters["app"]] if filters["app"] in allowed else allowed
     assignee = me.handle if filters["assignee"] == "me" else filters["assignee"] or None
@@ -75,7 +93,10 @@ def inbox() -> str:
         filters["breached"] = ""
     if filters["sort"] not in SORTS:
         filters["sort"] = ""
-    page = request.args.get("page", "1")
+    field_choices, chosen, applied = field_filters(
+        [f for app_id in scope for f in rt.tickets.fields.items(app_id)], args
+    )
+    page = args.get("page", "1")
     listing = rt.inbox.page(
         scope,
         view=filters["view"] if filters["view"] in VIEWS else "unsolved",
@@ -86,22 +107,36 @@ def inbox() -> str:
         context=filters["context"],
         version=filters["version"],
         text=filters["q"],
+        fields=applied,
         sort=filters["sort"] or DEFAULT_SORT,
         page=int(page) if page.isdigit() else 1,
     )
+    filters.update(chosen)
+    keep = {k: v for k, v in filters.items() if v and k != "view"}
+    query = urlencode({k: v for k, v in filters.items() if v})
+    owner = _view_owner()
     return render_template(
         "admin/inbox.html",
         listing=listing,
         filters=filters,
-        keep={k: v for k, v in filters.items() if v and k != "view"},
+        keep=keep,
+        query=query,
         views=list(VIEWS),
         priorities=PRIORITIES,
+        statuses=STATUSES,
         sorts=SORT_LABELS,
         default_sort=DEFAULT_SORT,
         teams=teams,
+        field_filters=field_choices,
         app_names={a["id"]: a["name"] for a in apps},
         people=_people(scope),
         version=_version(allowed),
+        saved_views=rt.saved_views.items(*owner) if owner else [],
+        can_save_views=owner is not None,
+        notice=error or _bulk_notice(args),
+        notice_error=error is not None,
+        selected=set(selected),
+        bulk=bulk or {},
     )
 
 
@@ -180,6 +215,7 @@ def ticket(ticket_id: str) -> str:
             found, rt.tickets.mail_parts(guard.member().principal(app_id), ticket_id)
         ),
         customer=rt.contacts.for_ticket(app_id, ticket_id),
+        composer=_composer(app_id, found),
     )
 
 
@@ -321,8 +357,11 @@ def reply(ticket_id: str) -> BaseResponse:
         raise ValidationFailed("write a message first", details={"body": ["must not be blank"]})
     if len(body) > 20_000:
         raise ValidationFailed("messages are limited to 20,000 characters", details={})
-    rt.tickets.reply(who, ticket_id, body, internal)
     then = request.form.get("then_status", "")
+    refused = _refuse_stale(ticket_id, body, internal, then)
+    if refused is not None:
+        return refused
+    rt.tickets.reply(who, ticket_id, body, internal)
     if then in STATUSES:
         rt.tickets.update(who, ticket_id, {"status": then})
     notice = "noted" if internal else "replied"
@@ -379,3 +418,324 @@ def _assignee(my_handle: str) -> str | None:
         )
     value = values.pop()
     return my_handle if value == "me" else value
+
+
+# -- the composer: saved replies, article links, suggestions, "a new message arrived" --------
+STALE = "A new message arrived while you were writing — review it before sending"
+PICKER_LIMIT = 20
+SUGGESTIONS = 3
+
+
+def _latest(found: Mapping[str, Any]) -> dict[str, Any]:
+    """The newest message of a ticket as the agent sees it (notes included): its id ("" while
+    there is only the request) and who wrote it."""
+    messages = found.get("messages") or []
+    if not messages:
+        return {"id": "", "author": None, "internal": False, "body": "", "at": None}
+    last = messages[-1]
+    author = last.get("author") or {}
+    name = author.get("name") or (
+        found["requester"].get("name") if author.get("kind") == "requester" else "Support"
+    )
+    return {
+        "id": last["id"],
+        "author": name or author.get("kind"),
+        "internal": bool(last.get("internal")),
+        "body": last.get("body") or "",
+        "at": last.get("created_at"),
+    }
+
+
+def _article_links(app_id: str, text: str, locale: str | None, limit: int) -> list[dict[str, str]]:
+    """Published articles matching ``text``: title, slug and the public help-center URL."""
+    if not text.strip():
+        return []
+    try:
+        result = runtime().search.search(
+            app_id, text, locale=locale, category=None, page=1, limit=limit
+        )
+    except ValidationFailed:
+        return []
+    return [
+        {
+            "slug": hit["slug"],
+            "title": hit["title"],
+            "url": base_url()
+            + url_for(
+                "help_center.article", app_id=app_id, locale=result["locale"], slug=hit["slug"]
+            ),
+        }
+        for hit in result["results"][:limit]
+    ]
+
+
+def _suggestion_query(found: Mapping[str, Any]) -> str:
+    """Search words from the subject and the request: the first distinct words of four or
+    more letters (short ones say little), ending with a space so none is taken as a prefix."""
+    words: list[str] = []
+    for word in re.findall(r"\w+", f"{found.get('subject', '')} {found.get('body', '')}"):
+        if len(word) >= 4 and not word.isdigit() and word.lower() not in words:
+            words.append(word.lower())
+    return " ".join(words[:10]) + " "
+
+
+def _composer(app_id: str, found: Mapping[str, Any]) -> dict[str, Any]:
+    """What the ticket page's composer needs: the newest message id it was rendered with, the
+    suggested articles, and (after a refused reply) the draft and the warning."""
+    locale = (found.get("context") or {}).get("locale")
+    refused = g.get("composer_refused") or {}
+    return {
+        "seen": _latest(found)["id"],
+        "suggested": _article_links(
+            app_id, _suggestion_query(found), locale if isinstance(locale, str) else None, 3
+        ),
+        **refused,
+    }
+
+
+def _refuse_stale(ticket_id: str, body: str, internal: bool, then: str) -> BaseResponse | None:
+    """The reply form's ``seen_message`` is the newest message the agent had on screen: when a
+    newer one exists (and ``force`` is not set) the page comes back with the warning, the
+    draft kept and the new message shown, instead of sending."""
+    if "seen_message" not in request.form or request.form.get("force") == "1":
+        return None
+    _, found = _load(ticket_id)
+    latest = _latest(found)
+    if request.form["seen_message"] == latest["id"]:
+        return None
+    g.composer_refused = {
+        "draft": body,
+        "internal": internal,
+        "then_status": then,
+        "stale": STALE,
+        "newest": latest,
+    }
+    response = Response(ticket(ticket_id), status=409, content_type="text/html; charset=utf-8")
+    return response
+
+
+@bp.get("/<ticket_id>/macros")
+@guard.requires("tickets")
+def composer_macros(ticket_id: str) -> BaseResponse:
+    """Saved replies matching ``?q=`` (name or body), filled in for this ticket: the agent's
+    name is the signed-in member's. Bodies are text, for the page to insert as text."""
+    rt = runtime()
+    app_id, found = _load(ticket_id)
+    app_name = next((a["name"] for a in rt.staff.apps_of(guard.member()) if a["id"] == app_id), "")
+    values = macros.values_for(found, guard.member().name, app_name)
+    text = (request.args.get("q") or "").strip()[:200]
+    items = []
+    for macro in rt.macros.items(app_id, text)[:PICKER_LIMIT]:
+        body = macros.fill(macro["body"], values)
+        preview = " ".join(body.split())
+        items.append(
+            {
+                "id": macro["id"],
+                "name": macro["name"],
+                "preview": preview[:140] + ("…" if len(preview) > 140 else ""),
+                "body": body,
+            }
+        )
+    return jsonify(items=items)
+
+
+@bp.get("/<ticket_id>/articles")
+@guard.requires("tickets")
+def composer_articles(ticket_id: str) -> BaseResponse:
+    """Published help-center articles matching ``?q=`` (the suggestions when it is empty):
+    title and public URL, in the ticket's language when the help center has it."""
+    app_id, found = _load(ticket_id)
+    text = (request.args.get("q") or "").strip()[:200]
+    if not text:
+        return jsonify(items=_composer(app_id, found)["suggested"])
+    locale = (found.get("context") or {}).get("locale")
+    links = _article_links(app_id, text, locale if isinstance(locale, str) else None, PICKER_LIMIT)
+    return jsonify(items=links)
+
+
+@bp.get("/<ticket_id>/latest")
+@guard.requires("tickets")
+def composer_latest(ticket_id: str) -> BaseResponse:
+    """The newest message's id and author: what the composer compares before sending."""
+    _, found = _load(ticket_id)
+    latest = _latest(found)
+    response = jsonify(id=latest["id"], author=latest["author"], internal=latest["internal"])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- the inbox's bulk changes, merges and saved views ----------------------------------------
+BULK_DONE = {"updated", "merged"}
+TICKET_ID = re.compile(r"tkt_[A-Za-z0-9]{1,60}")
+
+
+def _view_owner() -> tuple[str, str] | None:
+    """Whose saved views the inbox shows: (staff user id, the app they work in); None for a
+    staff key's session (views belong to people) or without an app."""
+    me = guard.member()
+    session = guard.current()
+    app_id = session.current_app if session else ""
+    if me.kind != "user" or app_id not in _app_ids():
+        return None
+    return me.id, app_id
+
+
+def _bulk_notice(args: Mapping[str, str]) -> str | None:
+    """The notice after a bulk change ("7 tickets updated", "2 tickets merged into tkt_…")."""
+    done, count, into = args.get("done"), args.get("count", ""), args.get("into", "")
+    if done not in BULK_DONE or not count.isdigit():
+        return None
+    n = int(count)
+    said = f"{n} ticket{'' if n == 1 else 's'} {done}"
+    if done == "merged" and TICKET_ID.fullmatch(into):
+        said += f" into {into}"
+    return said
+
+
+def _back() -> str:
+    """The inbox query the bulk form came from (filters, sort, page), cleaned."""
+    pairs = parse_qsl(request.form.get("back", "").lstrip("?"))
+    known = [(k, v) for k, v in pairs if (k in FILTERS or k.startswith("field.") or k == "page")]
+    return urlencode([(k, v) for k, v in known if v])
+
+
+def _tags(name: str) -> list[str]:
+    tags = [t.strip() for t in request.form.get(name, "").split(",") if t.strip()]
+    if any(len(t) > 40 for t in tags):
+        raise ValidationFailed("tags are limited to 40 characters", details={name: tags})
+    return list(dict.fromkeys(tags))[:20]
+
+
+def _bulk_changes(by_app: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The changes the bulk bar asks for, checked against every app the tickets are in."""
+    me = guard.member()
+    changes: dict[str, Any] = {}
+    status, priority = request.form.get("status", ""), request.form.get("priority", "")
+    if status in STATUSES:
+        changes["status"] = status
+    if priority in PRIORITIES:
+        changes["priority"] = priority
+    assignee = request.form.get("assignee", "").strip()
+    if assignee:
+        handle = me.handle if assignee == "me" else None if assignee == "none" else assignee
+        for app_id in by_app:
+            if handle and handle not in _people([app_id]):
+                raise ValidationFailed("no such agent", details={"assignee": [assignee]})
+        changes["assignee"] = handle
+    team = request.form.get("team", "").strip()
+    if team:
+        if team != "none" and len(by_app) > 1:
+            raise ValidationFailed(
+                "the tickets are in several apps, each with its own teams; choose one app first",
+                details={"team": [team]},
+            )
+        changes["team"] = None if team == "none" else team
+    for name in ("add_tags", "remove_tags"):
+        tags = _tags(name)
+        if tags:
+            changes[name] = tags
+    if not changes:
+        raise ValidationFailed("choose a change to apply to the selected tickets", details={})
+    return changes
+
+
+def _merge(by_app: Mapping[str, list[str]], ids: list[str]) -> tuple[int, str]:
+    """Merge the selected tickets into the one typed, or into the oldest selected; every pair
+    is checked before the first merge. (merged, target id)"""
+    rt = runtime()
+    me = guard.member()
+    typed = request.form.get("merge_into", "").strip()
+    different = request.form.get("different_requesters") == "1"
+    if typed:
+        app_id = rt.inbox.locate(typed, _app_ids())
+        target = typed
+    else:
+        if len(ids) < 2:
+            raise ValidationFailed("select two tickets or more to merge, or type a ticket id")
+        app_id = next(iter(by_app))
+        created = {
+            i: rt.tickets.get(me.principal(a), i)["created_at"]
+            for a, group in by_app.items()
+            for i in group
+        }
+        target = min(ids, key=lambda i: (created[i], ids.index(i)))
+        app_id = next(a for a, group in by_app.items() if target in group)
+    sources = [i for i in ids if i != target]
+    if not sources:
+        raise ValidationFailed("select the tickets to merge into that one", details={})
+    if any(a != app_id for a, group in by_app.items() if group):
+        raise ValidationFailed("tickets of different apps cannot be merged", details={})
+    rt.merge.merge_many(me.principal(app_id), sources, target, different_requesters=different)
+    return len(sources), target
+
+
+@bp.post("/bulk")
+@guard.requires("tickets")
+def bulk() -> BaseResponse:
+    """The inbox's bulk bar (a plain form, so it works without JavaScript): change or merge the
+    selected tickets, all or nothing, then back to the same inbox query with a notice. Refused,
+    the inbox comes back with the reason and the selection kept."""
+    rt = runtime()
+    back = _back()
+    ids = list(dict.fromkeys(i.strip() for i in request.form.getlist("ids") if i.strip()))
+    try:
+        if not ids:
+            raise ValidationFailed("select one ticket or more first", details={})
+        if len(ids) > MAX_BULK:
+            raise ValidationFailed(f"change at most {MAX_BULK} tickets at once", details={})
+        by_app: dict[str, list[str]] = {}
+        for public_id in ids:
+            try:
+                app_id = rt.inbox.locate(public_id, _app_ids())
+            except NotFound:
+                raise NotFound(f"no such ticket: {public_id}") from None
+            by_app.setdefault(app_id, []).append(public_id)
+        if request.form.get("action") == "merge":
+            merged, target = _merge(by_app, ids)
+            done = {"done": "merged", "count": str(merged), "into": target}
+        else:
+            changes = _bulk_changes(by_app)
+            for app_id, group in by_app.items():
+                rt.merge.bulk(guard.member().principal(app_id), group, changes)
+            done = {"done": "updated", "count": str(len(ids))}
+    except ApiError as refused:
+        page = _inbox(
+            MultiDict(parse_qsl(back)),
+            selected=ids,
+            bulk={k: v for k, v in request.form.items() if k not in ("ids", "csrf_token")},
+            error=refused.message[:1].upper() + refused.message[1:],
+        )
+        return Response(page, status=refused.status, content_type="text/html; charset=utf-8")
+    query = "&".join(q for q in (back, urlencode(done)) if q)
+    return redirect(url_for(".inbox") + "?" + query, code=303)
+
+
+@bp.get("/bulk")
+@guard.requires("tickets")
+def bulk_reload() -> BaseResponse:
+    """A reload of a refused bulk change's page (without JavaScript the address stays
+    /bulk): the inbox."""
+    return redirect(url_for(".inbox"), code=303)
+
+
+@bp.post("/views")
+@guard.requires("tickets")
+def save_view() -> BaseResponse:
+    """Save the inbox's current query under a name (the same name replaces it)."""
+    owner = _view_owner()
+    if owner is None:
+        raise Forbidden("saved views belong to signed-in agents working in an app")
+    query = clean_query(_back())
+    runtime().saved_views.save(*owner, request.form.get("name", ""), query)
+    return redirect(url_for(".inbox") + ("?" + query if query else ""), code=303)
+
+
+@bp.post("/views/<view_id>/delete")
+@guard.requires("tickets")
+def delete_view(view_id: str) -> BaseResponse:
+    owner = _view_owner()
+    if owner is None:
+        raise Forbidden("saved views belong to signed-in agents working in an app")
+    runtime().saved_views.delete(*owner, view_id)
+    query = _back()
+    return redirect(url_for(".inbox") + ("?" + query if query else ""), code=303)
