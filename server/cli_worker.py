@@ -41,9 +41,13 @@ class WorkerChild:
         pause = 1.0
         while self._proc is not None:
             code = self._proc.wait()
-            # 0: it stopped as asked (SIGTERM handled); -SIGTERM/-SIGINT: the whole group is
-            # being stopped (a service manager, Ctrl+C). Anything else is a crash.
-            if self._stopping.is_set() or code in (0, -signal.SIGTERM, -signal.SIGINT):
+            # -SIGTERM/-SIGINT: the whole group is being stopped (a service manager, Ctrl+C).
+            # Anything else is a crash, 0 included unless we asked: gunicorn's arbiter reaps
+            # every child of its process on SIGCHLD, and when it reaps ours first, wait()
+            # finds no child and answers 0 whatever the worker died of (a SIGKILL, say).
+            # (A worker stopped with serve's whole group exits 0 too: then it is started again
+            # for the moment until serve, stopping, stops it.)
+            if self._stopping.is_set() or code in (-signal.SIGTERM, -signal.SIGINT):
                 return
             click.echo(f"worker: exited with {code}; starting it again in {pause:g} s", err=True)
             if self._stopping.wait(pause):
