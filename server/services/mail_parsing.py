@@ -56,7 +56,6 @@ import functools
 import html as html_lib
 import logging
 import re
-import struct
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -76,6 +75,9 @@ from mailparser_reply import (  # type: ignore[import-untyped]
 )
 from mailparser_reply import EmailReplyParser
 from mailparser_reply.constants import MAIL_LANGUAGES  # type: ignore[import-untyped]
+
+from .file_types import Attachment as Attachment  # parsed mail carries them
+from .file_types import mismatch, safe_filename, size_text, sniff
 
 log = logging.getLogger(__name__)
 
@@ -103,19 +105,6 @@ _EMAIL_ERRORS = (
 
 class MalformedMail(ValueError):
     """Bytes that are not an email at all (the reason is the message)."""
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """One part of the mail that is not its body."""
-
-    filename: str  # safe display name: no path parts, no control characters, <= 200 chars
-    declared_type: str  # the Content-Type the sender claimed ("" when the part has none)
-    content_type: str  # what the bytes are, sniffed from magic numbers
-    data: bytes
-    inline: bool  # has a Content-ID and is not Content-Disposition: attachment
-    content_id: str | None  # without <>; the HTML refers to it as src="cid:..."
-    note: str  # "" or why the name or the declared type do not match the bytes
 
 
 @dataclass(frozen=True)
@@ -171,15 +160,6 @@ def _one_line(value: str, limit: int = 998) -> str:
     """``value`` on one line: control characters and runs of white space become one space."""
     chars = (" " if unicodedata.category(c) in _CONTROL else c for c in _clean(value))
     return _SPACES.sub(" ", "".join(chars)).strip()[:limit]
-
-
-def _size(n: int) -> str:
-    """A byte count for people: ``10 MB``, ``25.1 MB``, ``3.2 KB``, ``12 bytes``."""
-    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
-        if n >= scale:
-            text = f"{n / scale:.1f}"
-            return f"{text.removesuffix('.0')} {unit}"
-    return f"{n} bytes"
 
 
 class _Problems:
@@ -612,7 +592,7 @@ def _payload_bytes(part: Message, where: str, problems: _Problems) -> bytes:
             data = base64.b64decode(letters)
         except (binascii.Error, ValueError):
             data = b""
-        problems.add(f"{where}: broken base64: decoded as far as it goes ({_size(len(data))})")
+        problems.add(f"{where}: broken base64: decoded as far as it goes ({size_text(len(data))})")
     elif added:
         _report_defects(problems, where, part.defects[before:])
     if isinstance(data, bytes):
@@ -717,25 +697,25 @@ def _message_part(part: Message, walk: _Walk, where: str) -> None:
 
 def _keep(walk: _Walk, part: Message, ctype: str, disposition: str | None, data: bytes) -> None:
     """``data`` as an attachment, unless it would pass a size limit (a problem line then)."""
-    filename = _safe_filename(_filename(part) or "")
+    filename = safe_filename(_filename(part) or "")
     size = len(data)
     if size > walk.max_attachment:
         walk.problems.add(
-            f"attachment {filename} ({_size(size)}) not kept: "
-            f"over the {_size(walk.max_attachment)} limit"
+            f"attachment {filename} ({size_text(size)}) not kept: "
+            f"over the {size_text(walk.max_attachment)} limit"
         )
         return
     if walk.total + size > walk.max_total:
         walk.problems.add(
-            f"attachment {filename} ({_size(size)}) not kept: the attachments together "
-            f"would be over the {_size(walk.max_total)} limit"
+            f"attachment {filename} ({size_text(size)}) not kept: the attachments together "
+            f"would be over the {size_text(walk.max_total)} limit"
         )
         return
     walk.total += size
     content_ids = _raw_values(part, "content-id")
     content_id = _one_line(content_ids[0], 250).strip("<> ") if content_ids else ""
     declared = ctype if _raw_values(part, "content-type") else ""
-    sniffed = _sniff(data)
+    sniffed = sniff(data)
     walk.attachments.append(
         Attachment(
             filename=filename,
@@ -744,235 +724,9 @@ def _keep(walk: _Walk, part: Message, ctype: str, disposition: str | None, data:
             data=data,
             inline=bool(content_id) and disposition in {None, "inline"},
             content_id=content_id or None,
-            note=_mismatch(filename, declared, sniffed),
+            note=mismatch(filename, declared, sniffed),
         )
     )
-
-
-# -- attachments: names and types ------------------------------------------------------------
-def _safe_filename(name: str) -> str:
-    """A name fit to show and to offer for download: the last path part, no control or
-    format characters (bidi overrides included), no leading or trailing dots and spaces,
-    at most 200 characters (the extension kept); ``attachment`` when nothing is left."""
-    name = unicodedata.normalize("NFC", _clean(name))
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if unicodedata.category(c) not in _CONTROL)
-    name = _SPACES.sub(" ", name).strip(" .")
-    if not name:
-        return "attachment"
-    if len(name) > 200:
-        stem, dot, extension = name.rpartition(".")
-        if dot and stem and 0 < len(extension) <= 16:
-            name = f"{stem[: 199 - len(extension)].rstrip(' .')}.{extension}"
-        else:
-            name = name[:200].rstrip(" .")
-    return name or "attachment"
-
-
-_OCTET_STREAM = "application/octet-stream"
-_ZIP = "application/zip"
-_OLE = "application/x-ole-storage"
-_OOXML = "application/vnd.openxmlformats-officedocument."
-_MAGIC: list[tuple[bytes, int, str]] = [
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
-    (b"\xff\xd8\xff", 0, "image/jpeg"),
-    (b"GIF87a", 0, "image/gif"),
-    (b"GIF89a", 0, "image/gif"),
-    (b"WEBP", 8, "image/webp"),
-    (b"WAVE", 8, "audio/wav"),
-    (b"AVI ", 8, "video/x-msvideo"),
-    (b"PK\x03\x04", 0, _ZIP),
-    (b"PK\x05\x06", 0, _ZIP),
-    (b"PK\x07\x08", 0, _ZIP),
-    (b"\x1f\x8b", 0, "application/gzip"),
-    (b"II*\x00", 0, "image/tiff"),
-    (b"MM\x00*", 0, "image/tiff"),
-    (b"OggS", 0, "application/ogg"),
-    (b"fLaC", 0, "audio/flac"),
-    (b"ID3", 0, "audio/mpeg"),
-    (b"7z\xbc\xaf\x27\x1c", 0, "application/x-7z-compressed"),
-    (b"Rar!\x1a\x07", 0, "application/vnd.rar"),
-    (b"\xfd7zXZ\x00", 0, "application/x-xz"),
-    (b"\x28\xb5\x2f\xfd", 0, "application/zstd"),
-    (b"\x7fELF", 0, "application/x-executable"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 0, _OLE),
-    (b"{\\rtf", 0, "application/rtf"),
-    (b"8BPS", 0, "image/vnd.adobe.photoshop"),
-    (b"SQLite format 3\x00", 0, "application/vnd.sqlite3"),
-    (b"\x00\x00\x01\x00", 0, "image/x-icon"),
-]
-_FTYP = {
-    b"heic": "image/heic",
-    b"heix": "image/heic",
-    b"mif1": "image/heif",
-    b"avif": "image/avif",
-    b"qt  ": "video/quicktime",
-    b"M4A ": "audio/mp4",
-}
-_DESCRIPTIONS = {
-    "image/png": "a PNG image",
-    "image/jpeg": "a JPEG image",
-    "image/gif": "a GIF image",
-    "image/webp": "a WebP image",
-    "image/bmp": "a BMP image",
-    "image/tiff": "a TIFF image",
-    "image/heic": "a HEIC image",
-    "image/svg+xml": "an SVG image",
-    "application/pdf": "a PDF document",
-    _ZIP: "a zip archive",
-    "application/gzip": "a gzip archive",
-    "application/x-7z-compressed": "a 7-Zip archive",
-    "application/vnd.rar": "a RAR archive",
-    "application/vnd.microsoft.portable-executable": "a Windows program",
-    "application/x-executable": "a Linux program",
-    _OLE: "an old-style Office document",
-    "text/plain": "plain text",
-    "text/html": "an HTML document",
-    "application/xml": "an XML document",
-    _OCTET_STREAM: "data of no format recognised",
-}
-
-
-def _sniff(data: bytes) -> str:
-    """The media type the bytes are, from their magic numbers (never from a name or a
-    declared type); plain text by a heuristic; ``application/octet-stream`` when unknown.
-
-    A zip is looked into without decompressing anything: an OpenDocument or EPUB names its
-    type in a stored ``mimetype`` first entry, an Office Open XML file lists
-    ``[Content_Types].xml`` and ``word/`` / ``xl/`` / ``ppt/`` in its central directory."""
-    if not data:
-        return _OCTET_STREAM
-    head = data[:64]
-    for magic, offset, media_type in _MAGIC:
-        if head[offset : offset + len(magic)] == magic:
-            if offset == 8 and head[:4] != b"RIFF":
-                continue
-            return _zip_kind(data) if media_type == _ZIP else media_type
-    if data[:1024].lstrip(b"\xef\xbb\xbf\r\n\t ").startswith(b"%PDF-"):
-        return "application/pdf"
-    if head[4:8] == b"ftyp":
-        return _FTYP.get(head[8:12], "video/mp4")
-    if head[:2] == b"BM" and len(head) >= 18 and head[14] in {12, 40, 52, 56, 108, 124}:
-        return "image/bmp"
-    if head[:2] == b"MZ" and len(data) >= 64:
-        (offset,) = struct.unpack_from("<I", data, 0x3C)
-        if data[offset : offset + 4] == b"PE\x00\x00":
-            return "application/vnd.microsoft.portable-executable"
-    return _text_kind(data[:8192])
-
-
-def _zip_kind(data: bytes) -> str:
-    if data[:4] == b"PK\x03\x04" and len(data) >= 30:
-        method, size = struct.unpack_from("<H", data, 8)[0], struct.unpack_from("<I", data, 18)[0]
-        name_length, extra_length = struct.unpack_from("<HH", data, 26)
-        name = data[30 : 30 + name_length]
-        if name == b"mimetype" and method == 0 and size <= 100:
-            start = 30 + name_length + extra_length
-            declared = data[start : start + size]
-            if re.fullmatch(rb"application/[a-z0-9.+-]{3,80}", declared):
-                return declared.decode("ascii")
-    directory = data[-65536:]
-    if b"[Content_Types].xml" in directory:
-        for marker, kind in (
-            (b"word/", "wordprocessingml.document"),
-            (b"xl/", "spreadsheetml.sheet"),
-            (b"ppt/", "presentationml.presentation"),
-        ):
-            if marker in directory:
-                return _OOXML + kind
-    return _ZIP
-
-
-def _text_kind(sample: bytes) -> str:
-    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "text/plain"
-    if b"\x00" in sample:
-        return _OCTET_STREAM
-    text: str | None = None
-    for cut in range(4):  # the sample may end inside a UTF-8 sequence
-        try:
-            text = sample[: len(sample) - cut].decode("utf-8")
-            break
-        except UnicodeDecodeError:
-            continue
-    if text is None:
-        text = sample.decode("latin-1")
-    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f\x1b")
-    controls += sum(1 for c in text if 0x7F <= ord(c) < 0xA0)
-    if controls > len(text) / 100:
-        return _OCTET_STREAM
-    start = text.lstrip("\ufeff \t\r\n")[:256].lower()
-    if start.startswith(("<!doctype html", "<html", "<head", "<body")):
-        return "text/html"
-    if start.startswith("<svg") or (start.startswith("<?xml") and "<svg" in text[:2048].lower()):
-        return "image/svg+xml"
-    if start.startswith("<?xml"):
-        return "application/xml"
-    return "text/plain"
-
-
-_OFFICE = frozenset(
-    {_ZIP}
-    | {_OOXML + kind for kind in ("wordprocessingml.document", "spreadsheetml.sheet")}
-    | {_OOXML + "presentationml.presentation", "application/epub+zip"}
-    | {f"application/vnd.oasis.opendocument.{kind}" for kind in ("text", "spreadsheet")}
-    | {f"application/vnd.oasis.opendocument.{kind}" for kind in ("presentation", "graphics")}
-)
-_TEXT_FAMILY = frozenset(
-    {"text/plain", "text/html", "application/xml", "image/svg+xml", "application/rtf"}
-)
-# What the bytes of a file named .ext may be; other extensions are not checked.
-_EXPECTED_BY_EXTENSION: dict[str, frozenset[str]] = {
-    extension: expected
-    for extensions, expected in (
-        ("png", frozenset({"image/png"})),
-        ("jpg jpeg jpe jfif", frozenset({"image/jpeg"})),
-        ("gif", frozenset({"image/gif"})),
-        ("webp", frozenset({"image/webp"})),
-        ("bmp", frozenset({"image/bmp"})),
-        ("tif tiff", frozenset({"image/tiff"})),
-        ("heic heif", frozenset({"image/heic", "image/heif"})),
-        ("pdf", frozenset({"application/pdf"})),
-        ("zip", frozenset({_ZIP})),
-        ("gz tgz", frozenset({"application/gzip"})),
-        ("7z", frozenset({"application/x-7z-compressed"})),
-        ("rar", frozenset({"application/vnd.rar"})),
-        ("docx xlsx pptx docm xlsm pptm odt ods odp odg epub jar apk", _OFFICE),
-        ("doc xls ppt msg", frozenset({_OLE})),
-        ("txt log csv tsv md json xml yaml yml ini eml ics vcf html htm svg rtf", _TEXT_FAMILY),
-    )
-    for extension in extensions.split()
-}
-_EXPECTED_BY_TYPE: dict[str, frozenset[str]] = {
-    "image/png": frozenset({"image/png"}),
-    "image/jpeg": frozenset({"image/jpeg"}),
-    "image/jpg": frozenset({"image/jpeg"}),
-    "image/pjpeg": frozenset({"image/jpeg"}),
-    "image/gif": frozenset({"image/gif"}),
-    "image/webp": frozenset({"image/webp"}),
-    "application/pdf": frozenset({"application/pdf"}),
-    "application/x-pdf": frozenset({"application/pdf"}),
-    _ZIP: frozenset({_ZIP}),
-    "application/x-zip-compressed": frozenset({_ZIP}),
-    "application/gzip": frozenset({"application/gzip"}),
-    "application/x-gzip": frozenset({"application/gzip"}),
-}
-
-
-def _mismatch(filename: str, declared: str, sniffed: str) -> str:
-    """Why the name or the declared type of an attachment do not match its bytes, or ""."""
-    what = _DESCRIPTIONS.get(sniffed, sniffed)
-    stem, dot, extension = filename.rpartition(".")
-    expected = _EXPECTED_BY_EXTENSION.get(extension.lower()) if dot and stem else None
-    if expected is not None and sniffed not in expected:
-        return f"named .{extension.lower()} but its bytes are {what}"
-    if declared.startswith("text/") and declared != "text/rfc822-headers":
-        expected = _TEXT_FAMILY
-    else:
-        expected = _EXPECTED_BY_TYPE.get(declared)
-    if expected is not None and sniffed not in expected:
-        return f"declared {declared} but its bytes are {what}"
-    return ""
 
 
 # -- delivery status notifications ----------------------------------------------------------
