@@ -371,7 +371,7 @@ def serve(
     data_dir: Path, host: str, port: int, workers: int, timeout: int, no_worker: bool
 ) -> None:
     """Serve with gunicorn and several worker processes (production)."""
-    from .serving import serve_gunicorn
+    from .serving import large_bodies, serve_gunicorn
 
     rt = _runtime(data_dir)  # fail fast, in the parent, on a bad data dir or config
     if not rt.config["SUPPORT_PUBLIC_URL"]:
@@ -385,7 +385,15 @@ def serve(
     rt.close()
     background = None if no_worker else cli_worker.WorkerChild(data_dir).start()
     try:
-        serve_gunicorn(data_dir, host, port, workers, timeout, rt.config["SUPPORT_MAX_BODY_BYTES"])
+        serve_gunicorn(
+            data_dir,
+            host,
+            port,
+            workers,
+            timeout,
+            rt.config["SUPPORT_MAX_BODY_BYTES"],
+            large_bodies(rt.config),
+        )
     finally:
         if background is not None:
             background.stop()

@@ -215,6 +215,18 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "SUPPORT_MAX_ATTACHMENT_BYTES",
+        10 * 1_048_576,
+        "Largest file a customer or an agent may attach to a ticket or a reply (413 above it).",
+        _positive_int,
+    ),
+    Setting(
+        "SUPPORT_RATE_UPLOADS",
+        "100/hour",
+        "Files an end user, a visitor or an anonymous address (by IP) may upload.",
+        _rate,
+    ),
+    Setting(
         "SUPPORT_SMTP_URL",
         "",
         "The mail relay: smtp://user:pass@host:587?starttls=1, smtps://user:pass@host:465 or "

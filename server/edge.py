@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
 
 from flask import Response, current_app, g, request
 
@@ -68,6 +71,42 @@ def assign_request_id() -> None:
 def request_id() -> str:
     """This request's id, to quote in logs and error envelopes."""
     return str(g.get("request_id", ""))
+
+
+def base_url() -> str:
+    """The public base URL, for canonical links, the sitemap, image and file links."""
+    configured: str = runtime().config["SUPPORT_PUBLIC_URL"]
+    return configured or request.host_url.rstrip("/")
+
+
+IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+def content_disposition(kind: str, filename: str) -> str:
+    """RFC 6266: an ASCII fallback and the UTF-8 name."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+    )
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def file_response(found: Mapping[str, Any], *, preview: bool) -> Response:
+    """An attachment's bytes: with ``preview`` an image (PNG, JPEG, GIF, WebP: nothing that
+    can hold script) as what it is, inline; anything else a download of opaque bytes. Never
+    rendered as a page: a sandbox CSP and ``nosniff`` whatever the browser thinks."""
+    shown = preview and found["content_type"] in IMAGES
+    response = Response(
+        bytes(found["data"]),
+        content_type=found["content_type"] if shown else "application/octet-stream",
+    )
+    response.headers["Content-Disposition"] = content_disposition(
+        "inline" if shown else "attachment", found["filename"]
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"  # the widget's <img>
+    return response
 
 
 def rate_limit(bucket: str, who: Principal) -> None:

@@ -11,7 +11,9 @@ idle or slow clients cost a few KiB each and no thread.
 Deadlines, enforced by the loop: :data:`HEAD_TIMEOUT` for the head to arrive, :data:`IDLE_TIMEOUT`
 between two reads of a body, :data:`REQUEST_TIMEOUT` in all. A connection that sent nothing is
 closed silently; one that sent part of a request gets 408. A body over the server's limit gets
-413 as soon as its size is known (Content-Length, or the chunks so far), before it is read.
+413 as soon as its size is known (Content-Length, or the chunks so far), before it is read;
+the few paths that take files (uploads, article images, replies with files, raw mail) have
+their own, larger limits (``large_bodies``), every other path the server's.
 Errors gunicorn itself answers (400, 414, 431…) leave in the API's JSON envelope, not as HTML.
 """
 
@@ -24,6 +26,7 @@ import re
 import selectors
 import socket
 import time
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
@@ -57,8 +60,11 @@ class Verdict:
     TOO_LARGE = "too_large"
 
 
-def examine(buffer: bytes, max_body: int) -> tuple[str, bool]:
-    """(verdict, expects_continue) for the bytes of one request received so far.
+def examine(
+    buffer: bytes, max_body: int, large_bodies: Mapping[str, int] | None = None
+) -> tuple[str, bool]:
+    """(verdict, expects_continue) for the bytes of one request received so far;
+    ``large_bodies`` maps path prefixes to the limit for their requests instead of ``max_body``.
 
     Anything this reader cannot make sense of is READY: gunicorn's parser then gives the
     precise 400 (a malformed head, both Content-Length and chunked, a bad chunk size...).
@@ -66,7 +72,8 @@ def examine(buffer: bytes, max_body: int) -> tuple[str, bool]:
     end = buffer.find(_HEAD_END)
     if end < 0:
         return (Verdict.READY if len(buffer) > MAX_HEAD else Verdict.NEED_MORE), False
-    head = buffer[:end].decode("latin-1").split("\r\n")[1:]
+    request_line, *head = buffer[:end].decode("latin-1").split("\r\n")
+    max_body = body_limit(request_line, max_body, large_bodies or {})
     fields: dict[str, str] = {}
     for line in head:
         name, sep, value = line.partition(":")
@@ -85,6 +92,16 @@ def examine(buffer: bytes, max_body: int) -> tuple[str, bool]:
     if int(length) > max_body:
         return Verdict.TOO_LARGE, expects
     return (Verdict.READY if len(body) >= int(length) else Verdict.NEED_MORE), expects
+
+
+def body_limit(request_line: str, max_body: int, large_bodies: Mapping[str, int]) -> int:
+    """The body limit for the request ``METHOD /path HTTP/1.1`` (POSTs and PUTs only)."""
+    method, _, rest = request_line.partition(" ")
+    if method not in {"POST", "PUT"}:
+        return max_body
+    path = rest.split(" ", 1)[0].split("?", 1)[0]
+    found = [limit for prefix, limit in large_bodies.items() if path.startswith(prefix)]
+    return max([max_body, *found])
 
 
 def _chunked(body: bytes, max_body: int) -> str:
@@ -154,10 +171,13 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
 
     #: Set by the application (``serving``) from ``SUPPORT_MAX_BODY_BYTES``.
     max_body = 1_048_576
+    #: Path prefixes with their own larger limits, set the same way (see ``examine``).
+    large_bodies: Mapping[str, int] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_body = int(getattr(self.app, "max_body", self.max_body))
+        self.large_bodies = dict(getattr(self.app, "large_bodies", {}))
         self.buffering: dict[Any, dict[str, Any]] = {}
         self.lingering: dict[Any, float] = {}
 
@@ -203,11 +223,11 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
         state["data"] += data
         now = time.monotonic()
         state["idle_by"] = now + IDLE_TIMEOUT
-        verdict, expects = examine(state["data"], self.max_body)
+        verdict, expects = examine(state["data"], self.max_body, self.large_bodies)
         if verdict == Verdict.TOO_LARGE:
-            self._answer(
-                conn, 413, "Payload Too Large", f"bodies are limited to {self.max_body} bytes"
-            )
+            line = state["data"].split(b"\r\n", 1)[0].decode("latin-1")
+            limit = body_limit(line, self.max_body, self.large_bodies)
+            self._answer(conn, 413, "Payload Too Large", f"bodies are limited to {limit} bytes")
         elif verdict == Verdict.READY:
             self._hand_over(conn, state)
         elif expects and not state["continued"] and _HEAD_END in state["data"]:

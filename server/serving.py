@@ -10,12 +10,15 @@ its own database connections and search index after the fork, as SQLite and Whoo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from .config import Config
 
 
 class _ErrorsOnly(WSGIRequestHandler):
@@ -35,10 +38,17 @@ def threaded_server(app: Flask, host: str, port: int, *, log_requests: bool) -> 
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, data_dir: Path, options: dict[str, Any], max_body: int) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        options: dict[str, Any],
+        max_body: int,
+        large_bodies: Mapping[str, int],
+    ) -> None:
         self.data_dir = data_dir
         self.options = options
         self.max_body = max_body  # read by http_worker.BufferingWorker
+        self.large_bodies = large_bodies  # likewise
         super().__init__()
 
     def load_config(self) -> None:
@@ -51,8 +61,31 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app(data_dir=self.data_dir)
 
 
+def large_bodies(config: Config) -> dict[str, int]:
+    """The paths that take more than ``SUPPORT_MAX_BODY_BYTES``, with their limits (the views
+    check the exact limit again; the serving loop must only not refuse them first)."""
+    from .services.inbound import MAX_RAW
+    from .web.admin.articles import EDITOR_BODY_LIMIT
+
+    room = 64 * 1024  # a form's fields and multipart envelope around the file
+    files = int(config["SUPPORT_MAX_ATTACHMENT_BYTES"]) + room
+    return {
+        "/api/v1/uploads": files,
+        "/api/v1/inbound/": MAX_RAW,
+        "/admin/tickets/": files,  # an agent's reply with files
+        "/admin/media": int(config["SUPPORT_MAX_IMAGE_BYTES"]) + room,
+        "/admin/articles": EDITOR_BODY_LIMIT,
+    }
+
+
 def serve_gunicorn(
-    data_dir: Path, host: str, port: int, workers: int, timeout: int, max_body: int
+    data_dir: Path,
+    host: str,
+    port: int,
+    workers: int,
+    timeout: int,
+    max_body: int,
+    large: Mapping[str, int] | None = None,
 ) -> None:
     _Gunicorn(
         data_dir,
@@ -70,4 +103,5 @@ def serve_gunicorn(
             "loglevel": "warning",
         },
         max_body,
+        large or {},
     ).run()

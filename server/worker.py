@@ -7,7 +7,8 @@ picked up within that time of its commit. Between jobs it publishes scheduled ar
 reads the IMAP mailbox every ``SUPPORT_IMAP_POLL`` seconds (when one is configured) and
 follows up on tickets waiting on their customer (:mod:`.services.follow_up`), and every
 :data:`LIFECYCLE_EVERY` seconds records SLA warnings and breaches and fires time rules
-(:mod:`.services.lifecycle`).
+(:mod:`.services.lifecycle`). Hourly housekeeping removes old jobs and the uploads nobody
+attached within a day.
 
 Stopping (SIGTERM, SIGINT or ``stop.set()``) lets the job in hand finish (every job is
 bounded by its timeouts) and releases nothing half-done: a job claimed but not run is
@@ -92,6 +93,9 @@ def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) ->
                 next_follow_up = time.monotonic() + FOLLOW_UP_EVERY
             if time.monotonic() >= next_housekeeping:
                 runner.housekeeping()
+                removed = rt.uploads.prune()
+                if removed:
+                    log.info("removed %d upload(s) nobody attached within a day", removed)
                 next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY
             wait = runner.seconds_until_due(idle_poll)
             if rt.inbound.mailbox is not None:

@@ -29,6 +29,7 @@ _SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "agent": [{"bearer": []}],
     "admin": [{"bearer": []}],
     "inbound": [{"bearer": []}],
+    "link": [{}],
 }
 _APP_HEADER = {
     "in": "header",
@@ -44,6 +45,7 @@ _AUTH_DOC = {
     "agent": "A staff API key with role agent or admin.",
     "admin": "A staff API key with role admin.",
     "inbound": "The app's inbound key (ik_…, from `support-server apps inbound-key APP`).",
+    "link": "No credential: the signed link is one (given in a ticket's attachments).",
 }
 
 
@@ -54,13 +56,15 @@ def documented(
     query: type[Schema] | None = None,
     body: type[Schema] | None = None,
     raw_body: str | None = None,
+    upload: str | None = None,
     response: type[Schema] | None = None,
     status: int = 200,
     many: bool = False,
     errors: tuple[int, ...] = (),
 ) -> Callable[[F], F]:
     """Declare a view's contract. ``auth`` has no default: a new endpoint must say who may call
-    it (tests/inprocess/test_api_auth.py walks the URL map for any that does not)."""
+    it (tests/inprocess/test_api_auth.py walks the URL map for any that does not). ``upload``
+    names the multipart/form-data part that carries a file."""
 
     def attach(view: F) -> F:
         view.__dict__["_openapi"] = {
@@ -69,6 +73,7 @@ def documented(
             "query": query,
             "body": body,
             "raw_body": raw_body,
+            "upload": upload,
             "response": response,
             "status": status,
             "many": many,
@@ -133,6 +138,13 @@ def _operation(meta: dict[str, Any], rule: Any) -> dict[str, Any]:
             # the same bytes under the generic type too, for clients that only know that one
             "content": {meta["raw_body"]: binary, "application/octet-stream": binary},
         }
+    elif meta.get("upload"):
+        form: dict[str, Any] = {
+            "type": "object",
+            "required": [meta["upload"]],
+            "properties": {meta["upload"]: {"type": "string", "format": "binary"}},
+        }
+        op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": form}}}
     ok: dict[str, Any] = {"description": "Success"}
     if meta["response"] is not None:
         schema: Any = meta["response"]
@@ -149,7 +161,7 @@ def _operation(meta: dict[str, Any], rule: Any) -> dict[str, Any]:
     errors = {400, 401, 422, 429, 503, *meta["errors"]}
     if rule.arguments:
         errors.add(404)  # an id or slug that is not (visible) there
-    if meta["body"] is not None:
+    if meta["body"] is not None or meta.get("upload"):
         errors |= {413, 415}  # too large; not JSON
     if meta["auth"] in ("writer", "agent", "admin"):
         errors.add(403)  # a key whose role may not

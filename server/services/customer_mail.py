@@ -212,6 +212,13 @@ class CustomerMail:
             subject=f"Re: {ticket['subject']}",
             heading=f"{who} from {app['name']} replied",
             body=message["body"],
+            # named, not attached: the files stay behind the conversation link
+            lines=[
+                f"Attached: {', '.join(f['filename'] for f in files)}; open the conversation"
+                " to see them."
+            ]
+            if (files := message.get("attachments") or [])
+            else [],
             thread=self._thread(conn, ticket, skip=message["id"]),
             automatic=False,
         )

@@ -283,3 +283,17 @@ def get_attachment(
         (ticket_id, public_id),
     ).fetchone()
     return dict(row) if row else None
+
+
+def attachment_by_public_id(conn: sqlite3.Connection, public_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT * FROM message_attachments WHERE public_id = ?", (public_id,)
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def message_is_internal(conn: sqlite3.Connection, message_id: int) -> bool:
+    row = conn.execute(
+        "SELECT internal FROM ticket_messages WHERE id = ?", (message_id,)
+    ).fetchone()
+    return bool(row and row["internal"])

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, request
 
+from ..edge import base_url as base_url  # where the web pages have it from
 from ..edge import is_https, runtime
 
 __all__ = ["base_url", "is_https", "page_headers", "same_origin_request"]
@@ -36,12 +37,6 @@ def page_headers(response: Response, *, private: bool) -> Response:
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def base_url() -> str:
-    """The public base URL, for canonical links, the sitemap and image links."""
-    configured: str = runtime().config["SUPPORT_PUBLIC_URL"]
-    return configured or request.host_url.rstrip("/")
 
 
 def same_origin_request() -> bool:

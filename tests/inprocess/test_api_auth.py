@@ -35,6 +35,10 @@ OPEN_TO_ANONYMOUS = {
     f"GET {API}/widget/config",
     # the contact form asks for the custom fields visible to requesters
     f"GET {API}/ticket-fields",
+    # files: attach one (like filing), read a ticket's (its requester), or by a signed link
+    f"POST {API}/uploads",
+    f"GET {API}/tickets/<ticket_id>/attachments/<attachment_id>",
+    f"GET {API}/files/<token>",
 }
 
 

@@ -151,3 +151,35 @@ def test_the_ticket_path_still_works_with_keep_alive(served: tuple[ServerProcess
     with requests.Session() as session:
         for _ in range(20):  # one connection, kept alive between requests
             assert session.get(process.url + "/api/v1/health", timeout=5).status_code == 200
+
+
+def test_files_and_mail_get_their_own_larger_limits_under_serve(
+    served: tuple[ServerProcess, str],
+) -> None:
+    """An upload of a few MB passes the serving loop (which refuses any other 3 MB body
+    before reading it); the upload view still applies the attachment limit itself."""
+    process, app_id = served
+    screenshot = b"\x89PNG\r\n\x1a\n" + b"\x00" * (3 * 1_048_576)
+    up = requests.post(
+        process.url + "/api/v1/uploads",
+        files={"file": ("big screen.png", screenshot, "image/png")},
+        headers={"X-Support-App": app_id},
+        timeout=30,
+    )
+    assert up.status_code == 201, up.text
+    assert up.json()["size"] == len(screenshot)
+    refused = requests.post(
+        process.url + "/api/v1/tickets",
+        data=b"x" * (3 * 1_048_576),
+        headers={"X-Support-App": app_id, "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert refused.status_code == 413
+    too_big = requests.post(
+        process.url + "/api/v1/uploads",
+        files={"file": ("huge.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * (11 * 1_048_576))},
+        headers={"X-Support-App": app_id},
+        timeout=30,
+    )
+    assert too_big.status_code == 413
+    assert too_big.json()["error"]["code"] == "payload_too_large"

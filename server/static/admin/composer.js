@@ -2,6 +2,8 @@
 // the "Suggested articles" card's Insert link buttons, and a warning before sending when a
 // new message arrived since the page loaded. Without this script the composer is a plain
 // form (and the server still refuses a reply to a conversation that moved on).
+// Files: a screenshot pasted into the message joins the chosen files, and the sizes are
+// checked before sending (the server checks every file's bytes again).
 // Everything inserted is text: macro bodies and titles are never parsed as HTML.
 
 const form = document.querySelector("form[data-composer]");
@@ -266,4 +268,52 @@ if (form) {
     }
   });
   if (!stale.hidden) showNew.hidden = false; // the server refused a reply: offer the same
+
+  attachments(form, textarea);
+}
+
+function attachments(form, textarea) {
+  const input = form.querySelector("[data-attach]");
+  const status = form.querySelector("[data-attach-status]");
+  if (!input || !status) return;
+  const limit = Number(form.dataset.maxFilesBytes) || 0;
+  const hint = status.textContent;
+  const size = (n) =>
+    n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`;
+  const total = () => [...input.files].reduce((sum, file) => sum + file.size, 0);
+  const show = () => {
+    const files = [...input.files];
+    status.textContent = files.length
+      ? `${files.map((f) => `${f.name} (${size(f.size)})`).join(", ")}${
+          limit && total() > limit ? ` — over the ${size(limit)} limit: remove some` : ""
+        }`
+      : hint;
+    status.classList.toggle("bad", Boolean(limit && total() > limit));
+  };
+  input.addEventListener("change", show);
+  // a pasted screenshot becomes a file of the message, named for when it was taken
+  textarea.addEventListener("paste", (event) => {
+    const pasted = [...(event.clipboardData?.files || [])].filter((f) =>
+      f.type.startsWith("image/"),
+    );
+    if (!pasted.length) return;
+    event.preventDefault();
+    const all = new DataTransfer();
+    for (const file of input.files) all.items.add(file);
+    const stamp = new Date().toISOString().slice(0, 19).replace("T", " ").replaceAll(":", ".");
+    pasted.forEach((file, i) => {
+      const kind = file.type.split("/")[1] || "png";
+      const name = `Screenshot ${stamp}${pasted.length > 1 ? ` (${i + 1})` : ""}.${kind}`;
+      all.items.add(new File([file], name, { type: file.type }));
+    });
+    input.files = all.files;
+    show();
+  });
+  form.addEventListener("submit", (event) => {
+    if (limit && total() > limit) {
+      event.preventDefault();
+      show();
+      input.focus();
+    }
+  });
 }
