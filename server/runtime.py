@@ -16,6 +16,7 @@ from .services.contacts import ContactService
 from .services.customer_mail import CustomerMail
 from .services.events import EventLog
 from .services.follow_up import FollowUp
+from .services.followers import Followers
 from .services.help_center import HelpCenterService
 from .services.inbound import Inbound
 from .services.inbox import Inbox
@@ -27,6 +28,7 @@ from .services.mail import Mailer
 from .services.mail_links import MailLinks
 from .services.media import MediaService
 from .services.notifications import Notifier
+from .services.presence import Presence
 from .services.rendering import Renderer
 from .services.saved_views import SavedViews
 from .services.schedule import ScheduleService
@@ -37,6 +39,7 @@ from .services.staff_sessions import StaffSessions
 from .services.teams import TeamService
 from .services.ticket_merge import TicketMerge
 from .services.tickets import TicketService
+from .services.uploads import Uploads
 from .services.webhooks import WebhookService
 from .services.writing import WritingDesk
 from .storage import StorageMonitor
@@ -87,6 +90,9 @@ class Runtime:
     contacts: ContactService  # one per app and person, with their tickets
     merge: TicketMerge  # merging duplicates, bulk changes
     saved_views: SavedViews  # agents' named inbox queries
+    followers: Followers  # agents told about a ticket besides its assignee
+    presence: Presence  # who has a ticket open in the admin, and who is writing
+    uploads: Uploads  # files waiting to be attached; signed file links
 
     def job_runner(self, name: str | None = None, lease: float | None = None) -> JobRunner:
         """A runner for the worker (one per worker thread or process)."""
@@ -137,7 +143,10 @@ class Runtime:
             on_disabled=notifier.webhook_disabled,
         )
         links = MailLinks(server_secrets)
-        tickets = TicketService(db, server_secrets, config["SUPPORT_VISITOR_TOKEN_AGE"])
+        uploads = Uploads(db, config["SUPPORT_MAX_ATTACHMENT_BYTES"], server_secrets)
+        tickets = TicketService(
+            db, server_secrets, config["SUPPORT_VISITOR_TOKEN_AGE"], uploads=uploads
+        )
         customer_mail = CustomerMail(
             mailer,
             links,
@@ -146,8 +155,16 @@ class Runtime:
         )
         sla, teams, automations = SlaService(db), TeamService(db), AutomationService(db)
         contacts = ContactService(db)
+        followers = Followers(db)
         lifecycle = Lifecycle(
-            tickets, sla, teams, automations, notifier, customer_mail, contacts=contacts
+            tickets,
+            sla,
+            teams,
+            automations,
+            notifier,
+            customer_mail,
+            contacts=contacts,
+            followers=followers,
         )
         tickets.lifecycle = lifecycle
         return cls(
@@ -167,6 +184,7 @@ class Runtime:
                 "tickets": parse_rate(config["SUPPORT_RATE_TICKETS"]),
                 "login": parse_rate(config["SUPPORT_RATE_LOGIN"]),
                 "failed_keys": parse_rate(config["SUPPORT_RATE_FAILED_KEYS"]),
+                "uploads": parse_rate(config["SUPPORT_RATE_UPLOADS"]),
             },
             staff=staff,
             sessions=StaffSessions(db, staff, config["SUPPORT_SESSION_AGE"]),
@@ -200,4 +218,7 @@ class Runtime:
             contacts=contacts,
             merge=TicketMerge(tickets),
             saved_views=SavedViews(db),
+            followers=followers,
+            presence=Presence(db),
+            uploads=uploads,
         )

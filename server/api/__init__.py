@@ -17,7 +17,9 @@ from . import (
     service_levels,
     ticket_bulk,
     ticket_fields,
+    ticket_followers,
     tickets,
+    uploads,
     webhooks,
     widget,
 )
@@ -40,7 +42,9 @@ def register(app: Flask) -> None:
         macros,
         ticket_fields,
         ticket_bulk,
+        ticket_followers,
         contacts,
+        uploads,
     ):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)

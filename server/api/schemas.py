@@ -7,10 +7,12 @@ output schemas list the contract fields, with everything server-set ``dump_only`
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from ..edge import base_url
 from ..services.article_fields import LOCALE
 from ..services.article_fields import ArticleInSchema as ArticleInSchema
 from ..services.article_fields import ArticlePatchSchema as ArticlePatchSchema
@@ -227,6 +229,11 @@ class TicketInSchema(Schema):
             "description": "Custom field values by key (GET /ticket-fields), checked by type"
         },
     )
+    attachments = fields.List(
+        fields.Str(validate=validate.Length(1, 40)),
+        validate=validate.Length(0, 10),
+        metadata={"description": "Uploads to attach (ids from POST /uploads, at most 10)"},
+    )
 
     @validates("body")
     def _body_not_blank(self, value: str, **_: Any) -> None:
@@ -260,6 +267,19 @@ class AttachmentOutSchema(Schema):
         metadata={"description": 'What the mail\'s HTML calls it (src="cid:…"), if anything'},
     )
     note = fields.Str(dump_only=True)
+    url = fields.Method(
+        "_absolute",
+        dump_only=True,
+        metadata={
+            "description": "A signed link to the file, valid for at least a day: images are"
+            " served inline (for <img src>), every other type as a download"
+        },
+    )
+
+    @staticmethod
+    def _absolute(attachment: Mapping[str, Any]) -> str | None:
+        path = attachment.get("url")
+        return f"{base_url()}{path}" if path else None
 
 
 class MessageOutSchema(Schema):
@@ -372,6 +392,15 @@ class TicketOutSchema(Schema):
         allow_none=True,
         metadata={"description": "Agents only: the SLA policy's due times; null without one"},
     )
+    followers = fields.List(
+        fields.Str(),
+        dump_only=True,
+        metadata={
+            "description": "Agents only: the usernames told of customer replies and service"
+            " levels besides the assignee (POST/DELETE …/followers); agents who reply, are"
+            " assigned or are @mentioned in a note follow on their own"
+        },
+    )
 
 
 class UnreadSchema(Schema):
@@ -384,13 +413,22 @@ class TicketListArgs(PageArgs):
 
 
 class MessageInSchema(Schema):
-    body = fields.Str(required=True, validate=validate.Length(1, 20_000))
+    body = fields.Str(
+        required=True,
+        validate=validate.Length(0, 20_000),
+        metadata={"description": "The text; may be empty when the message attaches files"},
+    )
     internal = _strict_bool(load_default=False)
+    attachments = fields.List(
+        fields.Str(validate=validate.Length(1, 40)),
+        validate=validate.Length(0, 10),
+        metadata={"description": "Uploads to attach (ids from POST /uploads, at most 10)"},
+    )
 
-    @validates("body")
-    def _body_not_blank(self, value: str, **_: Any) -> None:
-        if not value.strip():
-            raise ValidationError("must not be blank")
+    @validates_schema
+    def _says_something(self, data: Mapping[str, Any], **_: Any) -> None:
+        if not str(data.get("body", "")).strip() and not data.get("attachments"):
+            raise ValidationError("must not be blank", "body")
 
 
 class TicketPatchSchema(Schema):

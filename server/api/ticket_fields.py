@@ -10,7 +10,7 @@ from ..edge import runtime
 from ..errors import Forbidden, Unauthorized
 from ..principal import Principal
 from .auth import principal
-from .handlers import dump, load_body
+from .handlers import dump, load_args, load_body
 from .openapi import documented
 from .schemas import _strict_bool
 
@@ -36,6 +36,16 @@ class FieldPatchSchema(Schema):
     options = fields.List(fields.Str())
     required = _strict_bool()
     visible_to_requester = _strict_bool()
+    archived = _strict_bool(metadata={"description": "false restores a deleted field"})
+
+
+class FieldListArgs(Schema):
+    archived = fields.Bool(
+        load_default=False,
+        truthy={"true", "1"},
+        falsy={"false", "0"},
+        metadata={"description": "Agents: include deleted (archived) fields, whose values stay"},
+    )
 
 
 class FieldOutSchema(Schema):
@@ -47,6 +57,9 @@ class FieldOutSchema(Schema):
     required = fields.Bool(dump_only=True)
     visible_to_requester = fields.Bool(dump_only=True)
     position = fields.Int(dump_only=True)
+    archived = fields.Bool(
+        dump_only=True, metadata={"description": "Deleted: tickets keep their values"}
+    )
 
 
 class FieldListSchema(Schema):
@@ -66,6 +79,7 @@ def _admin() -> Principal:
 @documented(
     "The app's custom ticket fields (requesters: those visible to them)",
     auth="user",
+    query=FieldListArgs,
     response=FieldListSchema,
     errors=(403,),
 )
@@ -73,7 +87,10 @@ def list_fields() -> Response:
     who = principal()
     if who.kind == "staff" and not who.is_agent:
         raise Forbidden("this key's role cannot read ticket fields")
-    items = runtime().tickets.fields.items(who.app_id, for_requester=who.kind != "staff")
+    args = load_args(FieldListArgs())
+    items = runtime().tickets.fields.items(
+        who.app_id, for_requester=who.kind != "staff", archived=args["archived"]
+    )
     return dump(FieldListSchema(), {"items": items})
 
 
@@ -94,7 +111,7 @@ def create_field() -> Response:
 
 @bp.patch("/ticket-fields/<field_id>")
 @documented(
-    "Change a field's label, options, or whether it is required or visible",
+    "Change a field's label, options, whether it is required or visible, or restore it",
     auth="admin",
     body=FieldPatchSchema,
     response=FieldOutSchema,
@@ -108,7 +125,7 @@ def update_field(field_id: str) -> Response:
 
 @bp.delete("/ticket-fields/<field_id>")
 @documented(
-    "Delete a field (tickets keep their values, no longer shown)",
+    "Delete (archive) a field: tickets keep their values, shown to agents as archived",
     auth="admin",
     status=204,
     errors=(403, 404),

@@ -131,6 +131,7 @@ def reply(ticket_id: str) -> Response:
         data["internal"],
         idempotency_key=idempotency_key(),
         fingerprint=request_fingerprint(),
+        attachments=data.get("attachments") or (),
     )
     return dump(schemas.MessageOutSchema(), message, status, replayed=replayed)
 

@@ -12,6 +12,8 @@ automations, in that order.
   message starts the next-response clock; ``message.created`` rules run.
 
 Routing and rules record what they changed on the ticket (``ticket_activity``) by name.
+The agent a ticket is assigned to, an agent who writes on it and an agent a note @mentions
+follow it (:mod:`.followers`).
 
 Each step runs inside a savepoint: a bug in one (a rule the validator let through that then
 fails) is logged and undone on its own, and the customer's ticket or message is still filed.
@@ -37,6 +39,7 @@ from . import macros
 from .automations import AutomationService
 from .contacts import ContactService
 from .customer_mail import CustomerMail
+from .followers import Followers
 from .notifications import Notifier
 from .sla import SlaService
 from .teams import TeamService
@@ -79,6 +82,7 @@ class Lifecycle:
         notifier: Notifier,
         customer_mail: CustomerMail,
         contacts: ContactService | None = None,
+        followers: Followers | None = None,
     ) -> None:
         self.tickets = tickets
         self.sla = sla
@@ -87,6 +91,7 @@ class Lifecycle:
         self.notifier = notifier
         self.customer_mail = customer_mail
         self.contacts = contacts
+        self.followers = followers
 
     def view(self, conn: sqlite3.Connection, ticket: Mapping[str, Any]) -> dict[str, Any]:
         """The ticket as rules see it: as agents see it, with ``team`` as the team's id."""
@@ -118,6 +123,9 @@ class Lifecycle:
             )
         with contained(conn, "service levels", ticket):
             self.sla.evaluate(conn, ticket, self.view(conn, ticket))
+        if self.followers is not None and ticket.get("assignee"):
+            with contained(conn, "followers", ticket):
+                self.followers.assigned(conn, ticket, str(ticket["assignee"]))
 
     def _route(self, conn: sqlite3.Connection, ticket: dict[str, Any]) -> None:
         team = self.teams.route(conn, ticket)
@@ -147,6 +155,10 @@ class Lifecycle:
                 self.sla.status_changed(conn, ticket, status["from"], status["to"], present)
             if any(name in changes for name in MATCHED_ON):
                 self.sla.evaluate(conn, ticket, self.view(conn, ticket))
+        assignee = (changes.get("assignee") or {}).get("to")
+        if self.followers is not None and assignee:
+            with contained(conn, "followers", ticket):
+                self.followers.assigned(conn, ticket, str(assignee))
         if actor.get("automate", True):
             with contained(conn, "automations", ticket):
                 self.automations.on_event(
@@ -167,6 +179,9 @@ class Lifecycle:
             if status_change:
                 self.sla.status_changed(conn, ticket, status_change[0], status_change[1], present)
             self.sla.message_added(conn, ticket, message, present)
+        if self.followers is not None and not automated:
+            with contained(conn, "followers", ticket):
+                self.followers.spoke(conn, ticket, message)
         if not automated:
             with contained(conn, "automations", ticket):
                 self.automations.on_event(

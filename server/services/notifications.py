@@ -12,6 +12,9 @@
 - ``automation``: an automation's ``notify`` action names the person (or their team, or the
   admins, or the assignee).
 
+The ticket's followers (:mod:`.followers`) are told of customer replies and service levels
+besides the assignee, each person once.
+
 Each kind can be switched off per person (their profile in the admin); people without an
 address, disabled people and writers are never mailed. The mails are queued in the fan-out
 job's transaction (see :mod:`.dispatch`), so a worker that dies half-way queues none of them
@@ -27,6 +30,7 @@ from typing import Any
 
 from ..store import Database
 from ..store import apps as app_store
+from ..store import followers as follower_store
 from ..store import service_levels as levels_store
 from ..store import staff as staff_store
 from ..store import tickets as ticket_store
@@ -112,6 +116,22 @@ class Notifier:
         return count
 
     @staticmethod
+    def _and_followers(
+        conn: sqlite3.Connection,
+        app_id: str,
+        ticket: Mapping[str, Any],
+        people: list[dict[str, Any]],
+        agents: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """``people`` and, after them, the ticket's followers among ``agents`` (those who can
+        be mailed) who are not among ``people``: each person once."""
+        told = {p["username"].lower() for p in people}
+        following = {
+            u.lower() for u in follower_store.usernames_by_public_id(conn, app_id, ticket["id"])
+        }
+        return [*people, *(u for u in agents if u["username"].lower() in following - told)]
+
+    @staticmethod
     def _team(conn: sqlite3.Connection, app_id: str, ticket: Mapping[str, Any]) -> set[str] | None:
         """The usernames (lowercased) of the ticket's team, or None without one."""
         team = ticket.get("team")
@@ -169,6 +189,7 @@ class Notifier:
             if ticket.get("assignee"):
                 wanted.add(str(ticket["assignee"]).lower())
             people = [u for u in agents if u["username"].lower() in wanted] or agents
+            people = self._and_followers(conn, app_id, ticket, people, agents)
             metric = detail["metric"].replace("_", " ")
             heading = (
                 f"SLA breached ({metric}, {detail['policy']})"
@@ -204,10 +225,10 @@ class Notifier:
                 theirs = [u for u in agents if u["username"].lower() == assignee]
                 # the assignee, if they can be mailed; else everyone (an assignee who left or
                 # has no address must not make the customer's reply go unheard)
-                agents = theirs or agents
+                people = self._and_followers(conn, app_id, ticket, theirs or agents, agents)
                 return self._tell(
                     conn,
-                    agents,
+                    people,
                     "customer_reply",
                     app_id,
                     ticket,

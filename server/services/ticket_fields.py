@@ -7,15 +7,17 @@ A field has a ``key`` (``issue_type``: lowercase letters, digits and ``_``, fixe
 
 - values are checked against their field's type (a 422 names ``fields.<key>``); a key no field
   has is refused, so a typo is never stored silently;
-- a required field must be given when a ticket is filed through the API or the SDK (mail
-  cannot be asked, and the widget's form does not show custom fields yet, so tickets from
-  those may lack it; an agent fills it in later);
+- a required field must be given when a ticket is filed through the API, the SDK or the
+  widget's form, which shows the fields visible to the requester (mail cannot be asked, nor a
+  widget that sends no ``fields`` because its form could not load them, nor anyone about a
+  field hidden from them; an agent fills those in later);
 - requesters set and see only the fields visible to them; agents see and change them all
   (``PATCH /tickets/{id}`` with ``"fields"``, null clears one);
 - automations and SLA policies match on ``fields.<key>``.
 
-Deleting a field keeps the values tickets hold (history stays true) but they are no longer
-shown or matched.
+Deleting a field archives it: the values tickets hold stay (history stays true) and agents
+still see them, marked archived, but no form, filter or rule uses the field and no new value
+can be given; ``PATCH`` with ``"archived": false`` restores it (its key stays taken meanwhile).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def _out(field: Mapping[str, Any]) -> dict[str, Any]:
         "required": field["required"],
         "visible_to_requester": field["visible_to_requester"],
         "position": field["position"],
+        "archived": bool(field.get("archived_at")),
     }
 
 
@@ -92,9 +95,12 @@ class TicketFieldService:
         self.db = db
 
     # -- definitions -----------------------------------------------------------------------
-    def items(self, app_id: str, *, for_requester: bool = False) -> list[dict[str, Any]]:
+    def items(
+        self, app_id: str, *, for_requester: bool = False, archived: bool = False
+    ) -> list[dict[str, Any]]:
+        """The app's fields (requesters: those visible to them; ``archived`` adds those)."""
         with self.db.read() as conn:
-            found = store.list_fields(conn, app_id)
+            found = store.list_fields(conn, app_id, archived=archived and not for_requester)
         return [_out(f) for f in found if f["visible_to_requester"] or not for_requester]
 
     def vocabulary(self, conn: sqlite3.Connection, app_id: str) -> dict[str, dict[str, Any]]:
@@ -143,15 +149,14 @@ class TicketFieldService:
                 problems["options"] = ["each option once"]
             else:
                 clean["options"] = [o.strip() for o in options]
-        for flag in ("required", "visible_to_requester"):
+        flags = ("required", "visible_to_requester", *(() if creating else ("archived",)))
+        for flag in flags:
             if flag in data:
                 if not isinstance(data[flag], bool):
                     problems[flag] = ["true or false"]
                 else:
                     clean[flag] = data[flag]
-        for name in sorted(
-            set(data) - {"key", "type", "label", "options", "required", "visible_to_requester"}
-        ):
+        for name in sorted(set(data) - {"key", "type", "label", "options", *flags}):
             problems[name] = ["unknown field"]
         if problems:
             first = next(iter(problems))
@@ -162,10 +167,18 @@ class TicketFieldService:
         clean = self._clean(data, creating=True, kind=None)
         now = clock.iso()
         with self.db.write() as conn:
-            existing = store.list_fields(conn, app_id)
-            if len(existing) >= MAX_FIELDS:
+            existing = store.list_fields(conn, app_id, archived=True)
+            if sum(1 for f in existing if not f["archived_at"]) >= MAX_FIELDS:
                 raise ValidationFailed(f"an app has at most {MAX_FIELDS} fields", details={})
-            if any(f["key"] == clean["key"] for f in existing):
+            same = next((f for f in existing if f["key"] == clean["key"]), None)
+            if same is not None and same["archived_at"]:
+                raise Conflict(
+                    f"a field {clean['key']} was deleted and tickets still hold its values:"
+                    f' restore it (PATCH /ticket-fields/{same["public_id"]} {{"archived": false}})'
+                    " or choose another key",
+                    code="field_archived",
+                )
+            if same is not None:
                 raise Conflict(f"there is already a field {clean['key']}", code="field_exists")
             field = {
                 "public_id": new_id("fld_"),
@@ -189,6 +202,9 @@ class TicketFieldService:
                 raise NotFound("no such field")
             clean = self._clean(data, creating=False, kind=found["type"])
             now = clock.iso()
+            if "archived" in clean:
+                archived = clean.pop("archived")
+                clean["archived_at"] = (found["archived_at"] or now) if archived else None
             store.update_field(conn, found["id"], {**clean, "updated_at": now})
             self._rules_changed(conn, app_id, now)
             changed = store.get_field(conn, app_id, found["public_id"])
@@ -200,7 +216,8 @@ class TicketFieldService:
             found = store.get_field(conn, app_id, field_id)
             if found is None:
                 raise NotFound("no such field")
-            store.delete_field(conn, found["id"])
+            if not found["archived_at"]:
+                store.archive_field(conn, found["id"], clock.iso())
             self._rules_changed(conn, app_id, clock.iso())
 
     @staticmethod
@@ -260,7 +277,8 @@ class TicketFieldService:
     def shown(
         conn: sqlite3.Connection, app_id: str, values: Mapping[str, Any], *, agent: bool
     ) -> dict[str, Any]:
-        """The values a viewer sees: agents every defined field's, requesters the visible."""
-        defined = store.list_fields(conn, app_id)
+        """The values a viewer sees: agents every field's (archived ones too), requesters
+        those of the fields visible to them."""
+        defined = store.list_fields(conn, app_id, archived=agent)
         keys = {f["key"] for f in defined if agent or f["visible_to_requester"]}
         return {k: v for k, v in values.items() if k in keys}

@@ -3,9 +3,9 @@
 A merge moves the duplicate's conversation into the ticket it goes into: its messages (with
 their attachments and original times) change tickets, its opening message and the files that
 came with it are kept on an internal note on the target ("Merged from tkt_… (subject)"), a
-note on the duplicate says where it went, its tags join the target's, and the duplicate is
-closed with ``merged_into`` naming the target. The customer is sent nothing: only internal
-notes are added, and closing the duplicate runs no automations (which might reply). One
+note on the duplicate says where it went, its tags and followers join the target's, and the
+duplicate is closed with ``merged_into`` naming the target. The customer is sent nothing: only
+internal notes are added, and closing the duplicate runs no automations (which might reply). One
 transaction; ``ticket.merged`` names the target as ``data`` and the duplicate in ``detail``.
 
 A bulk change puts each ticket through :meth:`TicketService.change` (so service levels,
@@ -23,6 +23,7 @@ from .. import clock
 from ..errors import Conflict, Forbidden, NotFound
 from ..ids import new_id
 from ..principal import Principal
+from ..store import followers as follower_store
 from ..store import tickets as store
 from . import outbox
 from .tickets import TicketService
@@ -94,6 +95,7 @@ class TicketMerge:
         self._check(source, target, different_requesters)
         actor = {"kind": "staff", "id": viewer.id}
         self._move(conn, viewer, source, target)
+        follower_store.copy(conn, source["id"], target["id"])
         # the duplicate: closed, naming its target (written first: closing an already
         # closed ticket changes nothing, and so would write nothing)
         store.update_ticket(

@@ -11,7 +11,7 @@ import base64
 import hashlib
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -22,11 +22,13 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..ids import new_id
 from ..principal import Principal
 from ..store import Database
+from ..store import followers as follower_store
 from ..store import service_levels as levels_store
 from ..store import tickets as store
 from . import idempotency, outbox
 from .sla import present_clock as _sla
 from .ticket_fields import TicketFieldService
+from .uploads import Uploads
 
 
 class Lifecycle(Protocol):
@@ -101,7 +103,8 @@ def _as_agent(app_id: str) -> Principal:
     return Principal(app_id, "staff", "", role="agent")
 
 
-def _attachment(row: Mapping[str, Any]) -> dict[str, Any]:
+def _attachment(row: Mapping[str, Any], link: Callable[[str], str] | None) -> dict[str, Any]:
+    """An attachment as the API shows it; ``url`` a signed path when links can be made."""
     return {
         "id": row["public_id"],
         "filename": row["filename"],
@@ -110,6 +113,7 @@ def _attachment(row: Mapping[str, Any]) -> dict[str, Any]:
         "inline": bool(row["inline"]),
         "content_id": row["content_id"],
         "note": row["note"],
+        "url": f"/api/v1/files/{link(row['public_id'])}" if link else None,
     }
 
 
@@ -127,9 +131,15 @@ def _subject_from(body: str) -> str:
 
 class TicketService:
     def __init__(
-        self, db: Database, server_secrets: Sequence[str] = (), visitor_token_age: int = 0
+        self,
+        db: Database,
+        server_secrets: Sequence[str] = (),
+        visitor_token_age: int = 0,
+        *,
+        uploads: Uploads | None = None,
     ) -> None:
         self.db = db
+        self.uploads = uploads
         # the newest server secret signs the tokens handed to anonymous visitors who file
         self._visitor_secret = server_secrets[-1] if server_secrets else ""
         self._visitor_token_age = visitor_token_age
@@ -142,7 +152,7 @@ class TicketService:
     ) -> dict[str, Any]:
         agent = viewer.is_agent
         messages = store.list_messages(conn, ticket["id"], include_internal=agent)
-        files = store.list_attachments(conn, ticket["id"]) if agent else []
+        files = store.list_attachments(conn, ticket["id"])
         rating = store.get_rating(conn, ticket["id"])
         out: dict[str, Any] = {
             "id": ticket["public_id"],
@@ -160,7 +170,9 @@ class TicketService:
             "context": ticket["context"],
             "created_at": ticket["created_at"],
             "updated_at": ticket["updated_at"],
-            "messages": [self._message(m, files if agent else None) for m in messages],
+            "messages": [self._message(m, files) for m in messages],
+            # the files of the opening message (a requester sees every file but internal notes')
+            "attachments": [self._file(f) for f in files if f["message_id"] is None],
             "fields": self.fields.shown(
                 conn, ticket["app_id"], ticket.get("fields") or {}, agent=agent
             ),
@@ -175,21 +187,23 @@ class TicketService:
             out["assignee"] = ticket["assignee"]
             out["tags"] = ticket["tags"]
             out["traits"] = ticket["traits"]
-            out["attachments"] = [_attachment(f) for f in files if f["message_id"] is None]
             team = levels_store.team_by_row_id(conn, ticket.get("team_id"))
             out["team"] = {"id": team["public_id"], "name": team["name"]} if team else None
             out["sla"] = _sla(conn, ticket["id"])
+            out["followers"] = follower_store.usernames(conn, ticket["id"])
         return out
 
     def agent_view(self, conn: sqlite3.Connection, ticket: Mapping[str, Any]) -> dict[str, Any]:
         """``ticket`` (a row) as the API shows it to the app's agents."""
         return self._present(conn, ticket, _as_agent(ticket["app_id"]))
 
-    @staticmethod
+    def _file(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        return _attachment(row, self.uploads.link_token if self.uploads else None)
+
     def _message(
-        message: Mapping[str, Any], files: Sequence[Mapping[str, Any]] | None = None
+        self, message: Mapping[str, Any], files: Sequence[Mapping[str, Any]] | None = None
     ) -> dict[str, Any]:
-        """A message as the API shows it; ``files`` (the ticket's attachments) for agents."""
+        """A message as the API shows it, with its files among ``files`` (the ticket's)."""
         out = {
             "id": message["public_id"],
             "body": message["body"],
@@ -199,7 +213,7 @@ class TicketService:
             "created_at": message["created_at"],
         }
         if files is not None:
-            out["attachments"] = [_attachment(f) for f in files if f["message_id"] == message["id"]]
+            out["attachments"] = [self._file(f) for f in files if f["message_id"] == message["id"]]
         return out
 
     def _visible(
@@ -276,6 +290,7 @@ class TicketService:
             fingerprint=fingerprint,
             scope=f"{who.key}:ip:{address}" if who.anonymous else who.key,
             extra=extra,
+            uploader=who,
         )
         return status, body, replayed, requester
 
@@ -289,17 +304,22 @@ class TicketService:
         fingerprint: str,
         scope: str,
         extra: Mapping[str, Any] | None = None,
+        uploader: Principal | None = None,
     ) -> tuple[int, dict[str, Any], bool]:
         """File a ticket; returns (status, body, replayed).
 
         ``scope`` names whose Idempotency-Keys these are (the caller, before a visitor id is
-        given out); ``extra`` is added to the stored response (an anonymous filer's token).
+        given out); ``extra`` is added to the stored response (an anonymous filer's token);
+        ``uploader`` made the uploads ``data`` attaches (the caller: an anonymous visitor
+        uploads before they are given an id), the requester when not given.
         """
         if requester.kind == "staff" and requester.role == "writer":
             raise Forbidden("a writer key cannot file tickets")
 
         def work(conn: sqlite3.Connection) -> tuple[int, dict[str, Any]]:
-            return 201, {**self._insert(conn, requester, data, source), **(extra or {})}
+            files = self._uploads(conn, uploader or requester, data.get("attachments"))
+            ticket = self._insert(conn, requester, data, source, attachments=files)
+            return 201, {**ticket, **(extra or {})}
 
         return idempotency.once(
             self.db, requester.app_id, scope, idempotency_key, fingerprint, work
@@ -341,15 +361,17 @@ class TicketService:
             "context": dict(data.get("context") or {}),
             # only an end-user token's traits are signed by the app; nobody else has any
             "traits": signed_traits(requester.traits) if requester.kind == "user" else {},
-            # required fields are asked where the caller can show them (the API, the SDK);
-            # mail cannot be asked, and the widget's form does not show them yet: a customer's
-            # report is never refused for a field they were never offered
+            # required fields are asked wherever the filer is shown them: the API, the SDK and
+            # the widget's form (a requester is held only to the fields visible to them, so a
+            # hidden required field never refuses one); mail cannot be asked, nor a widget
+            # that sends no "fields" (its form could not load them, or it is an older one, or
+            # the report waited offline since before the field existed): agents fill those in
             "fields": self.fields.check(
                 conn,
                 requester.app_id,
                 data.get("fields"),
                 for_requester=requester.kind != "staff",
-                filing=source not in ("email", "widget"),
+                filing=source != "email" and (source != "widget" or "fields" in data),
             ),
             "created_at": now,
             "updated_at": now,
@@ -432,17 +454,33 @@ class TicketService:
         *,
         idempotency_key: str | None = None,
         fingerprint: str = "",
+        attachments: Sequence[str] = (),
     ) -> tuple[int, dict[str, Any], bool]:
-        """Add a message; returns (status, message, replayed), once per Idempotency-Key."""
+        """Add a message; returns (status, message, replayed), once per Idempotency-Key.
+        ``attachments``: ids of uploads ``viewer`` made (POST /uploads)."""
         if internal and not viewer.is_agent:
             raise Forbidden("only agents can add internal notes")
 
         def work(conn: sqlite3.Connection) -> tuple[int, dict[str, Any]]:
-            return 201, self._add_message(conn, viewer, public_id, body, internal)
+            message = self._add_message(
+                conn, viewer, public_id, body, internal, uploads=attachments
+            )
+            return 201, message
 
         return idempotency.once(
             self.db, viewer.app_id, viewer.key, idempotency_key, fingerprint, work
         )
+
+    def _uploads(
+        self, conn: sqlite3.Connection, uploader: Principal, ids: Sequence[str] | None
+    ) -> Sequence[Any]:
+        if not ids:
+            return ()
+        if self.uploads is None:
+            raise ValidationFailed(
+                "this server keeps no uploads", details={"attachments": ["not supported"]}
+            )
+        return self.uploads.claim(conn, uploader, ids)
 
     def _add_message(
         self,
@@ -455,13 +493,16 @@ class TicketService:
         mail: Mapping[str, Any] | None = None,
         ticket: dict[str, Any] | None = None,
         automated: bool = False,
+        uploads: Sequence[str] = (),
     ) -> dict[str, Any]:
         """``ticket`` given: the caller found it already (mail threaded to it, or an
-        automation replying), and ``viewer`` is its requester or the automation."""
+        automation replying), and ``viewer`` is its requester or the automation; ``uploads``
+        the ids of the files ``viewer`` uploaded for this message."""
         now = clock.iso()
         ticket = ticket if ticket is not None else self._visible(conn, viewer, public_id)
         if ticket["status"] == "closed":
             raise Conflict("this ticket is closed; file a new one", code="ticket_closed")
+        files_in = [*(mail or {}).get("attachments", ()), *self._uploads(conn, viewer, uploads)]
         message = {
             "public_id": new_id("msg_"),
             "ticket_id": ticket["id"],
@@ -480,7 +521,7 @@ class TicketService:
             "html": (mail or {}).get("html"),
         }
         message["id"] = store.insert_message(conn, message)
-        for attachment in (mail or {}).get("attachments", ()):
+        for attachment in files_in:
             self._attach(conn, ticket["id"], message["id"], attachment, now)
         changes: dict[str, Any] = {"updated_at": now}
         if not viewer.is_agent and ticket["status"] in {"pending", "solved"}:
@@ -492,7 +533,7 @@ class TicketService:
             changes.update(pending_since=now, reminded_at=None)  # asked again: wait anew
         store.update_ticket(conn, ticket["id"], changes)
         files = store.list_attachments(conn, ticket["id"])
-        presented = self._message(message, files if viewer.is_agent else None)
+        presented = self._message(message, files)
         if "status" in changes:  # a reply reopened the ticket, or an agent's first answer
             reopened = {**ticket, **changes}
             outbox.emit(
@@ -733,14 +774,29 @@ class TicketService:
         self.change(conn, dict(ticket), {"status": "solved"}, {"kind": "automation", "id": rule})
 
     def attachment(self, viewer: Principal, public_id: str, attachment_id: str) -> dict[str, Any]:
-        """One attachment with its bytes, for the app's agents."""
-        if not viewer.is_agent:
-            raise NotFound("no such attachment")
+        """One attachment with its bytes, for the ticket's requester and the app's agents
+        (a requester never gets the files of internal notes); 404 for anyone else."""
         with self.db.read() as conn:
-            ticket = self._visible(conn, viewer, public_id)
+            try:
+                ticket = self._visible(conn, viewer, public_id)
+            except Forbidden:
+                raise NotFound("no such attachment") from None
             found = store.get_attachment(conn, ticket["id"], attachment_id)
+            message_id = found["message_id"] if found is not None else None
+            internal = message_id is not None and store.message_is_internal(conn, message_id)
+            if internal and not viewer.is_agent:
+                found = None
         if found is None:
             raise NotFound("no such attachment")
+        return found
+
+    def linked_attachment(self, token: str) -> dict[str, Any]:
+        """The attachment a signed link (see :meth:`Uploads.link_token`) opens, or 404."""
+        attachment_id = self.uploads.attachment_of(token) if self.uploads else None
+        with self.db.read() as conn:
+            found = store.attachment_by_public_id(conn, attachment_id) if attachment_id else None
+        if found is None:
+            raise NotFound("this link is not valid, or has expired: open the conversation again")
         return found
 
     def activity(self, viewer: Principal, public_id: str) -> Sequence[dict[str, Any]]:

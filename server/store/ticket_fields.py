@@ -17,9 +17,15 @@ def _field(row: sqlite3.Row) -> dict[str, Any]:
     return found
 
 
-def list_fields(conn: sqlite3.Connection, app_id: str) -> list[dict[str, Any]]:
+def list_fields(
+    conn: sqlite3.Connection, app_id: str, *, archived: bool = False
+) -> list[dict[str, Any]]:
+    """The app's fields in order; with ``archived`` the archived ones too (last)."""
+    where = "" if archived else " AND archived_at IS NULL"
     rows = conn.execute(
-        "SELECT * FROM ticket_fields WHERE app_id = ? ORDER BY position, id", (app_id,)
+        f"SELECT * FROM ticket_fields WHERE app_id = ?{where}"
+        " ORDER BY archived_at IS NOT NULL, position, id",
+        (app_id,),
     ).fetchall()
     return [_field(r) for r in rows]
 
@@ -54,7 +60,15 @@ def insert_field(conn: sqlite3.Connection, field: dict[str, Any]) -> None:
 
 
 def update_field(conn: sqlite3.Connection, field_id: int, changes: dict[str, Any]) -> None:
-    allowed = ("label", "options", "required", "visible_to_requester", "position", "updated_at")
+    allowed = (
+        "label",
+        "options",
+        "required",
+        "visible_to_requester",
+        "position",
+        "archived_at",
+        "updated_at",
+    )
     names = [n for n in changes if n in allowed]
     values = [
         json.dumps(changes[n])
@@ -69,8 +83,11 @@ def update_field(conn: sqlite3.Connection, field_id: int, changes: dict[str, Any
         conn.execute(f"UPDATE ticket_fields SET {assignments} WHERE id = ?", (*values, field_id))
 
 
-def delete_field(conn: sqlite3.Connection, field_id: int) -> None:
-    conn.execute("DELETE FROM ticket_fields WHERE id = ?", (field_id,))
+def archive_field(conn: sqlite3.Connection, field_id: int, now: str) -> None:
+    conn.execute(
+        "UPDATE ticket_fields SET archived_at = ?, updated_at = ? WHERE id = ?",
+        (now, now, field_id),
+    )
 
 
 def next_position(conn: sqlite3.Connection, app_id: str) -> int:

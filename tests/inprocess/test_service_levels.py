@@ -790,17 +790,39 @@ def test_analytics_count_tickets_by_custom_field(server: InProcess) -> None:
     assert r.status_code == 200 and "issue_type,Bug,2" in r.get_data(as_text=True)
 
 
-def test_a_required_field_never_refuses_a_report_from_the_widget(server: InProcess) -> None:
+def test_the_widget_must_give_required_fields_it_shows_but_never_hidden_ones(
+    server: InProcess,
+) -> None:
     field(
         server, key="issue_type", label="Issue type", type="select", options=["Bug"], required=True
     )
+    field(
+        server, key="triage", label="Triage", type="text", required=True, visible_to_requester=False
+    )
+    widget = {"X-Support-App": server.app_id, "X-Support-Client": "widget"}
     r = server.http.post(
         "/api/v1/tickets",
-        json={"body": "It crashed", "email": "cleo@example.com"},
-        headers={"X-Support-App": server.app_id, "X-Support-Client": "widget"},
+        json={"body": "It crashed", "email": "cleo@example.com", "fields": {}},
+        headers=widget,
     )
-    assert r.status_code == 201, r.get_json()  # the widget's form does not ask for it yet
-    assert r.get_json()["fields"] == {}
+    # the widget's form shows the visible field, so it must be given; the hidden one never is
+    assert r.status_code == 422, r.get_json()
+    assert set(r.get_json()["error"]["details"]) == {"fields.issue_type"}
+    # a widget that sends no "fields" could not show them (the list did not load, an older
+    # widget, a report queued before the field existed): it is never refused for them
+    r = server.http.post(
+        "/api/v1/tickets",
+        json={"body": "It crashed, from an old widget", "email": "cleo@example.com"},
+        headers=widget,
+    )
+    assert r.status_code == 201, r.get_json()
+    r = server.http.post(
+        "/api/v1/tickets",
+        json={"body": "It crashed", "email": "cleo@example.com", "fields": {"issue_type": "Bug"}},
+        headers=widget,
+    )
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["fields"] == {"issue_type": "Bug"}
     r = server.http.post(
         "/api/v1/tickets",
         json={"body": "It crashed", "email": "cleo@example.com"},

@@ -20,7 +20,9 @@ from . import (
     test_editor_in_browser,
     test_inbox_bulk_in_browser,
     test_mail_settings_in_browser,
+    test_presence_in_browser,
     test_service_levels_in_browser,
+    test_ticket_fields_in_browser,
     test_tickets_in_browser,
     test_webhooks_in_browser,
 )
@@ -52,6 +54,10 @@ SUBMITTED_BY = {
     ("inbox.html", ".save_view"): ["test_filter_by_a_custom_field_save_the_view_and_delete_it"],
     ("inbox.html", ".delete_view"): ["test_filter_by_a_custom_field_save_the_view_and_delete_it"],
     ("ticket.html", ".reply"): ["test_reply_note_and_reply_then_set_status"],
+    ("ticket.html", ".set_fields"): ["test_an_agent_fills_in_the_fields_and_an_archived_one_stays"],
+    ("ticket.html", "admin.followers.follow"): [
+        "test_two_agents_see_each_other_view_type_and_leave"
+    ],
     ("ticket.html", ".update"): [
         "test_assign_to_me_assigns_the_agent",
         "test_the_properties_form_saves_what_it_shows",
@@ -141,6 +147,8 @@ def test_every_admin_form_is_submitted_by_a_browser_test() -> None:
         test_webhooks_in_browser,
         test_mail_settings_in_browser,
         test_service_levels_in_browser,
+        test_ticket_fields_in_browser,
+        test_presence_in_browser,
     )
     for tests in SUBMITTED_BY.values():
         for name in tests:

@@ -15,15 +15,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from ...edge import conditional, runtime
+from ...edge import IMAGES, conditional, file_response, runtime
 from ...errors import ApiError, Forbidden, NotFound, ValidationFailed
 from ...services import macros
+from ...services.file_types import size_text
 from ...services.inbox import DEFAULT_SORT, SORTS, VIEWS, due_label, field_filters
 from ...services.saved_views import clean_query
 from ...services.ticket_merge import MAX_BULK
@@ -56,6 +57,10 @@ NOTICES = {
     "noted": "Internal note added. Only agents see it.",
     "updated": "Ticket updated.",
     "assigned": "Assigned to you.",
+    "followed": "You follow this ticket: its customer replies and service-level warnings come"
+    " to you by email, as to its assignee.",
+    "unfollowed": "You no longer follow this ticket. Replying, being assigned or @mentioned"
+    " makes you follow it again.",
 }
 ASSIGN_TO_ME = "assign_to_me"
 
@@ -216,6 +221,9 @@ def ticket(ticket_id: str) -> str:
         ),
         customer=rt.contacts.for_ticket(app_id, ticket_id),
         composer=_composer(app_id, found),
+        max_files_bytes=rt.uploads.max_bytes,
+        max_files_text=size_text(rt.uploads.max_bytes),
+        field_defs=rt.tickets.fields.items(app_id, archived=True),
     )
 
 
@@ -303,16 +311,13 @@ def _with_inline_images(
         html = part["html"]
         for file in files:
             cid = file.get("content_id")
-            if cid and file["content_type"] in PREVIEWABLE and f'src="cid:{cid}"' in html:
+            if cid and file["content_type"] in IMAGES and f'src="cid:{cid}"' in html:
                 url = url_for(
                     ".attachment", ticket_id=ticket["id"], attachment_id=file["id"], preview=1
                 )
                 html = html.replace(f'src="cid:{cid}"', f'src="{url}"')
         part["html"] = html
     return parts
-
-
-PREVIEWABLE = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 @bp.get("/<ticket_id>/attachments/<attachment_id>")
@@ -323,37 +328,24 @@ def attachment(ticket_id: str, attachment_id: str) -> BaseResponse:
     rt = runtime()
     app_id = rt.inbox.locate(ticket_id, _app_ids())
     found = rt.tickets.attachment(guard.member().principal(app_id), ticket_id, attachment_id)
-    preview = request.args.get("preview") == "1" and found["content_type"] in PREVIEWABLE
-    response = Response(
-        bytes(found["data"]),
-        content_type=found["content_type"] if preview else "application/octet-stream",
-    )
-    response.headers["Content-Disposition"] = content_disposition(
-        "inline" if preview else "attachment", found["filename"]
-    )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return file_response(found, preview=request.args.get("preview") == "1")
 
 
-def content_disposition(kind: str, filename: str) -> str:
-    """RFC 6266: an ASCII fallback and the UTF-8 name."""
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
-    )
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+def _reply_limit() -> int:
+    return int(runtime().uploads.max_bytes) + 64 * 1024  # the files together, and the form
 
 
 @bp.post("/<ticket_id>/messages")
 @guard.requires("tickets")
+@guard.body_limit(_reply_limit)
 def reply(ticket_id: str) -> BaseResponse:
     rt = runtime()
     app_id, _ = _load(ticket_id)
     who = guard.member().principal(app_id)
     body = request.form.get("body", "").replace("\r\n", "\n")
     internal = request.form.get("internal") == "1"
-    if not body.strip():
+    files = [f for f in request.files.getlist("files") if f.filename]
+    if not body.strip() and not files:
         raise ValidationFailed("write a message first", details={"body": ["must not be blank"]})
     if len(body) > 20_000:
         raise ValidationFailed("messages are limited to 20,000 characters", details={})
@@ -361,7 +353,16 @@ def reply(ticket_id: str) -> BaseResponse:
     refused = _refuse_stale(ticket_id, body, internal, then)
     if refused is not None:
         return refused
-    rt.tickets.reply(who, ticket_id, body, internal)
+    uploads = []
+    for file in files:  # each checked by its bytes; a refused one sends nothing
+        try:
+            saved = rt.uploads.save(who, file.read(), file.filename or "", file.mimetype or "")
+        except ApiError as exc:
+            return _refuse(
+                ticket_id, body, internal, then, file_error=exc.message, status=exc.status
+            )
+        uploads.append(saved["id"])
+    rt.tickets.reply(who, ticket_id, body, internal, attachments=uploads)
     if then in STATUSES:
         rt.tickets.update(who, ticket_id, {"status": then})
     notice = "noted" if internal else "replied"
@@ -397,6 +398,43 @@ def update(ticket_id: str) -> BaseResponse:
         rt.tickets.update(me.principal(app_id), ticket_id, changes)
     notice = "assigned" if request.form.get("action") == ASSIGN_TO_ME else "updated"
     return redirect(url_for(".ticket", ticket_id=ticket_id, notice=notice), code=303)
+
+
+@bp.post("/<ticket_id>/fields")
+@guard.requires("tickets")
+def set_fields(ticket_id: str) -> BaseResponse:
+    """The Fields card: each field the form showed, as typed (the service checks the values,
+    and a 422 names the field); an archived field is never changed."""
+    rt = runtime()
+    app_id, current = _load(ticket_id)
+    had = current.get("fields") or {}
+    values: dict[str, Any] = {}
+    for field in rt.tickets.fields.items(app_id):
+        key, kind = field["key"], field["type"]
+        if kind == "checkbox":
+            if f"shown.{key}" in request.form:
+                ticked = request.form.get(f"field.{key}") == "1"
+                if ticked or had.get(key) is not None:
+                    values[key] = ticked
+            continue
+        if f"field.{key}" not in request.form:
+            continue
+        raw = request.form[f"field.{key}"].strip()
+        values[key] = _number(field, raw) if kind == "number" and raw else raw or None
+    changed = {k: v for k, v in values.items() if had.get(k) != v}
+    if changed:
+        rt.tickets.update(guard.member().principal(app_id), ticket_id, {"fields": changed})
+    return redirect(url_for(".ticket", ticket_id=ticket_id, notice="updated"), code=303)
+
+
+def _number(field: Mapping[str, Any], raw: str) -> float | int:
+    try:
+        number = float(raw)
+    except ValueError:
+        raise ValidationFailed(
+            f"{field['label']}: a number", details={f"fields.{field['key']}": ["a number"]}
+        ) from None
+    return int(number) if number.is_integer() and "." not in raw and "e" not in raw else number
 
 
 def _assignee(my_handle: str) -> str | None:
@@ -503,15 +541,23 @@ def _refuse_stale(ticket_id: str, body: str, internal: bool, then: str) -> BaseR
     latest = _latest(found)
     if request.form["seen_message"] == latest["id"]:
         return None
+    return _refuse(ticket_id, body, internal, then, stale=STALE, newest=latest, status=409)
+
+
+def _refuse(
+    ticket_id: str, body: str, internal: bool, then: str, *, status: int, **why: Any
+) -> BaseResponse:
+    """The ticket page again with the draft kept and ``why`` it was not sent (a newer
+    message, or a file refused); files chosen must be chosen again (browsers keep none)."""
+    dropped = sum(1 for f in request.files.getlist("files") if f.filename)
     g.composer_refused = {
         "draft": body,
         "internal": internal,
         "then_status": then,
-        "stale": STALE,
-        "newest": latest,
+        "files_dropped": dropped,
+        **why,
     }
-    response = Response(ticket(ticket_id), status=409, content_type="text/html; charset=utf-8")
-    return response
+    return Response(ticket(ticket_id), status=status, content_type="text/html; charset=utf-8")
 
 
 @bp.get("/<ticket_id>/macros")
