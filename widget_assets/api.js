@@ -61,7 +61,11 @@ export function createApi({ server, appId, session }) {
   // costs almost nothing.
   const tags = new Map();
 
-  async function send(method, path, { query = {}, body, key, auth = "public", signal }) {
+  async function send(
+    method,
+    path,
+    { query = {}, body, file, progress, key, auth = "public", signal },
+  ) {
     const url = new URL(`/api/v1${path}`, server);
     for (const [name, value] of Object.entries(query))
       if (value || value === 0) url.searchParams.set(name, value);
@@ -75,6 +79,14 @@ export function createApi({ server, appId, session }) {
       headers["X-Support-Client"] = "widget";
     }
     if (key) headers["Idempotency-Key"] = key;
+    if (file) {
+      const sent = await import("./upload.js").then(
+        (m) => m.upload(url, headers, file, progress),
+        () => ({ status: 0 }),
+      );
+      if (sent.status && sent.status < 300) return sent.data;
+      throw failure(sent.status, sent.data?.error, sent.retryAfter);
+    }
     const tagKey = `${method} ${url}`;
     let tagged = tags.get(tagKey);
     if (tagged?.[2] !== token) tagged = null; // another person's answer is never reused
@@ -101,14 +113,17 @@ export function createApi({ server, appId, session }) {
   }
 
   async function request(method, path, options) {
+    const before = session.token;
     try {
       return await send(method, path, options);
     } catch (error) {
       if (error.code !== "token_expired" || options.auth !== "user") throw error;
-      const before = session.token;
-      refreshing ||= session.refresh().finally(() => (refreshing = null));
-      const fresh = await refreshing;
-      if (!fresh || fresh === before) throw error;
+      // a request that was under way with it too may have brought a fresh one meanwhile
+      if (session.token === before) {
+        refreshing ||= session.refresh().finally(() => (refreshing = null));
+        await refreshing;
+      }
+      if (!session.token || session.token === before) throw error;
       return send(method, path, options);
     }
   }
@@ -116,5 +131,7 @@ export function createApi({ server, appId, session }) {
   return {
     get: (path, query, options) => request("GET", path, { ...options, query }),
     post: (path, body, options) => request("POST", path, { ...options, body }),
+    /** One file to POST /uploads: {id, filename, size, …}; `progress(0…1)` as it goes. */
+    upload: (file, options) => request("POST", "/uploads", { ...options, file }),
   };
 }

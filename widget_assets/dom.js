@@ -63,6 +63,7 @@ const PATHS = {
   star: "M12 3l2.8 5.7 6.2.9-4.5 4.4 1 6.2-5.5-2.9-5.5 2.9 1-6.2L3 9.6l6.2-.9Z",
   inbox: "M3 13h5l2 3h4l2-3h5M6 4h12l3 9v7H3v-7Z",
   flag: "M5 21V4h12l-2 4.5L17 13H5",
+  clip: "m20 11-8 8a5 5 0 0 1-7-7l8.5-8.5a3.5 3.5 0 0 1 5 5L10 17a2 2 0 0 1-3-3l7.5-7.5",
 };
 
 export function icon(name, cls = "") {

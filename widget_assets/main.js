@@ -65,6 +65,11 @@ export async function start(boot) {
   const server = new URL(script.src).origin;
   const api = createApi({ server, appId: ds.appId, session });
   let cache = new Map();
+  // the custom fields a ticket asks for: once per opening of the panel, or `fresh`
+  let fieldList;
+  events.on("open", () => (fieldList = null));
+  const ticketFields = (fresh) =>
+    (fieldList = (!fresh && fieldList) || api.get("/ticket-fields", {}, { auth: auth() }));
 
   async function signIn(token) {
     session.claims = token ? await claims(token) : {};
@@ -99,6 +104,7 @@ export async function start(boot) {
   const signedIn = () => Boolean(session.token);
   const canSeeTickets = () => Boolean(session.token || visitor.get());
   const emit = events.emit;
+  const upload = (file, progress) => api.upload(file, { auth: auth(), progress });
   const outbox = createOutbox({
     appId: ds.appId,
     api,
@@ -196,6 +202,7 @@ export async function start(boot) {
           contactView(
             {
               t,
+              lang,
               state,
               user,
               signedIn,
@@ -203,12 +210,15 @@ export async function start(boot) {
               article,
               fileTicket: (p) => outbox.submit(p, auth()),
               done,
+              ticketFields,
+              upload,
             },
             options,
           ),
         ),
       tickets: () => show(tickets(), { reset: true }),
-      ticket: (id) => show(conversationView({ t, lang, api, auth, problem, seen: poll }, id)),
+      ticket: (id) =>
+        show(conversationView({ t, lang, api, auth, problem, upload, seen: poll }, id)),
     };
     // Agent replies the user has not read: a count on the launcher, asked for every 10 s while
     // the page is visible (a minute when hidden); a 304 each time while nothing changed.

@@ -50,6 +50,16 @@ export function createOutbox({ appId, api, emit, owner, sent }) {
       });
       return { status: "sent", ticket };
     } catch (error) {
+      const body = JSON.parse(entry.body);
+      if (error.details?.attachments && body.attachments?.length) {
+        // its files expired while it waited (a day): the report still goes, saying so
+        const n = body.attachments.length;
+        body.attachments = undefined;
+        body.body += `\n\n[${n} attached file${n > 1 ? "s" : ""} expired before this was sent]`;
+        const again = { ...entry, key: uuid(), body: JSON.stringify(body) };
+        save(list().map((e) => (e.key === entry.key ? again : e)));
+        return attempt(again);
+      }
       if (!error.transient && error.status !== 401) {
         save(list().filter((e) => e.key !== entry.key));
         return { status: "rejected", error };

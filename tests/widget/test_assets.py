@@ -23,8 +23,14 @@ LOADER_BUDGET = 2 * 1024
 # 20 KB until the views were split one to a module (views/*.js): each file is compressed on
 # its own, so the split costs about 2 KB of gzip that a single views.js did not. 24 KB since
 # live updates (the launcher's count, unread markers, the polled conversation: ~0.7 KB).
-# Issue 18 brings it under 16 KB by serving the modules as one bundle per build.
-WIDGET_BUDGET = 24 * 1024
+# Issue 18 brings it under 16 KB by serving the modules as one bundle per build. 25 KB since
+# attachments and custom fields (issue 13): their code loads only with the views that use them
+# (ON_DEMAND_BUDGET), but their strings, styles and the lines that load them come with the
+# rest (~1.2 KB).
+WIDGET_BUDGET = 25 * 1024
+ON_DEMAND_BUDGET = 4 * 1024
+STATIC_IMPORT = re.compile(r'from "(\.{1,2}/[^"]+)"')
+DYNAMIC_IMPORT = re.compile(r'import\("(\.{1,2}/[^"]+)"\)')
 
 
 def get(url: str, **headers: str) -> requests.Response:
@@ -85,13 +91,42 @@ def test_only_widget_files_are_served(support: LiveServer, path: str) -> None:
     assert response.json()["error"]["code"] == "not_found"
 
 
+def imported(names: set[str], pattern: re.Pattern[str]) -> set[str]:
+    """The modules `names` import (by `pattern`), named as the bundle names them."""
+    found = set()
+    for name in names:
+        path = ASSETS / name
+        for specifier in pattern.findall(path.read_text(encoding="utf-8")):
+            found.add((path.parent / specifier).resolve().relative_to(ASSETS).as_posix())
+    return found
+
+
+def closure(names: set[str]) -> set[str]:
+    """`names` and every module they import statically, however deep."""
+    seen: set[str] = set()
+    while names - seen:
+        seen |= names
+        names = seen | imported(names, STATIC_IMPORT)
+    return seen
+
+
 def test_whole_widget_fits_the_budget(support: LiveServer) -> None:
-    """JS + CSS + one language's strings, gzip-compressed as served, within 20 KB."""
+    """What opening the panel loads (main.js and its static imports, the CSS, one language's
+    strings), gzip-compressed as served, within the budget; the modules views import when they
+    are shown, within theirs; and nothing else is served."""
     bundle = Bundle(ASSETS)
-    names = [n for n in bundle.assets if n != "loader.js" and not n.startswith("i18n/")]
+    names = sorted(closure({"main.js"}) | {"widget.css"})
+    js = {n for n in names if n.endswith(".js")}
+    on_demand = closure(imported(js, DYNAMIC_IMPORT)) - set(names)
+    assert on_demand >= {"upload.js", "views/attach.js", "views/fields.js"}
+    assert imported(on_demand, DYNAMIC_IMPORT) <= on_demand | js
+    strings = {f"i18n/{language}.js" for language in ("en", "fr", "ar")}
+    assert set(bundle.assets) == {*names, *on_demand, *strings, "loader.js"}
     for language in ("en", "fr", "ar"):
         total = sum(len(bundle.assets[n].encoded("gzip")) for n in [*names, f"i18n/{language}.js"])
         assert total <= WIDGET_BUDGET, (language, total)
+    later = sum(len(bundle.assets[n].encoded("gzip")) for n in on_demand)
+    assert later <= ON_DEMAND_BUDGET, later
     build = build_of(support)
     served = 0
     for name in [*names, "i18n/en.js"]:

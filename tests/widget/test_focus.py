@@ -75,14 +75,14 @@ def test_after_a_rating_and_after_a_reply(harness: Harness, lang: str | None) ->
     harness.agent("PATCH", f"/tickets/{ticket}", json={"status": "pending"})
     open_ticket(page, "Rate me")
     page.locator("support-widget .reply textarea").fill("INV-204 😊")
-    page.locator("support-widget .reply button").click()  # reopens: the view is redrawn
+    page.locator("support-widget .reply [type=submit]").click()  # reopens: the view is redrawn
     page.locator("support-widget .ticket .badge", has_text="Open").wait_for()
     page.wait_for_function(f"() => {SHADOW}.querySelectorAll('.thread li').length === 3")
     escape_closes_the_panel(page, "a reply that reopened the ticket")
 
     open_panel(page)
     page.locator("support-widget .reply textarea").fill("And INV-205.")
-    page.locator("support-widget .reply button").click()  # an open ticket: appended in place
+    page.locator("support-widget .reply [type=submit]").click()  # an open ticket: appended in place
     page.wait_for_function(f"() => {SHADOW}.querySelectorAll('.thread li').length === 4")
     escape_closes_the_panel(page, "a reply to an open ticket")
 

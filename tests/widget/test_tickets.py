@@ -144,7 +144,7 @@ def test_my_tickets_conversation_reply_and_rating(harness: Harness) -> None:
     assert "Fixed, sorry!" in thread.nth(1).inner_text()
     assert page.locator("support-widget .ticket .badge").inner_text() == "Open"
     page.locator("support-widget .reply textarea").fill("Thanks, it looks right now.")
-    page.locator("support-widget .reply button").click()
+    page.locator("support-widget .reply [type=submit]").click()
     page.wait_for_function(f"() => {SHADOW}.querySelectorAll('.thread li').length === 3")
     assert page.locator("support-widget .rating").count() == 0  # not solved yet
     harness.agent("PATCH", f"/tickets/{ticket['id']}", json={"status": "solved"})

@@ -76,7 +76,7 @@ def test_ticket_strings_are_text(harness: Harness) -> None:
     assert thread.nth(1).locator("p").nth(1).inner_text() == PAYLOADS[0]
     assert page.locator("support-widget .ticket h3").inner_text() == PAYLOADS[1]
     page.locator("support-widget .reply textarea").fill(PAYLOADS[2])
-    page.locator("support-widget .reply button").click()
+    page.locator("support-widget .reply [type=submit]").click()
     thread.nth(2).wait_for()
     assert page.locator("support-widget .thread img, support-widget .thread script").count() == 0
     assert_nothing_ran(page)

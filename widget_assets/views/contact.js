@@ -1,6 +1,8 @@
 // Contact support / Report a problem: a form prefilled from the token (or the host's
 // `prefill`), articles matching the subject shown while the user types (recorded in the
-// ticket's context), then the outcome (done.js): sent or queued.
+// ticket's context), the app's custom fields and attachments (fields.js, attach.js: loaded
+// with the form, which works without them should they fail), then the outcome (done.js): sent
+// or queued.
 
 import { debounce, h, icon, put, uid } from "../dom.js";
 import { articleList, label } from "./parts.js";
@@ -69,10 +71,11 @@ function field(text, control, optional) {
 /**
  * `state` holds the draft (kept while the user looks elsewhere) and what the ticket's context
  * reports; `fileTicket(payload)` sends it through the outbox; `done(queued, email)` shows the
- * outcome in this view's place.
+ * outcome in this view's place. `ticketFields()` resolves to the custom fields to ask for;
+ * `upload(file, progress)` sends one attachment.
  */
 export function contactView(
-  { t, state, user, signedIn, find, article, fileTicket, done },
+  { t, lang, state, user, signedIn, find, article, fileTicket, done, ticketFields, upload },
   { report = false, subject = "" } = {},
 ) {
   const draft = (state.draft ||= {});
@@ -124,6 +127,26 @@ export function contactView(
     "aria-live": "polite",
   });
   const alert = h("div", { role: "alert" });
+  const filesSlot = h("div");
+  const customSlot = h("div");
+  let files = null;
+  let custom = null;
+  import("./attach.js").then(
+    (m) => {
+      files = m.picker({ t, lang, upload, paste: els.body });
+      put(filesSlot, files.node);
+    },
+    () => {}, // offline, say: the form works without attachments
+  );
+  const loadCustom = (fresh) =>
+    Promise.all([import("./fields.js"), ticketFields(fresh)]).then(
+      ([m, list]) => {
+        custom = m.customFields({ t, items: list.items, field, kept: (draft.fields ||= {}) });
+        put(customSlot, custom.node);
+      },
+      () => {}, // and without them, until the server names one it needs (see submit)
+    );
+  loadCustom();
   const send = h("span", { text: t("send") });
   const submitButton = h(
     "button",
@@ -140,6 +163,8 @@ export function contactView(
     fields.subject,
     matches,
     fields.body,
+    filesSlot,
+    customSlot,
     h("p", { class: "muted tech", text: t("techDetails") }),
     alert,
     submitButton,
@@ -173,11 +198,18 @@ export function contactView(
     };
     for (const name in fields) fields[name].fail(problems[name]);
     const wrong = Object.keys(problems).find((name) => problems[name]);
+    const wrongCustom = custom?.fail(custom.check());
     if (wrong) return els[wrong].focus();
+    if (wrongCustom) return wrongCustom.focus();
     if (submitButton.ariaDisabled) return;
     put(alert);
     // busy, not `disabled`: a disabled button loses focus, which would fall out of the dialog
     submitButton.ariaDisabled = "true";
+    if (files?.busy()) {
+      // the files still on their way go with the message: it waits for them, and says so
+      send.textContent = t("uploadsWaiting");
+      await files.settled();
+    }
     send.textContent = t("sending");
     const payload = { body: value("body"), context: ticketContext(state, { shown: [...shown] }) };
     if (value("subject")) payload.subject = value("subject");
@@ -185,18 +217,30 @@ export function contactView(
       payload.email = email;
       if (value("name")) payload.name = value("name");
     }
+    const attachments = files?.ids() || [];
+    if (attachments.length) payload.attachments = attachments;
+    // sent once the form has shown the app's fields (even none): the server then holds it to
+    // the required ones; a form that could not load them files without
+    if (custom) payload.fields = custom.values();
     const result = await fileTicket(payload);
     submitButton.ariaDisabled = null;
     send.textContent = t("send");
     if (result.status === "rejected") {
-      for (const name in fields) fields[name].fail(result.error.details[name] && t("invalidField"));
+      const { details = {}, status } = result.error;
+      for (const name in fields) fields[name].fail(details[name] && t("invalidField"));
+      // a field this form does not show (the list failed, or changed since): ask for it again
+      if (Object.keys(details).some((n) => n.startsWith("fields.") && !custom?.has(n)))
+        await loadCustom(true);
+      custom?.fail(details)?.focus();
       return put(
         alert,
         h(
           "p",
           { class: "note" },
           icon("alert"),
-          t(result.error.status === 401 ? "sessionExpired" : "sendFailed"),
+          details.attachments
+            ? t("attachmentsGone")
+            : t(status === 401 ? "sessionExpired" : "sendFailed"),
         ),
       );
     }

@@ -1,5 +1,6 @@
-// One ticket: the conversation, a reply box (while it is not closed), and a 1–5 rating once
-// it is solved.
+// One ticket: the conversation with its files (attach.js, loaded with it), a reply box that
+// takes files and pasted screenshots (while it is not closed), and a 1–5 rating once it is
+// solved.
 
 import { uuid } from "../api.js";
 import { add, h, icon, put, uid, when } from "../dom.js";
@@ -10,7 +11,7 @@ import { badge, skeleton } from "./parts.js";
  * is told when the conversation was read (the launcher's count). While the conversation is on
  * screen it asks again every 10 s (a minute in a hidden tab): a 304 until an agent answers.
  */
-export function conversationView({ t, lang, api, auth, problem, seen }, id) {
+export function conversationView({ t, lang, api, auth, problem, upload, seen }, id) {
   const path = `/tickets/${encodeURIComponent(id)}`;
   const as = () => ({ auth: auth() });
   const heading = h("h3", { tabindex: "-1" });
@@ -21,12 +22,19 @@ export function conversationView({ t, lang, api, auth, problem, seen }, id) {
   let timer;
   let busy = false;
   let box;
+  let files; // the reply's
+  let attach = null; // attach.js, once in: a conversation shows without its files until then
+  const loaded = import("./attach.js").then(
+    (m) => (attach = m),
+    () => {},
+  );
   const retry = () => {
     heading.focus();
     load();
   };
 
-  const bubble = (mine, who, body, at) =>
+  // the opening message (the ticket) or a reply: its words, when, and its files
+  const bubble = (mine, who, m) =>
     h(
       "li",
       { class: mine ? "mine" : "" },
@@ -35,9 +43,10 @@ export function conversationView({ t, lang, api, auth, problem, seen }, id) {
         { class: "by" },
         h("b", { text: who }),
         " · ",
-        h("time", { datetime: at, text: when(at, lang) }),
+        h("time", { datetime: m.created_at, text: when(m.created_at, lang) }),
       ),
-      h("p", { text: body }),
+      h("p", { text: m.body }),
+      attach?.attachments(t, lang, m.attachments),
     );
 
   async function load() {
@@ -45,7 +54,7 @@ export function conversationView({ t, lang, api, auth, problem, seen }, id) {
     if (busy) return; // the answer under way will be shown
     busy = true;
     try {
-      const ticket = await api.get(path, {}, as());
+      const [ticket] = await Promise.all([api.get(path, {}, as()), loaded]);
       if (ticket !== last) render((last = ticket));
       // read only when seen: not from a hidden tab
       if (ticket.unread && !document.hidden)
@@ -67,13 +76,13 @@ export function conversationView({ t, lang, api, auth, problem, seen }, id) {
     const thread = h(
       "ol",
       { class: "thread", "aria-label": t("conversation") },
-      bubble(true, t("you"), ticket.body, ticket.created_at),
+      bubble(true, t("you"), ticket),
       ticket.messages
         .filter((m) => !m.internal)
         .map((m) =>
           m.author.kind === "requester"
-            ? bubble(true, t("you"), m.body, m.created_at)
-            : bubble(false, m.author.name || t("supportTeam"), m.body, m.created_at),
+            ? bubble(true, t("you"), m)
+            : bubble(false, m.author.name || t("supportTeam"), m),
         ),
     );
     put(
@@ -108,6 +117,8 @@ export function conversationView({ t, lang, api, auth, problem, seen }, id) {
       placeholder: t("replyPlaceholder"),
       maxlength: 20000,
     });
+    // and the same files: a new key when they change, as the reply is not the same one then
+    files ||= attach?.picker({ t, lang, upload, paste: box, changed: () => (replyKey = null) });
     const send = h(
       "button",
       { type: "submit", class: "btn primary wide" },
@@ -116,16 +127,26 @@ export function conversationView({ t, lang, api, auth, problem, seen }, id) {
     );
     return form(
       "reply",
-      async () => {
-        const body = box.value.trim();
-        if (!body || send.ariaDisabled) return;
+      async (alert) => {
+        const body = box.value.trim(); // may be empty when files are attached
+        if (send.ariaDisabled || !(body || files?.busy() || files?.ids().length)) return;
         send.ariaDisabled = "true";
-        replyKey ||= uuid(); // kept until the reply is in: a retry cannot post it twice
         try {
-          const message = await api.post(`${path}/messages`, { body }, { key: replyKey, ...as() });
+          if (files?.busy()) {
+            put(alert, h("p", { class: "muted", text: t("uploadsWaiting") }));
+            await files.settled();
+            put(alert);
+          }
+          const reply = { body };
+          const attachments = files?.ids() || [];
+          if (attachments.length) reply.attachments = attachments;
+          else if (!body) return; // its files were refused: nothing is left to send
+          replyKey ||= uuid(); // kept until the reply is in: a retry cannot post it twice
+          const message = await api.post(`${path}/messages`, reply, { key: replyKey, ...as() });
           replyKey = null;
           box.value = "";
-          add(thread, bubble(true, t("you"), message.body, message.created_at));
+          files?.clear();
+          add(thread, bubble(true, t("you"), message));
           if (ticket.status !== "open") load(); // a reply reopens a pending or solved ticket
         } catch (error) {
           if (!error.transient) replyKey = null;
@@ -135,6 +156,7 @@ export function conversationView({ t, lang, api, auth, problem, seen }, id) {
         }
       },
       box,
+      files?.node,
       send,
     );
   }
