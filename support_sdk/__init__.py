@@ -27,6 +27,7 @@ from .errors import (
 from .models import (
     Article,
     ArticleSummary,
+    Attachment,
     Author,
     Category,
     Message,
@@ -36,7 +37,11 @@ from .models import (
     Revision,
     SearchResult,
     SearchResults,
+    Sla,
+    Team,
     Ticket,
+    TicketField,
+    Upload,
 )
 
 if _typing.TYPE_CHECKING:
@@ -46,6 +51,7 @@ __all__ = [
     "Article",
     "ArticleSummary",
     "ArticlesService",
+    "Attachment",
     "AuthenticationError",
     "Author",
     "Category",
@@ -62,9 +68,13 @@ __all__ = [
     "SearchResult",
     "SearchResults",
     "ServerError",
+    "Sla",
     "SupportClient",
     "SupportError",
+    "Team",
     "Ticket",
+    "TicketField",
+    "Upload",
     "ValidationError",
     "__version__",
 ]

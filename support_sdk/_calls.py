@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
+from ._files import UploadSource, file_part
 from ._http import UNSET, Call, Unset, api_path, compact, string_list
 from .error_reports import exception_context
 from .models import (
@@ -26,6 +27,8 @@ from .models import (
     Revision,
     SearchResults,
     Ticket,
+    TicketField,
+    Upload,
     from_response,
 )
 
@@ -38,6 +41,23 @@ def _same(data: Any) -> Any:
 
 def _nothing(data: Any) -> None:
     return None
+
+
+def attachment_ids(values: Iterable[str | Upload] | None) -> list[str] | None:
+    """The upload ids (``upl_...``) to send as ``attachments``, from ids or :class:`Upload`
+    results; None for none given (a lone string is refused rather than split)."""
+    if values is None:
+        return None
+    if isinstance(values, (str, Upload)):
+        raise TypeError("attachments must be a list of uploads or upload ids")
+    return [value.id if isinstance(value, Upload) else str(value) for value in values]
+
+
+def field_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Custom field values as a JSON object (a None value clears a field in an update)."""
+    if not isinstance(values, Mapping):
+        raise TypeError("fields must be a mapping of field key to value")
+    return {str(key): value for key, value in values.items()}
 
 
 @dataclass(frozen=True)
@@ -164,8 +184,10 @@ class ClientCalls:
         email: str | None,
         name: str | None,
         idempotency_key: str | None,
+        fields: Mapping[str, Any] | None = None,
+        attachments: Iterable[str | Upload] | None = None,
     ) -> Call[Ticket]:
-        fields = compact(
+        sent = compact(
             {
                 "subject": subject,
                 "body": body,
@@ -173,13 +195,15 @@ class ClientCalls:
                 "name": name,
                 "priority": priority,
                 "context": dict(context) if context is not None else None,
+                "fields": field_values(fields) if fields is not None else None,
+                "attachments": attachment_ids(attachments),
             }
         )
         return Call(
             "POST",
             "/tickets",
             lambda data: from_response(Ticket.from_dict, data),
-            json_body=fields,
+            json_body=sent,
             credential=self.keys.credential(user_token),
             idempotency_key=idempotency_key or str(uuid4()),
         )
@@ -235,10 +259,14 @@ class ClientCalls:
         user_token: str | None,
         internal: bool,
         idempotency_key: str | None,
+        attachments: Iterable[str | Upload] | None = None,
     ) -> Call[Message]:
         fields: dict[str, object] = {"body": body}
         if internal:
             fields["internal"] = True
+        ids = attachment_ids(attachments)
+        if ids is not None:
+            fields["attachments"] = ids
         return Call(
             "POST",
             api_path("/tickets/{}/messages", ticket_id),
@@ -255,13 +283,15 @@ class ClientCalls:
         priority: str | Unset,
         assignee: str | Unset | None,
         tags: Iterable[str] | Unset,
+        fields: Mapping[str, Any] | Unset = UNSET,
     ) -> Call[Ticket]:
-        fields = compact(
+        sent = compact(
             {
                 "status": status,
                 "priority": priority,
                 "assignee": assignee,
                 "tags": tags if isinstance(tags, Unset) else string_list("tags", tags),
+                "fields": fields if isinstance(fields, Unset) else field_values(fields),
             },
             drop=UNSET,
         )
@@ -269,8 +299,36 @@ class ClientCalls:
             "PATCH",
             api_path("/tickets/{}", ticket_id),
             lambda data: from_response(Ticket.from_dict, data),
-            json_body=fields,
+            json_body=sent,
             credential=self.keys.staff_key("update_ticket()"),
+        )
+
+    def ticket_fields(self, user_token: str | None) -> Call[list[TicketField]]:
+        return Call(
+            "GET",
+            "/ticket-fields",
+            lambda data: from_response(
+                lambda d: [TicketField.from_dict(item) for item in d["items"]], data
+            ),
+            credential=self.keys.credential(user_token),
+        )
+
+    def upload(
+        self,
+        file: UploadSource,
+        filename: str | None,
+        user_token: str | None,
+        content_type: str | None,
+    ) -> Call[Upload]:
+        # No Idempotency-Key (the server keeps none for uploads), yet safe to retry: a second
+        # copy of a file is never attached and the server removes it after a day.
+        return Call(
+            "POST",
+            "/uploads",
+            lambda data: from_response(Upload.from_dict, data),
+            files={"file": file_part(file, filename, content_type)},
+            credential=self.keys.credential(user_token),
+            retry_safe=True,
         )
 
     def rate(

@@ -3,14 +3,17 @@ sent by :meth:`Transport.request` (requests) or ``AsyncTransport.request`` (http
 :mod:`support_sdk.aio`): the policy is the whole of what they do but the I/O.
 
 It joins the URL, always sets a timeout, adds the headers (User-Agent, ``X-Support-App``,
-``Authorization``, ``Idempotency-Key``), encodes and decodes JSON, turns every failure into a
+``Authorization``, ``Idempotency-Key``), encodes JSON (or hands a file to the HTTP library to
+send as multipart/form-data) and decodes it, turns every failure into a
 :class:`~support_sdk.errors.SupportError` and retries what is safe to retry:
 
 - connection errors and timeouts, 429 (honouring ``Retry-After``), 502, 503 and 504, and a 409
   ``idempotency_key_in_flight`` (the first attempt of this very request is still running: retried
   for up to :data:`IN_FLIGHT_PATIENCE` seconds, whatever ``max_retries`` says);
-- only for requests that cannot act twice: GET (and the other safe methods), or a POST/PATCH that
-  carries an ``Idempotency-Key``, which the server uses to replay the first response;
+- only for requests that acting twice cannot harm: GET (and the other safe methods), a
+  POST/PATCH that carries an ``Idempotency-Key``, which the server uses to replay the first
+  response, or one marked :attr:`Call.retry_safe`: an upload, which has no key, but whose spare
+  copy is never attached and is removed by the server after a day;
 - at most ``max_retries`` times, waiting :meth:`RequestPolicy._backoff` (exponential, full
   jitter), or the server's ``Retry-After`` when it sent one. A ``Retry-After`` longer than
   :data:`MAX_RETRY_AFTER` is not waited for: the error is raised at once with ``retry_after`` set,
@@ -39,6 +42,7 @@ __all__ = [
     "VERSION",
     "Answer",
     "Call",
+    "FilePart",
     "Prepared",
     "RequestPolicy",
     "Retries",
@@ -128,6 +132,12 @@ def api_path(template: str, *values: str | int) -> str:
     return template.format(*(quote(segment, safe="") for segment in segments))
 
 
+#: One part of a multipart/form-data body: (filename, content, content type), the form that
+#: both requests' and httpx's ``files=`` take. The content is bytes, read once, so a retry
+#: sends exactly what the first attempt did.
+FilePart = tuple[str, bytes, str]
+
+
 @dataclass(frozen=True)
 class Call(Generic[T]):
     """One call of a client's method, as data: what to send, and how to turn the decoded
@@ -141,6 +151,10 @@ class Call(Generic[T]):
     json_body: object = None
     credential: str | None = None
     idempotency_key: str | None = None
+    #: Sent as multipart/form-data (part name to file) instead of a JSON body.
+    files: Mapping[str, FilePart] | None = None
+    #: Retry it as if it were idempotent: sending it twice does no harm (an upload).
+    retry_safe: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,8 +167,10 @@ class Prepared:
     params: dict[str, str]
     data: bytes | None
     headers: dict[str, str]
-    #: Whether it cannot act twice (a safe method, or under an idempotency key).
+    #: Whether acting twice does no harm (a safe method, an idempotency key, or retry_safe).
     retryable: bool
+    #: A multipart body for the HTTP library to encode (it sets the Content-Type boundary).
+    files: dict[str, FilePart] | None = None
 
 
 @dataclass(frozen=True)
@@ -215,9 +231,14 @@ class RequestPolicy:
         json_body: object = None,
         credential: str | None = None,
         idempotency_key: str | None = None,
+        files: Mapping[str, FilePart] | None = None,
+        retry_safe: bool = False,
     ) -> Prepared:
-        """The request for one API call (``url_path`` relative to ``/api/v1``)."""
+        """The request for one API call (``url_path`` relative to ``/api/v1``): a JSON body,
+        or ``files`` as multipart/form-data (not both)."""
         method = method.upper()
+        if files is not None and json_body is not None:
+            raise ValueError("a request has a JSON body or files, not both")
         # allow_nan=False: NaN and Infinity are not JSON; refuse them here, not at the server.
         data = None if json_body is None else json.dumps(json_body, allow_nan=False).encode()
         return Prepared(
@@ -227,7 +248,8 @@ class RequestPolicy:
             params={k: str(v) for k, v in (params or {}).items() if v is not None},
             data=data,
             headers=self._headers(credential, idempotency_key, has_body=data is not None),
-            retryable=method in _SAFE_METHODS or idempotency_key is not None,
+            retryable=method in _SAFE_METHODS or idempotency_key is not None or retry_safe,
+            files=dict(files) if files is not None else None,
         )
 
     def retries(self, request: Prepared) -> Retries:
@@ -370,6 +392,8 @@ class Transport(RequestPolicy):
                 json_body=call.json_body,
                 credential=call.credential,
                 idempotency_key=call.idempotency_key,
+                files=call.files,
+                retry_safe=call.retry_safe,
             )
         )
 
@@ -382,6 +406,8 @@ class Transport(RequestPolicy):
         json_body: object = None,
         credential: str | None = None,
         idempotency_key: str | None = None,
+        files: Mapping[str, FilePart] | None = None,
+        retry_safe: bool = False,
     ) -> Any:
         """Send one API call (``url_path`` relative to ``/api/v1``) and return its decoded JSON
         (None for an empty body), retrying as the module docstring describes."""
@@ -392,6 +418,8 @@ class Transport(RequestPolicy):
             json_body=json_body,
             credential=credential,
             idempotency_key=idempotency_key,
+            files=files,
+            retry_safe=retry_safe,
         )
         retries = self.retries(request)
         while True:
@@ -404,6 +432,7 @@ class Transport(RequestPolicy):
                     request.url,
                     params=request.params,
                     data=request.data,
+                    files=request.files,
                     headers=request.headers,
                     timeout=self.timeout,
                 )

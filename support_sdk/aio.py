@@ -27,7 +27,8 @@ except ImportError as e:  # pragma: no cover - depends on what is installed
     raise ImportError("AsyncSupportClient needs httpx: pip install 'support-sdk[async]'") from e
 
 from ._calls import ArticleCalls, ClientCalls, Keys
-from ._http import UNSET, Answer, Call, RequestPolicy, Unset
+from ._files import UploadSource
+from ._http import UNSET, Answer, Call, FilePart, RequestPolicy, Unset
 from .errors import SupportError
 from .models import (
     Article,
@@ -39,6 +40,8 @@ from .models import (
     Revision,
     SearchResults,
     Ticket,
+    TicketField,
+    Upload,
 )
 from .tokens import mint_user_token
 
@@ -93,6 +96,8 @@ class AsyncTransport(RequestPolicy):
                 json_body=call.json_body,
                 credential=call.credential,
                 idempotency_key=call.idempotency_key,
+                files=call.files,
+                retry_safe=call.retry_safe,
             )
         )
 
@@ -105,6 +110,8 @@ class AsyncTransport(RequestPolicy):
         json_body: object = None,
         credential: str | None = None,
         idempotency_key: str | None = None,
+        files: Mapping[str, FilePart] | None = None,
+        retry_safe: bool = False,
     ) -> Any:
         """Send one API call and return its decoded JSON, retrying as the sync one does."""
         request = self.prepare(
@@ -114,6 +121,8 @@ class AsyncTransport(RequestPolicy):
             json_body=json_body,
             credential=credential,
             idempotency_key=idempotency_key,
+            files=files,
+            retry_safe=retry_safe,
         )
         retries = self.retries(request)
         while True:
@@ -126,6 +135,7 @@ class AsyncTransport(RequestPolicy):
                     request.url,
                     params=request.params,
                     content=request.data,
+                    files=request.files,
                     headers=request.headers,
                     timeout=self.timeout,
                 )
@@ -442,11 +452,23 @@ class AsyncSupportClient:
         email: str | None = None,
         name: str | None = None,
         idempotency_key: str | None = None,
+        *,
+        fields: Mapping[str, Any] | None = None,
+        attachments: Iterable[str | Upload] | None = None,
     ) -> Ticket:
         """See :meth:`support_sdk.SupportClient.create_ticket`."""
         return await self._http.call(
             self._calls.create_ticket(
-                body, subject, user_token, context, priority, email, name, idempotency_key
+                body,
+                subject,
+                user_token,
+                context,
+                priority,
+                email,
+                name,
+                idempotency_key,
+                fields=fields,
+                attachments=attachments,
             )
         )
 
@@ -486,10 +508,14 @@ class AsyncSupportClient:
         user_token: str | None = None,
         internal: bool = False,
         idempotency_key: str | None = None,
+        *,
+        attachments: Iterable[str | Upload] | None = None,
     ) -> Message:
         """See :meth:`support_sdk.SupportClient.reply`."""
         return await self._http.call(
-            self._calls.reply(ticket_id, body, user_token, internal, idempotency_key)
+            self._calls.reply(
+                ticket_id, body, user_token, internal, idempotency_key, attachments=attachments
+            )
         )
 
     async def update_ticket(
@@ -500,11 +526,29 @@ class AsyncSupportClient:
         priority: str | Unset = UNSET,
         assignee: str | Unset | None = UNSET,
         tags: Iterable[str] | Unset = UNSET,
+        fields: Mapping[str, Any] | Unset = UNSET,
     ) -> Ticket:
         """See :meth:`support_sdk.SupportClient.update_ticket`."""
         return await self._http.call(
-            self._calls.update_ticket(ticket_id, status, priority, assignee, tags)
+            self._calls.update_ticket(ticket_id, status, priority, assignee, tags, fields)
         )
+
+    async def ticket_fields(self, user_token: str | None = None) -> list[TicketField]:
+        """See :meth:`support_sdk.SupportClient.ticket_fields`."""
+        return await self._http.call(self._calls.ticket_fields(user_token))
+
+    async def upload(
+        self,
+        file: UploadSource,
+        filename: str | None = None,
+        *,
+        user_token: str | None = None,
+        content_type: str | None = None,
+    ) -> Upload:
+        """See :meth:`support_sdk.SupportClient.upload` (the file is read in a worker thread,
+        not on the event loop)."""
+        call = await asyncio.to_thread(self._calls.upload, file, filename, user_token, content_type)
+        return await self._http.call(call)
 
     async def rate(
         self,

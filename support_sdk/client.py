@@ -20,6 +20,7 @@ from typing import Any
 import requests
 
 from ._calls import ClientCalls, Keys
+from ._files import UploadSource
 from ._http import UNSET, Transport, Unset
 from .articles import ArticlesService
 from .models import (
@@ -31,6 +32,8 @@ from .models import (
     Rating,
     SearchResults,
     Ticket,
+    TicketField,
+    Upload,
 )
 from .tokens import mint_user_token
 
@@ -237,6 +240,9 @@ class SupportClient:
         email: str | None = None,
         name: str | None = None,
         idempotency_key: str | None = None,
+        *,
+        fields: Mapping[str, Any] | None = None,
+        attachments: Iterable[str | Upload] | None = None,
     ) -> Ticket:
         """File a ticket, once, even if the request has to be retried.
 
@@ -246,13 +252,30 @@ class SupportClient:
         helps the agent (page URL, app version, ...). A fresh idempotency key is generated per
         call; pass your own (e.g. stored with a queued ticket) to make re-sending safe too.
 
+        ``fields`` sets custom field values by key (:meth:`ticket_fields` lists them; a wrong
+        value or a missing required field is a :class:`~support_sdk.ValidationError` whose
+        ``details`` name ``fields.<key>``). ``attachments`` are up to 10 files uploaded with
+        :meth:`upload` by the same credential, as :class:`Upload` results or their ids.
+
         >>> ticket = client.create_ticket(                           # doctest: +SKIP
         ...     "The CSV export is empty", subject="Export broken", user_token=token,
         ...     context={"url": "/reports", "app_version": "2.3.1"})
+        >>> shot = client.upload("screenshot.png", user_token=token)  # doctest: +SKIP
+        >>> client.create_ticket("Wrong total", user_token=token,     # doctest: +SKIP
+        ...                      fields={"plan": "pro"}, attachments=[shot])
         """
         return self._http.call(
             self._calls.create_ticket(
-                body, subject, user_token, context, priority, email, name, idempotency_key
+                body,
+                subject,
+                user_token,
+                context,
+                priority,
+                email,
+                name,
+                idempotency_key,
+                fields=fields,
+                attachments=attachments,
             )
         )
 
@@ -305,13 +328,21 @@ class SupportClient:
         user_token: str | None = None,
         internal: bool = False,
         idempotency_key: str | None = None,
+        *,
+        attachments: Iterable[str | Upload] | None = None,
     ) -> Message:
         """Add a message to a ticket; safe to retry, it is posted once.
 
-        ``internal=True`` (agents only) adds a note the requester never sees.
+        ``internal=True`` (agents only) adds a note the requester never sees. ``attachments``
+        are up to 10 files uploaded with :meth:`upload`; with some, ``body`` may be empty.
+
+        >>> log = client.upload("export.log", user_token=token)     # doctest: +SKIP
+        >>> client.reply(ticket.id, "", user_token=token, attachments=[log])  # doctest: +SKIP
         """
         return self._http.call(
-            self._calls.reply(ticket_id, body, user_token, internal, idempotency_key)
+            self._calls.reply(
+                ticket_id, body, user_token, internal, idempotency_key, attachments=attachments
+            )
         )
 
     def update_ticket(
@@ -322,17 +353,60 @@ class SupportClient:
         priority: str | Unset = UNSET,
         assignee: str | Unset | None = UNSET,
         tags: Iterable[str] | Unset = UNSET,
+        fields: Mapping[str, Any] | Unset = UNSET,
     ) -> Ticket:
-        """Change a ticket's status, priority, assignee (None unassigns) or tags (agent key).
+        """Change a ticket's status, priority, assignee (None unassigns), tags or custom
+        field values (agent key).
 
-        Only the fields you pass are sent. Statuses: ``new``, ``open``, ``pending``,
-        ``solved``, ``closed``.
+        Only the arguments you pass are sent. Statuses: ``new``, ``open``, ``pending``,
+        ``solved``, ``closed``. ``fields`` changes only the keys it names, and a None value
+        clears that field.
 
         >>> client.update_ticket(ticket.id, status="solved")        # doctest: +SKIP
+        >>> client.update_ticket(ticket.id, fields={"plan": "pro", "seats": None})  # doctest: +SKIP
         """
         return self._http.call(
-            self._calls.update_ticket(ticket_id, status, priority, assignee, tags)
+            self._calls.update_ticket(ticket_id, status, priority, assignee, tags, fields)
         )
+
+    def ticket_fields(self, user_token: str | None = None) -> list[TicketField]:
+        """The app's custom ticket fields, in order: with a ``user_token`` those visible to
+        that user, with an agent key all of them.
+
+        >>> [(f.key, f.type, f.options) for f in client.ticket_fields()]  # doctest: +SKIP
+        [('plan', 'select', ('free', 'pro')), ('seats', 'number', ())]
+        """
+        return self._http.call(self._calls.ticket_fields(user_token))
+
+    def upload(
+        self,
+        file: UploadSource,
+        filename: str | None = None,
+        *,
+        user_token: str | None = None,
+        content_type: str | None = None,
+    ) -> Upload:
+        """Upload one file to attach to a ticket or a reply (``attachments=[upload]``).
+
+        ``file`` is the content (bytes, which need a ``filename``), a path, or a file object
+        opened in binary mode; it is read once, whole. The name defaults to the path's last
+        part, the type to what the name suggests, but the server decides what a file is from
+        its bytes: an HTML page named ``.png`` is refused. Upload with the credential that will
+        file the ticket or reply (the same ``user_token``, or the client's key): an upload is
+        attachable only by whoever made it, within a day (``Upload.expires_at``).
+
+        A refused file raises :class:`~support_sdk.ValidationError` with the server's reason:
+        status 413 (``payload_too_large``: over the server's limit, 10 MB by default), 415
+        (``unsupported_media_type``) or 422 (empty); these are never retried. An upload has no
+        idempotency key, yet connection errors, 429 and 502/503/504 are retried like a GET: a
+        retry may leave a second, unattached copy on the server, which removes it after a day.
+
+        >>> shot = client.upload("screenshot.png", user_token=token)  # doctest: +SKIP
+        >>> shot.id, shot.content_type                                # doctest: +SKIP
+        ('upl_3kq...', 'image/png')
+        >>> client.upload(csv_bytes, "export.csv", user_token=token)  # doctest: +SKIP
+        """
+        return self._http.call(self._calls.upload(file, filename, user_token, content_type))
 
     def rate(
         self,

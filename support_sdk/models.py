@@ -26,6 +26,7 @@ from .errors import SupportError
 __all__ = [
     "Article",
     "ArticleSummary",
+    "Attachment",
     "Author",
     "Category",
     "Message",
@@ -35,7 +36,11 @@ __all__ = [
     "Revision",
     "SearchResult",
     "SearchResults",
+    "Sla",
+    "Team",
     "Ticket",
+    "TicketField",
+    "Upload",
     "from_response",
 ]
 
@@ -78,6 +83,11 @@ def _int(data: Mapping[str, Any], key: str, default: int = 0) -> int:
     return int(value)
 
 
+def _bool(data: Mapping[str, Any], key: str, default: bool = False) -> bool:
+    value = data.get(key)
+    return default if value is None else bool(value)
+
+
 def _opt_int(data: Mapping[str, Any], key: str) -> int | None:
     return None if data.get(key) is None else _int(data, key)
 
@@ -107,6 +117,13 @@ def _frozen_mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     if value is None:
         return MappingProxyType({})
     return MappingProxyType(dict(_mapping(value, f"field {key!r}")))
+
+
+def _opt_object(
+    data: Mapping[str, Any], key: str, build: Callable[[Mapping[str, Any]], T]
+) -> T | None:
+    value = data.get(key)
+    return None if value is None else build(_mapping(value, f"field {key!r}"))
 
 
 def from_response(build: Callable[[Mapping[str, Any]], T], data: object) -> T:
@@ -273,17 +290,164 @@ class Category:
 
 @dataclass(frozen=True)
 class Requester:
-    """Who filed a ticket: an end user of the host app, a visitor, or staff."""
+    """Who filed a ticket: an end user of the host app, a visitor, or staff (``kind``:
+    ``"user"``, ``"visitor"`` or ``"staff"``, when the server says)."""
 
     id: str | None = None
     email: str | None = None
     name: str | None = None
+    kind: str | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Requester:
         """Build from the API's JSON, ignoring unknown fields."""
         return cls(
-            id=_opt_str(data, "id"), email=_opt_str(data, "email"), name=_opt_str(data, "name")
+            id=_opt_str(data, "id"),
+            email=_opt_str(data, "email"),
+            name=_opt_str(data, "name"),
+            kind=_opt_str(data, "kind"),
+        )
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file uploaded with :meth:`~support_sdk.SupportClient.upload`, not attached yet.
+
+    Pass it (or its ``id``, ``"upl_..."``) in ``attachments=`` of ``create_ticket`` or ``reply``
+    before ``expires_at``; the server removes an upload nobody attached after a day.
+    ``content_type`` is what the server found the bytes to be, whatever the name says.
+    """
+
+    id: str
+    filename: str
+    content_type: str = ""
+    size: int = 0
+    expires_at: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Upload:
+        """Build from the API's JSON, ignoring unknown fields."""
+        return cls(
+            id=_req_str(data, "id"),
+            filename=_str(data, "filename"),
+            content_type=_str(data, "content_type"),
+            size=_int(data, "size"),
+            expires_at=_opt_str(data, "expires_at"),
+        )
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file of a ticket or of one of its messages.
+
+    ``url`` is an absolute, signed link valid for at least a day, with no credential needed:
+    images (``image/png``, ``jpeg``, ``gif``, ``webp``) are served inline, fit for
+    ``<img src>``, every other type as a download. Fetch the ticket again for a fresh link.
+    ``inline`` and ``content_id`` are set for images a mail embedded (``src="cid:..."``);
+    ``note`` says, when they disagree, how the name or the declared type differ from the bytes.
+    """
+
+    id: str
+    filename: str
+    content_type: str = ""
+    size: int = 0
+    url: str | None = None
+    inline: bool = False
+    content_id: str | None = None
+    note: str = ""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Attachment:
+        """Build from the API's JSON, ignoring unknown fields."""
+        return cls(
+            id=_req_str(data, "id"),
+            filename=_str(data, "filename"),
+            content_type=_str(data, "content_type"),
+            size=_int(data, "size"),
+            url=_opt_str(data, "url"),
+            inline=_bool(data, "inline"),
+            content_id=_opt_str(data, "content_id"),
+            note=_str(data, "note"),
+        )
+
+
+@dataclass(frozen=True)
+class TicketField:
+    """A custom ticket field the app defined, as :meth:`~support_sdk.SupportClient.ticket_fields`
+    lists them: set its value with ``fields={key: value}``.
+
+    ``type`` says what a value must be: ``"text"`` (a string), ``"number"``, ``"checkbox"``
+    (True or False), ``"date"`` (``"YYYY-MM-DD"``) or ``"select"`` (one of ``options``). A
+    ``required`` field must be given when filing a ticket through the API. ``archived`` fields
+    (listed for agents only) take no new values; tickets keep theirs.
+    """
+
+    id: str
+    key: str
+    label: str = ""
+    type: str = "text"
+    options: tuple[str, ...] = ()
+    required: bool = False
+    visible_to_requester: bool = True
+    position: int = 0
+    archived: bool = False
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TicketField:
+        """Build from the API's JSON, ignoring unknown fields."""
+        return cls(
+            id=_req_str(data, "id"),
+            key=_req_str(data, "key"),
+            label=_str(data, "label"),
+            type=_opt_str(data, "type") or "text",
+            options=_strs(data, "options"),
+            required=_bool(data, "required"),
+            visible_to_requester=_bool(data, "visible_to_requester", True),
+            position=_int(data, "position"),
+            archived=_bool(data, "archived"),
+        )
+
+
+@dataclass(frozen=True)
+class Team:
+    """The team a ticket is routed to (agents only)."""
+
+    id: str
+    name: str = ""
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Team:
+        """Build from the API's JSON, ignoring unknown fields."""
+        return cls(id=_req_str(data, "id"), name=_str(data, "name"))
+
+
+@dataclass(frozen=True)
+class Sla:
+    """A ticket's service-level targets (agents only): the policy's due times, ``next_due``
+    the earliest one not met yet, ``breached`` the targets missed (``"first_response"``,
+    ``"next_response"``, ``"resolution"``). ``paused`` while the ticket is pending."""
+
+    policy: str = ""
+    first_response_due: str | None = None
+    first_response_at: str | None = None
+    next_response_due: str | None = None
+    resolution_due: str | None = None
+    next_due: str | None = None
+    paused: bool = False
+    breached: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Sla:
+        """Build from the API's JSON, ignoring unknown fields."""
+        return cls(
+            policy=_str(data, "policy"),
+            first_response_due=_opt_str(data, "first_response_due"),
+            first_response_at=_opt_str(data, "first_response_at"),
+            next_response_due=_opt_str(data, "next_response_due"),
+            resolution_due=_opt_str(data, "resolution_due"),
+            next_due=_opt_str(data, "next_due"),
+            paused=_bool(data, "paused"),
+            breached=_strs(data, "breached"),
         )
 
 
@@ -314,6 +478,8 @@ class Message:
     created_at: str | None = None
     #: ``web`` (the widget, the API) or ``email`` (the requester answered by mail)
     channel: str = "web"
+    #: the files that came with the message
+    attachments: tuple[Attachment, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
@@ -325,6 +491,7 @@ class Message:
             internal=bool(data.get("internal", False)),
             created_at=_opt_str(data, "created_at"),
             channel=_opt_str(data, "channel") or "web",
+            attachments=_objects(data, "attachments", Attachment.from_dict),
         )
 
 
@@ -350,6 +517,13 @@ class Ticket:
     this ticket again (pass it as ``user_token``). ``traits`` (agents only) are those of the
     requester's user token when the ticket was filed, signed by your backend; ``context`` is
     what the browser sent, unverified.
+
+    ``fields`` are the custom field values by key (see :class:`TicketField`; a requester sees
+    those of the fields visible to them) and ``attachments`` the files of the opening message
+    (each message has its own). ``merged_into`` is the id of the ticket this one was closed
+    as a duplicate of. ``team``, ``sla`` and ``followers`` (usernames of the agents told of
+    replies besides the assignee) are shown to agents only; ``unread`` to requesters only
+    (an agent replied since they last read it), else None.
     """
 
     id: str
@@ -368,6 +542,13 @@ class Ticket:
     rating: Rating | None = None
     visitor_token: str | None = None
     traits: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    fields: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    attachments: tuple[Attachment, ...] = ()
+    merged_into: str | None = None
+    team: Team | None = None
+    sla: Sla | None = None
+    followers: tuple[str, ...] = ()
+    unread: bool | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Ticket:
@@ -397,6 +578,13 @@ class Ticket:
             ),
             visitor_token=_opt_str(data, "visitor_token"),
             traits=_frozen_mapping(data, "traits"),
+            fields=_frozen_mapping(data, "fields"),
+            attachments=_objects(data, "attachments", Attachment.from_dict),
+            merged_into=_opt_str(data, "merged_into"),
+            team=_opt_object(data, "team", Team.from_dict),
+            sla=_opt_object(data, "sla", Sla.from_dict),
+            followers=_strs(data, "followers"),
+            unread=None if data.get("unread") is None else bool(data["unread"]),
         )
 
 

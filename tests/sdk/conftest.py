@@ -7,12 +7,16 @@ mock of ``requests``: the SDK's whole request path, sockets included, runs for r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import struct
 import threading
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from email import message_from_bytes
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,7 +24,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from support_sdk import SupportClient
+from support_sdk import Conflict, SupportClient, TicketField
+from support_sdk.testing import SupportServer
 
 APP_ID = "app_test"
 APP_SECRET = "test-secret"
@@ -47,6 +52,34 @@ class Received:
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+    def form(self) -> dict[str, FormPart]:
+        """A multipart/form-data body, parsed by hand (so nothing of the SDK's HTTP library
+        judges what it sent): part name to its filename, content type and bytes."""
+        boundary = self.headers.get_param("boundary", header="Content-Type")
+        assert self.headers.get_content_type() == "multipart/form-data", self.headers
+        assert isinstance(boundary, str)
+        pieces = self.body.split(b"--" + boundary.encode())
+        assert pieces[0] == b"" and pieces[-1] == b"--\r\n", pieces
+        parts = {}
+        for piece in pieces[1:-1]:
+            assert piece.startswith(b"\r\n") and piece.endswith(b"\r\n")
+            head, _, content = piece[2:-2].partition(b"\r\n\r\n")
+            headers = message_from_bytes(head + b"\r\n\r\n")
+            name = headers.get_param("name", header="Content-Disposition")
+            filename = headers.get_param("filename", header="Content-Disposition")
+            assert isinstance(name, str) and isinstance(filename, str | None)
+            parts[name] = FormPart(filename, headers.get_content_type(), content)
+        return parts
+
+
+@dataclass(frozen=True)
+class FormPart:
+    """One part of a multipart/form-data body."""
+
+    filename: str | None
+    content_type: str
+    content: bytes
 
 
 class ScriptedServer:
@@ -204,6 +237,42 @@ def silent_port() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         sock.listen(8)
         yield sock.getsockname()[1]
+
+
+def png_bytes() -> bytes:
+    """A real, valid PNG image (one red pixel), built the way the format says."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8 bits, RGB
+    pixels = zlib.compress(b"\x00\xff\x00\x00")  # filter 0, then one red pixel
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+#: The custom ticket fields :func:`custom_fields` defines on the session's real server
+#: (neither is required, so no other test has to fill them in).
+CUSTOM_FIELDS = (
+    {"key": "plan", "label": "Plan", "type": "select", "options": ["free", "pro", "enterprise"]},
+    {"key": "seats", "label": "Seats", "type": "number"},
+)
+
+
+@pytest.fixture(scope="session")
+def custom_fields(support_server: SupportServer) -> dict[str, TicketField]:
+    """:data:`CUSTOM_FIELDS`, defined once on the session's real server (an admin's call the
+    SDK has no method for), by key."""
+    with support_server.staff_client("admin") as admin:
+        for definition in CUSTOM_FIELDS:
+            with contextlib.suppress(Conflict):  # already defined by another test's server use
+                admin.request("POST", "/ticket-fields", json=definition)
+        defined = {f.key: f for f in admin.ticket_fields()}
+    for definition in CUSTOM_FIELDS:
+        assert defined[str(definition["key"])].type == definition["type"]
+    return defined
 
 
 @pytest.fixture

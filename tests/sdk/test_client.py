@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -12,6 +14,7 @@ import requests
 from support_sdk import (
     Article,
     ArticleSummary,
+    Attachment,
     Category,
     Message,
     Page,
@@ -19,10 +22,13 @@ from support_sdk import (
     SearchResults,
     SupportClient,
     Ticket,
+    TicketField,
+    Upload,
+    ValidationError,
 )
 from support_sdk.tokens import TokenExpired, verify_user_token
 
-from .conftest import APP_ID, APP_SECRET, ScriptedServer
+from .conftest import APP_ID, APP_SECRET, FormPart, ScriptedServer
 
 # -- user tokens ---------------------------------------------------------------------------------
 
@@ -315,6 +321,235 @@ def test_rate(server: ScriptedServer, client: SupportClient) -> None:
     request = server.received[0]
     assert (request.method, request.path) == ("POST", "/api/v1/tickets/tk_1/rating")
     assert request.json() == {"score": 5, "comment": "fast!"}
+
+
+# -- custom fields and attachments ---------------------------------------------------------------
+
+ATTACHMENT_JSON = {
+    "id": "att_1",
+    "filename": "shot.png",
+    "content_type": "image/png",
+    "size": 69,
+    "inline": False,
+    "content_id": None,
+    "note": "",
+    "url": "https://support.example.com/api/v1/files/att_1.1796428800.sig",
+}
+UPLOAD_JSON = {
+    "id": "upl_1",
+    "filename": "shot.png",
+    "content_type": "image/png",
+    "size": 69,
+    "expires_at": "2024-05-02T12:00:00.000Z",
+}
+
+
+def test_create_ticket_with_fields_and_attachments(
+    server: ScriptedServer, client: SupportClient, ticket_json: dict[str, Any]
+) -> None:
+    server.reply(
+        201,
+        {**ticket_json, "fields": {"plan": "pro", "seats": 3}, "attachments": [ATTACHMENT_JSON]},
+    )
+    upload = Upload.from_dict(UPLOAD_JSON)
+    ticket = client.create_ticket(
+        "Wrong total",
+        user_token="ut_user",
+        fields=MappingProxyType({"plan": "pro", "seats": 3}),
+        attachments=[upload, "upl_2"],
+    )
+    assert server.received[0].json() == {
+        "body": "Wrong total",
+        "fields": {"plan": "pro", "seats": 3},
+        "attachments": ["upl_1", "upl_2"],
+    }
+    assert dict(ticket.fields) == {"plan": "pro", "seats": 3}
+    assert ticket.attachments == (
+        Attachment(
+            id="att_1",
+            filename="shot.png",
+            content_type="image/png",
+            size=69,
+            url="https://support.example.com/api/v1/files/att_1.1796428800.sig",
+        ),
+    )
+
+
+def test_old_positional_callers_of_create_ticket_send_what_they_did(
+    server: ScriptedServer, client: SupportClient, ticket_json: dict[str, Any]
+) -> None:
+    server.reply(201, ticket_json)
+    client.create_ticket("help", "Subject", None, None, "low", "ada@example.com", "Ada", "key-1")
+    request = server.received[0]
+    assert request.json() == {
+        "subject": "Subject",
+        "body": "help",
+        "email": "ada@example.com",
+        "name": "Ada",
+        "priority": "low",
+    }
+    assert request.headers["Idempotency-Key"] == "key-1"
+
+
+def test_attachments_must_be_a_list(client: SupportClient) -> None:
+    with pytest.raises(TypeError, match="list of uploads"):
+        client.create_ticket("help", attachments="upl_1")
+    with pytest.raises(TypeError, match="list of uploads"):
+        client.reply("tk_1", "", attachments=Upload.from_dict(UPLOAD_JSON))  # type: ignore[arg-type]
+
+
+def test_reply_with_only_an_attachment(server: ScriptedServer, client: SupportClient) -> None:
+    server.reply(
+        201,
+        {
+            "id": "msg_9",
+            "body": "",
+            "author": {"kind": "requester"},
+            "attachments": [ATTACHMENT_JSON],
+        },
+    )
+    message = client.reply("tk_1", "", user_token="ut_user", attachments=["upl_1"])
+    assert message.body == "" and message.attachments[0].id == "att_1"
+    request = server.received[0]
+    assert request.json() == {"body": "", "attachments": ["upl_1"]}
+    assert request.headers["Idempotency-Key"]
+
+
+def test_update_ticket_sets_and_clears_fields(
+    server: ScriptedServer, make_client: Callable[..., SupportClient], ticket_json: dict[str, Any]
+) -> None:
+    server.reply(200, {**ticket_json, "fields": {"plan": "pro"}})
+    ticket = make_client(api_key="sk_agent").update_ticket(
+        "tk_1", fields={"plan": "pro", "seats": None}
+    )
+    assert server.received[0].json() == {"fields": {"plan": "pro", "seats": None}}
+    assert dict(ticket.fields) == {"plan": "pro"}
+
+
+def test_ticket_fields(server: ScriptedServer, client: SupportClient) -> None:
+    plan = {
+        "id": "fld_1",
+        "key": "plan",
+        "label": "Plan",
+        "type": "select",
+        "options": ["free", "pro"],
+        "required": True,
+        "visible_to_requester": True,
+        "position": 1,
+        "archived": False,
+    }
+    server.reply(200, {"items": [plan, {"id": "fld_2", "key": "seats", "type": "number"}]})
+    plan_field, seats = client.ticket_fields(user_token="ut_user")
+    assert plan_field == TicketField(
+        id="fld_1",
+        key="plan",
+        label="Plan",
+        type="select",
+        options=("free", "pro"),
+        required=True,
+        position=1,
+    )
+    assert (seats.key, seats.type, seats.required, seats.visible_to_requester) == (
+        "seats",
+        "number",
+        False,
+        True,
+    )
+    request = server.received[0]
+    assert (request.method, request.path) == ("GET", "/api/v1/ticket-fields")
+    assert request.headers["Authorization"] == "Bearer ut_user"
+
+
+def test_upload_bytes_as_multipart(server: ScriptedServer, client: SupportClient) -> None:
+    server.reply(201, UPLOAD_JSON)
+    upload = client.upload(b"\x89PNG\r\n\x1a\n-pixels", "shot.png", user_token="ut_user")
+    assert upload == Upload(
+        id="upl_1",
+        filename="shot.png",
+        content_type="image/png",
+        size=69,
+        expires_at="2024-05-02T12:00:00.000Z",
+    )
+    request = server.received[0]
+    assert (request.method, request.path) == ("POST", "/api/v1/uploads")
+    assert request.headers["Authorization"] == "Bearer ut_user"
+    assert request.headers["Idempotency-Key"] is None  # the server keeps none for uploads
+    assert request.form() == {
+        "file": FormPart("shot.png", "image/png", b"\x89PNG\r\n\x1a\n-pixels")
+    }
+
+
+def test_upload_a_path_or_a_file_object(
+    server: ScriptedServer, client: SupportClient, tmp_path: Path
+) -> None:
+    log = tmp_path / "export.txt"
+    log.write_bytes(b"line 1\r\nline 2\n")
+    server.reply(201, {**UPLOAD_JSON, "filename": "export.txt"})
+    server.reply(201, {**UPLOAD_JSON, "filename": "export.txt"})
+    server.reply(201, {**UPLOAD_JSON, "filename": "renamed.csv"})
+    client.upload(log)
+    with log.open("rb") as opened:
+        client.upload(opened)
+    client.upload(io.BytesIO(b"a,b\n"), "renamed.csv", content_type="text/csv; charset=utf-8")
+    forms = [request.form()["file"] for request in server.received]
+    assert forms == [
+        FormPart("export.txt", "text/plain", b"line 1\r\nline 2\n"),
+        FormPart("export.txt", "text/plain", b"line 1\r\nline 2\n"),
+        FormPart("renamed.csv", "text/csv", b"a,b\n"),
+    ]
+    assert server.received[2].body.count(b"Content-Type: text/csv; charset=utf-8") == 1
+
+
+def test_upload_needs_a_name_and_binary_content(
+    server: ScriptedServer, client: SupportClient, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="filename="):
+        client.upload(b"bytes without a name")
+    with pytest.raises(ValueError, match="filename="):
+        client.upload(io.BytesIO(b"no name either"))
+    (tmp_path / "notes.txt").write_text("text")
+    with (tmp_path / "notes.txt").open() as text_mode, pytest.raises(TypeError, match="'rb'"):
+        client.upload(text_mode)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not int"):
+        client.upload(42, "x.txt")  # type: ignore[arg-type]
+    assert server.received == []
+
+
+def test_a_retried_upload_sends_the_same_bytes_read_once(
+    server: ScriptedServer, client: SupportClient, sleeps: list[float]
+) -> None:
+    stream = io.BytesIO(b"%PDF-1.7 the invoice")
+    server.reply(503, {"error": {"code": "unavailable", "message": "later"}}, {"Retry-After": "1"})
+    server.reply(201, {**UPLOAD_JSON, "filename": "invoice.pdf"})
+    assert client.upload(stream, "invoice.pdf").filename == "invoice.pdf"
+    first, second = (request.form()["file"] for request in server.received)
+    assert first == second == FormPart("invoice.pdf", "application/pdf", b"%PDF-1.7 the invoice")
+    assert sleeps == [1.0]
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "message"),
+    [
+        (413, "payload_too_large", "big.zip is 12 MB; files are limited to 10 MB"),
+        (415, "unsupported_media_type", "fake.png was refused: its bytes are an HTML document"),
+        (422, "validation_error", "fake.png is empty"),
+    ],
+)
+def test_a_refused_upload_raises_the_servers_reason_and_is_not_retried(
+    server: ScriptedServer,
+    client: SupportClient,
+    sleeps: list[float],
+    status: int,
+    code: str,
+    message: str,
+) -> None:
+    details = {"file": ["refused"]}
+    server.reply(status, {"error": {"code": code, "message": message, "details": details}})
+    with pytest.raises(ValidationError) as info:
+        client.upload(b"<html>", "fake.png")
+    assert (info.value.status, info.value.code, info.value.message) == (status, code, message)
+    assert dict(info.value.details) == details
+    assert len(server.received) == 1 and sleeps == []
 
 
 # -- lifecycle -----------------------------------------------------------------------------------

@@ -10,14 +10,19 @@ import pytest
 from support_sdk import (
     Article,
     ArticleSummary,
+    Attachment,
     Category,
     Message,
     Page,
     Rating,
     Requester,
     SearchResults,
+    Sla,
     SupportError,
+    Team,
     Ticket,
+    TicketField,
+    Upload,
 )
 from support_sdk.models import from_response
 
@@ -85,4 +90,104 @@ def test_page_is_generic_and_iterable(ticket_json: dict[str, Any]) -> None:
 def test_malformed_bodies_become_support_errors(body: object) -> None:
     with pytest.raises(SupportError) as info:
         from_response(Ticket.from_dict, body)
+    assert info.value.code == "invalid_response"
+
+
+def test_the_agents_workspace_parts_of_a_ticket(ticket_json: dict[str, Any]) -> None:
+    attachment = {
+        "id": "att_1",
+        "filename": "shot.png",
+        "content_type": "image/png",
+        "size": 69,
+        "inline": True,
+        "content_id": "shot@mail",
+        "note": "named .jpg, the bytes are PNG",
+        "url": "https://support.example.com/api/v1/files/att_1.1.sig",
+        "thumbnail": "added later",
+    }
+    sla = {
+        "policy": "Gold",
+        "first_response_due": "2024-05-01T13:00:00.000Z",
+        "first_response_at": None,
+        "next_due": "2024-05-01T13:00:00.000Z",
+        "paused": False,
+        "breached": ["first_response"],
+        "escalated": True,
+    }
+    ticket = Ticket.from_dict(
+        {
+            **ticket_json,
+            "fields": {"plan": "pro", "seats": 3},
+            "attachments": [attachment],
+            "merged_into": "tk_0",
+            "team": {"id": "team_1", "name": "Billing", "members": 4},
+            "sla": sla,
+            "followers": ["sam", "kim"],
+            "unread": False,
+            "messages": [{**ticket_json["messages"][0], "attachments": [attachment]}],
+        }
+    )
+    expected = Attachment(
+        id="att_1",
+        filename="shot.png",
+        content_type="image/png",
+        size=69,
+        url="https://support.example.com/api/v1/files/att_1.1.sig",
+        inline=True,
+        content_id="shot@mail",
+        note="named .jpg, the bytes are PNG",
+    )
+    assert ticket.attachments == ticket.messages[0].attachments == (expected,)
+    assert dict(ticket.fields) == {"plan": "pro", "seats": 3}
+    with pytest.raises(TypeError):
+        ticket.fields["plan"] = "free"  # type: ignore[index]
+    assert (ticket.merged_into, ticket.team, ticket.followers, ticket.unread) == (
+        "tk_0",
+        Team("team_1", "Billing"),
+        ("sam", "kim"),
+        False,
+    )
+    assert ticket.sla == Sla(
+        policy="Gold",
+        first_response_due="2024-05-01T13:00:00.000Z",
+        next_due="2024-05-01T13:00:00.000Z",
+        breached=("first_response",),
+    )
+
+
+def test_a_ticket_from_an_older_server_gets_empty_workspace_parts() -> None:
+    message = {"id": "m", "author": {"kind": "agent"}}
+    ticket = Ticket.from_dict({"id": "tk_1", "status": "new", "messages": [message]})
+    assert (dict(ticket.fields), ticket.attachments, ticket.followers) == ({}, (), ())
+    assert (ticket.merged_into, ticket.team, ticket.sla, ticket.unread) == (None, None, None, None)
+    assert ticket.messages[0].attachments == ()
+    assert Ticket.from_dict({"id": "tk_1", "status": "new", "team": None, "sla": None}).team is None
+
+
+def test_uploads_and_ticket_fields_ignore_unknown_keys_and_default_missing_ones() -> None:
+    assert Upload.from_dict({"id": "upl_1", "filename": "a.png", "scanned": True}) == Upload(
+        "upl_1", "a.png"
+    )
+    assert Attachment.from_dict({"id": "att_1", "filename": "a.png"}) == Attachment(
+        "att_1", "a.png", url=None
+    )
+    field = TicketField.from_dict({"id": "fld_1", "key": "plan", "hint": "Your plan"})
+    assert field == TicketField(id="fld_1", key="plan")
+    assert (field.type, field.options, field.visible_to_requester) == ("text", (), True)
+
+
+@pytest.mark.parametrize(
+    ("build", "body"),
+    [
+        (Upload.from_dict, {"filename": "no id.png"}),
+        (Attachment.from_dict, {"id": "att_1", "size": "big"}),
+        (TicketField.from_dict, {"id": "fld_1"}),  # no key
+        (Ticket.from_dict, {"id": "tk_1", "status": "new", "attachments": {"id": "att_1"}}),
+        (Ticket.from_dict, {"id": "tk_1", "status": "new", "fields": ["plan"]}),
+        (Ticket.from_dict, {"id": "tk_1", "status": "new", "team": "Billing"}),
+    ],
+)
+def test_malformed_workspace_parts_become_support_errors(build: Any, body: object) -> None:
+    with pytest.raises(SupportError) as info:
+        from_response(build, body)
     assert info.value.code == "invalid_response"
