@@ -72,6 +72,15 @@ class SummarySchema(Schema):
     deflection = fields.Dict(dump_only=True)
     tickets = fields.Dict(dump_only=True)
     csat = fields.Dict(dump_only=True)
+    resolving_articles = fields.Dict(
+        dump_only=True,
+        metadata={
+            "description": "Of the tickets solved or closed whose solve is in the range "
+            "(solved), those an agent's public reply linked to a help article "
+            "(with_article, share), and per article (items: slug, title, article_id, status, "
+            "tickets, share; title and article_id null for a deleted article)"
+        },
+    )
 
 
 @bp.post("/help/events")
@@ -94,7 +103,8 @@ def help_event() -> Response:
 
 @bp.get("/analytics/summary")
 @documented(
-    "Searches, zero-result queries, articles, deflection, tickets and CSAT over a date range",
+    "Searches, zero-result queries, articles, deflection, tickets, CSAT and the articles "
+    "that resolved tickets over a date range",
     auth="admin",
     query=SummaryArgs,
     response=SummarySchema,

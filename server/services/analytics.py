@@ -26,6 +26,11 @@ Every figure is defined here and in the README (Analytics), for a range of whole
 - *resolution time*: for the tickets filed in the range that are solved or closed now, from
   filing to when they were (last) solved;
 - *CSAT*: of the ratings given in the range, the share of 4 and 5 out of 5;
+- *articles that resolved tickets*: of the tickets solved or closed now whose (last) solve is
+  in the range, per help article, those an agent's public reply up to the solve linked to (a
+  link to the article's help-center page, ``/help/<app>/<locale>/articles/<slug>``, any
+  language; internal notes do not count; a ticket counts once per article), and the share of
+  those tickets with any such link (:func:`resolving_articles`);
 - *service levels* (SLA attainment, first-contact resolution, times by team and agent, the
   open backlog, tickets by tag, team and priority, CSAT by agent): :func:`service_levels`.
 """
@@ -35,6 +40,7 @@ from __future__ import annotations
 import bisect
 import csv
 import io
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -150,6 +156,9 @@ class Analytics:
             per_day = _fill(span.days(), store.tickets_by_day(conn, app_id, start, end), "total")
             times = store.ticket_times(conn, app_id, start, end)
             scores = store.ratings(conn, app_id, start, end)
+            solved = store.solved_count(conn, app_id, start, end)
+            linked = linked_articles(app_id, store.solved_article_replies(conn, app_id, start, end))
+            known = store.articles_by_slug(conn, app_id, sorted(linked))
         total_searches = sum(d["total"] for d in searches)
         zero = sum(d["zero"] for d in searches)
         return {
@@ -176,6 +185,7 @@ class Analytics:
                 **_times(times),
             },
             "csat": _csat(scores),
+            "resolving_articles": resolving_articles(solved, linked, known),
         }
 
     def service_levels(self, app_id: str, span: DateRange) -> dict[str, Any]:
@@ -299,6 +309,52 @@ def _times(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def article_links(app_id: str, body: str) -> set[str]:
+    """The slugs of the app's help-center articles that ``body`` links to: a URL path
+    ``/help/<app>/<locale>/articles/<slug>`` as the server builds it (the help center's
+    article page, as the composer inserts it), under any host."""
+    path = rf"/help/{re.escape(app_id)}/[A-Za-z0-9_-]+/articles/([a-z0-9][a-z0-9-]*)"
+    return {slug.rstrip("-") for slug in re.findall(path, body)}
+
+
+def linked_articles(app_id: str, replies: Iterable[Mapping[str, Any]]) -> dict[str, set[int]]:
+    """Per article slug, the tickets whose replies (``ticket_id``, ``body``) link to it."""
+    tickets: dict[str, set[int]] = defaultdict(set)
+    for reply in replies:
+        for slug in article_links(app_id, reply["body"]):
+            tickets[slug].add(int(reply["ticket_id"]))
+    return dict(tickets)
+
+
+def resolving_articles(
+    solved: int, linked: Mapping[str, set[int]], known: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Of ``solved`` tickets, those with an article link (``linked``: per slug, the tickets),
+    and the :data:`TOP` articles by tickets; ``known``: the articles that still exist (a link
+    to one deleted since keeps its slug, with no title or id)."""
+    with_link = len(set().union(*linked.values())) if linked else 0
+    ranked = sorted(linked.items(), key=lambda pair: (-len(pair[1]), pair[0]))
+    items = []
+    for slug, tickets in ranked[:TOP]:
+        article = known.get(slug) or {}
+        items.append(
+            {
+                "slug": slug,
+                "title": article.get("title"),
+                "article_id": article.get("public_id"),
+                "status": article.get("status"),
+                "tickets": len(tickets),
+                "share": round(len(tickets) / solved, 4) if solved else None,
+            }
+        )
+    return {
+        "solved": solved,
+        "with_article": with_link,
+        "share": round(with_link / solved, 4) if solved else None,
+        "items": items,
+    }
+
+
 def _csat(scores: Mapping[int, int]) -> dict[str, Any]:
     count = sum(scores.values())
     satisfied = scores.get(4, 0) + scores.get(5, 0)
@@ -326,6 +382,7 @@ CSV_REPORTS = {
     "tickets_by_context": ("context", "tickets"),
     "tickets_by_app_version": ("app_version", "tickets"),
     "tickets": ("day", "total"),
+    "resolving_articles": ("slug", "title", "tickets", "share"),
 }
 
 
@@ -339,6 +396,7 @@ def csv_rows(name: str, report: Mapping[str, Any]) -> tuple[Sequence[str], list[
         "tickets_by_context": report["tickets"]["by_context"],
         "tickets_by_app_version": report["tickets"]["by_app_version"],
         "tickets": report["tickets"]["by_day"],
+        "resolving_articles": report["resolving_articles"]["items"],
     }
     header = CSV_REPORTS[name]
     return header, [[row.get(col, "") for col in header] for row in sources[name]]

@@ -24,7 +24,8 @@ from ..store import contacts as store
 from ..store import tickets as ticket_store
 
 TICKETS_SHOWN = 100  # the newest tickets a contact's answer lists
-PAGES_SHOWN = 10  # the distinct pages they asked from
+PAGES_SHOWN = 10  # the distinct pages they asked from (among those newest tickets)
+CARD_TICKETS = 10  # the other tickets the ticket page's Customer card lists
 
 
 def normal_email(email: str | None) -> str | None:
@@ -140,19 +141,33 @@ class ContactService:
         with self.db.read() as conn:
             return [self._present(conn, c) for c in store.with_email(conn, app_id, wanted)]
 
-    def for_ticket(self, app_id: str, ticket_public_id: str) -> dict[str, Any] | None:
-        """The contact of one of the app's tickets, as :meth:`get` shows it (None: anonymous)."""
+    def for_ticket(
+        self, app_id: str, ticket_public_id: str, shown: int = CARD_TICKETS
+    ) -> dict[str, Any] | None:
+        """The contact of one of the app's tickets, for its page's Customer card (None:
+        anonymous): as :meth:`get` shows them, but with only their ``shown`` newest *other*
+        tickets (``ticket_count`` counts them all), so the page costs the same for someone
+        with one ticket and someone with thousands."""
         with self.db.read() as conn:
             ticket = ticket_store.get_ticket(conn, app_id, ticket_public_id)
             contact = store.of_ticket(conn, ticket["id"]) if ticket else None
-            return self._present(conn, contact) if contact else None
+            if ticket is None or contact is None:
+                return None
+            others = self.tickets_of(conn, contact, shown, besides=ticket["id"])
+            return self._present(conn, contact, others)
 
     def tickets_of(
-        self, conn: sqlite3.Connection, contact: Mapping[str, Any], limit: int = TICKETS_SHOWN
+        self,
+        conn: sqlite3.Connection,
+        contact: Mapping[str, Any],
+        limit: int = TICKETS_SHOWN,
+        *,
+        besides: int = 0,
     ) -> list[dict[str, Any]]:
-        """The person's tickets (as a user and by email), newest first."""
+        """The person's tickets (as a user and by email), newest first; ``besides``: the row
+        id of a ticket to leave out."""
         out = []
-        for row in store.tickets_of(conn, contact["id"], limit):
+        for row in store.tickets_of(conn, contact["id"], limit, besides=besides):
             context = row["context"] if isinstance(row["context"], dict) else {}
             score = row["rating_score"]
             out.append(
@@ -175,13 +190,22 @@ class ContactService:
             )
         return out
 
-    def _present(self, conn: sqlite3.Connection, contact: Mapping[str, Any]) -> dict[str, Any]:
-        tickets = self.tickets_of(conn, contact)
-        pages: list[dict[str, Any]] = []
-        for ticket in tickets:  # newest first: the latest visit to each page
-            url = ticket["context"]["url"]
-            if url and all(p["url"] != url for p in pages) and len(pages) < PAGES_SHOWN:
-                pages.append({"url": url, "title": ticket["context"]["title"]})
+    def _present(
+        self,
+        conn: sqlite3.Connection,
+        contact: Mapping[str, Any],
+        tickets: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """The contact with ``tickets`` (default: their :data:`TICKETS_SHOWN` newest) and
+        the pages they asked from (the latest visit to each, among those newest tickets)."""
+        if tickets is None:
+            tickets = self.tickets_of(conn, contact)
+        pages = []
+        for context in store.page_contexts(conn, contact["id"], TICKETS_SHOWN, PAGES_SHOWN):
+            url = context.get("url") if isinstance(context, dict) else None
+            if isinstance(url, str) and url:
+                title = context.get("title")
+                pages.append({"url": url, "title": title if isinstance(title, str) else None})
         return {
             "id": contact["public_id"],
             "kind": contact["kind"],

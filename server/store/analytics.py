@@ -310,3 +310,60 @@ def ratings_by_agent(
         (app_id, start, end),
     ).fetchall()
     return [dict(r) for r in rows]
+
+
+def _like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern escaped with ``\\`` (app ids hold ``_``, a wildcard)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def solved_count(conn: sqlite3.Connection, app_id: str, start: str, end: str) -> int:
+    """The tickets solved (or closed) now whose (last) solve is in the range."""
+    row = conn.execute(
+        "SELECT count(*) FROM tickets WHERE app_id = ? AND status IN ('solved', 'closed')"
+        " AND solved_at >= ? AND solved_at < ?",
+        (app_id, start, end),
+    ).fetchone()
+    return int(row[0])
+
+
+def solved_article_replies(
+    conn: sqlite3.Connection, app_id: str, start: str, end: str
+) -> list[dict[str, Any]]:
+    """The public agent replies, up to the solve, of the tickets solved (or closed) now whose
+    (last) solve is in the range, that may link to one of the app's help-center articles
+    (their body names ``/help/<app>/``…``/articles/``): ticket id and body.
+
+    The tickets are found by (app, status) in tickets_by_status and bounded by the range, and
+    their messages by ticket in ticket_messages_by_ticket; the body test only narrows those
+    rows (the caller reads the links)."""
+    pattern = f"%/help/{_like_literal(app_id)}/%/articles/%"
+    rows = conn.execute(
+        "SELECT t.id AS ticket_id, m.body FROM tickets t"
+        " JOIN ticket_messages m ON m.ticket_id = t.id"
+        " WHERE t.app_id = ? AND t.status IN ('solved', 'closed')"
+        " AND t.solved_at >= ? AND t.solved_at < ?"
+        " AND m.author_kind = 'agent' AND m.internal = 0 AND m.created_at <= t.solved_at"
+        " AND m.body LIKE ? ESCAPE '\\'",
+        (app_id, start, end, pattern),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def articles_by_slug(
+    conn: sqlite3.Connection, app_id: str, slugs: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Per slug (of those given that exist), the translation to show: English when there is
+    one, else the first locale; its public id, title and status."""
+    found: dict[str, dict[str, Any]] = {}
+    for n in range(0, len(slugs), 500):  # under SQLite's limit of bound parameters
+        chunk = slugs[n : n + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(
+            "SELECT slug, public_id, locale, title, status FROM articles"
+            f" WHERE app_id = ? AND slug IN ({marks}) ORDER BY slug, locale != 'en', locale",
+            (app_id, *chunk),
+        ).fetchall()
+        for row in rows:
+            found.setdefault(str(row["slug"]), dict(row))
+    return found

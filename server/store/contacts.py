@@ -97,15 +97,19 @@ def merge(conn: sqlite3.Connection, from_id: int, into_id: int) -> None:
     conn.execute("DELETE FROM contacts WHERE id = ?", (from_id,))
 
 
-def tickets_of(conn: sqlite3.Connection, contact_id: int, limit: int) -> list[dict[str, Any]]:
-    """The contact's tickets, newest first, with their rating (score and comment, or None)."""
+def tickets_of(
+    conn: sqlite3.Connection, contact_id: int, limit: int, *, besides: int = 0
+) -> list[dict[str, Any]]:
+    """The contact's tickets (but ``besides``, a ticket's row id), newest first, with their
+    rating (score and comment, or None); read newest first along contact_tickets' index, so
+    only ``limit`` rows are read however many tickets the person has."""
     rows = conn.execute(
         "SELECT t.id, t.public_id, t.status, t.subject, t.context, t.created_at,"
         " t.requester_kind, r.score AS rating_score, r.comment AS rating_comment"
         " FROM contact_tickets l JOIN tickets t ON t.id = l.ticket_id"
         " LEFT JOIN ticket_ratings r ON r.ticket_id = t.id"
-        " WHERE l.contact_id = ? ORDER BY t.id DESC LIMIT ?",
-        (contact_id, limit),
+        " WHERE l.contact_id = ? AND l.ticket_id != ? ORDER BY l.ticket_id DESC LIMIT ?",
+        (contact_id, besides, limit),
     ).fetchall()
     out = []
     for row in rows:
@@ -113,6 +117,23 @@ def tickets_of(conn: sqlite3.Connection, contact_id: int, limit: int) -> list[di
         ticket["context"] = loads_stored(ticket["context"])
         out.append(ticket)
     return out
+
+
+def page_contexts(conn: sqlite3.Connection, contact_id: int, window: int, limit: int) -> list[Any]:
+    """The contexts of the newest ticket from each distinct page (``context.url``, a
+    non-empty string) among the contact's ``window`` newest tickets: up to ``limit``, newest
+    first. The grouping runs in SQLite; only the chosen contexts come back to be parsed."""
+    rows = conn.execute(
+        "SELECT t.context FROM tickets t WHERE t.id IN ("
+        " SELECT max(id) FROM (SELECT l.ticket_id AS id, t.context FROM contact_tickets l"
+        " JOIN tickets t ON t.id = l.ticket_id WHERE l.contact_id = ?"
+        " ORDER BY l.ticket_id DESC LIMIT ?)"
+        " WHERE json_type(context, '$.url') = 'text' AND json_extract(context, '$.url') != ''"
+        " GROUP BY json_extract(context, '$.url') ORDER BY max(id) DESC LIMIT ?)"
+        " ORDER BY t.id DESC",
+        (contact_id, window, limit),
+    ).fetchall()
+    return [loads_stored(row[0]) for row in rows]
 
 
 def count_tickets(conn: sqlite3.Connection, contact_id: int) -> int:

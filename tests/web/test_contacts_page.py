@@ -152,3 +152,32 @@ def test_no_card_for_a_ticket_without_a_contact(desk: Desk) -> None:
     page = desk.page(f"/admin/tickets/{filed['id']}")
     assert "data-customer>" not in page
     assert "Other tickets" not in page
+
+
+def test_a_long_history_shows_the_ten_newest_other_tickets_and_the_count(desk: Desk) -> None:
+    filed = [
+        desk.file_as_user(
+            "u-long",
+            email="long@example.com",
+            subject=f"Question {n}",
+            context={"url": f"https://shop.example/page-{n % 12}", "title": f"Page {n % 12}"},
+        )
+        for n in range(14)
+    ]
+    middle = filed[6]  # an older ticket: its card lists the newest others, not those around it
+    shown = card(desk.page(f"/admin/tickets/{middle['id']}"))
+    assert re.search(r"<dt>Tickets</dt><dd>14</dd>", shown)
+    others = re.search(r"<ul[^>]*data-customer-tickets>(.*?)</ul>", shown, re.S)
+    assert others
+    links = re.findall(r'<a href="/admin/tickets/([^"]+)">', others.group(1))
+    newest = [t["id"] for t in reversed(filed) if t["id"] != middle["id"]]
+    assert links == newest[:10]
+    rt = desk.app.extensions["support"]
+    found = rt.contacts.for_ticket(desk.app_id, middle["id"])
+    assert [t["id"] for t in found["tickets"]] == newest[:10]
+    # Pages: the latest visit to each of the 10 newest distinct pages, newest first.
+    assert [p["url"] for p in found["pages"]] == [
+        f"https://shop.example/page-{n % 12}" for n in range(13, 3, -1)
+    ]
+    assert found["pages"][0]["title"] == "Page 1"
+    assert rt.contacts.get(desk.app_id, found["id"])["pages"] == found["pages"]
