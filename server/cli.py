@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -384,6 +385,7 @@ def serve(
         )
     rt.close()
     background = None if no_worker else cli_worker.WorkerChild(data_dir).start()
+    arbiter = os.getpid()
     try:
         serve_gunicorn(
             data_dir,
@@ -393,9 +395,12 @@ def serve(
             timeout,
             rt.config["SUPPORT_MAX_BODY_BYTES"],
             large_bodies(rt.config),
+            on_stop=background.stopping if background else lambda: None,
         )
     finally:
-        if background is not None:
+        # gunicorn's web workers are forks of this process: when one exits, it unwinds
+        # through here too, and must leave the job worker to the arbiter
+        if background is not None and os.getpid() == arbiter:
             background.stop()
 
 

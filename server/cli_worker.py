@@ -55,7 +55,16 @@ class WorkerChild:
             pause = min(pause * 2, 60.0)
             self._proc = self._spawn()
 
+    def stopping(self) -> None:
+        """serve is stopping: the job worker stops too (SIGTERM: it finishes the job in
+        hand), now, while the web workers finish their requests, and is not started again."""
+        self._stopping.set()
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+
     def stop(self) -> None:
+        """Stop the job worker and wait for it (a minute at most, then SIGKILL)."""
         self._stopping.set()
         proc = self._proc
         if proc is None or proc.poll() is not None:

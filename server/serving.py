@@ -10,12 +10,13 @@ its own database connections and search index after the fork, as SQLite and Whoo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .config import Config
@@ -37,6 +38,15 @@ def threaded_server(app: Flask, host: str, port: int, *, log_requests: bool) -> 
     return make_server(host, port, app, threaded=True, request_handler=handler)
 
 
+class _Arbiter(Arbiter):  # type: ignore[misc]
+    """gunicorn's arbiter, which says when it starts to stop (a SIGTERM, Ctrl+C): the job
+    worker beside it then stops with the web workers, instead of being started again."""
+
+    def stop(self, graceful: bool = True) -> None:
+        self.app.on_stop()
+        super().stop(graceful)
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(
         self,
@@ -44,12 +54,20 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         options: dict[str, Any],
         max_body: int,
         large_bodies: Mapping[str, int],
+        on_stop: Callable[[], None],
     ) -> None:
         self.data_dir = data_dir
         self.options = options
         self.max_body = max_body  # read by http_worker.BufferingWorker
         self.large_bodies = large_bodies  # likewise
+        self.on_stop = on_stop  # called by _Arbiter
         super().__init__()
+
+    def run(self) -> None:
+        try:
+            _Arbiter(self).run()
+        except RuntimeError as e:  # as BaseApplication.run: a bad bind address, say
+            raise SystemExit(f"\nError: {e}\n") from None
 
     def load_config(self) -> None:
         for key, value in self.options.items():
@@ -86,7 +104,10 @@ def serve_gunicorn(
     timeout: int,
     max_body: int,
     large: Mapping[str, int] | None = None,
+    on_stop: Callable[[], None] = lambda: None,
 ) -> None:
+    """Serve until stopped; ``on_stop`` is called in this (the arbiter's) process as soon as
+    stopping begins. Returns only in this process: the forked web workers exit on their own."""
     _Gunicorn(
         data_dir,
         {
@@ -104,4 +125,5 @@ def serve_gunicorn(
         },
         max_body,
         large or {},
+        on_stop,
     ).run()

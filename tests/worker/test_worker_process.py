@@ -80,6 +80,23 @@ def test_serve_starts_a_worker_that_delivers_and_stops_with_it(
     assert out.stdout.strip() == b""
 
 
+def test_sigterm_stops_serve_its_web_workers_and_its_worker_cleanly(tmp_path: Path) -> None:
+    """The service manager's SIGTERM to serve's group: the job worker is not started again,
+    and no web worker lingers until gunicorn kills it (each forked worker used to wait in
+    serve's own clean-up for the job worker, which was not its child, until SIGKILLed)."""
+    data_dir = tmp_path / "data"
+    server = ServerProcess(data_dir, init_data_dir(data_dir), mode="serve", workers=2).start()
+    assert server.proc is not None
+    requests.get(f"{server.url}/api/v1/health", timeout=10)
+    os.killpg(server.proc.pid, signal.SIGTERM)
+    # a web worker that hangs is killed by gunicorn after its graceful timeout (30 s): a stop
+    # that ends well before it had no worker hanging (a clean one takes a few seconds)
+    assert server.proc.wait(timeout=20) == 0
+    out = subprocess.run(["pgrep", "-f", f"--data-dir {data_dir}"], capture_output=True)
+    assert out.stdout.strip() == b""
+    server.proc = None
+
+
 def test_sigterm_lets_the_delivery_in_hand_finish(tmp_path: Path, receiver: Receiver) -> None:
     data_dir = tmp_path / "data"
     creds = init_data_dir(data_dir)
