@@ -28,6 +28,9 @@ OPEN = {"public", "user"}
 STAFF = {"writer", "agent", "admin"}
 # Operations for a machine holding the app's inbound key: every other credential is a 401.
 INBOUND = {"inbound"}
+# Operations whose URL is the credential (a signed file link): whoever calls and whatever they
+# send, a link that is not valid is a 404, never the file.
+LINK = {"link"}
 REFUSED = {401, 403}
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
@@ -94,8 +97,19 @@ def _check(op: Operation, send: Send, c: Callers) -> Iterator[str]:
     if op.auth is None:
         yield f"{op}: declares no auth (@documented(auth=...))"
         return
-    if op.auth not in OPEN | STAFF | INBOUND:
-        yield f"{op}: declares auth={op.auth!r}, none of {sorted(OPEN | STAFF | INBOUND)}"
+    if op.auth not in OPEN | STAFF | INBOUND | LINK:
+        known = sorted(OPEN | STAFF | INBOUND | LINK)
+        yield f"{op}: declares auth={op.auth!r}, none of {known}"
+        return
+    if op.auth in LINK:
+        for who, credential, app in (
+            ("no credential, no app", None, None),
+            ("an end user", c.user, None),
+            ("another app's key naming this app", c.other_app_key, c.app_id),
+        ):
+            status, error = send(op.method, op.path, credential, app)
+            if status != 404 or error != "not_found":
+                yield f"{op}: {who} with a link that is not one got {status} {error}, expected 404"
         return
     if op.auth in INBOUND:
         for who, credential, app in (
