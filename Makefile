@@ -57,7 +57,7 @@ format: install $(NODE_TOOLS)
 
 test: install lint
 	$(BIN)/python -W error -c "import support_sdk, support_server"
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # The inner loop: no server process to start, no browser (app built in-process, a pinned
 # clock, the SDK against a scripted socket server); well under a minute. `make test` is the bar.
