@@ -57,6 +57,7 @@ def seed(rt: Runtime, app_id: str, origin: str) -> dict[str, int]:
         for handle, name in AGENTS.items()
     }
     _service_levels(rt, app_id)
+    _workspace(rt, app_id)
     timeline = _Timeline()
     for sample in TICKETS:
         _ticket(rt, timeline, app_id, origin, agents, sample, now - sample.days_ago * DAY)
@@ -122,6 +123,40 @@ def _service_levels(rt: Runtime, app_id: str) -> None:
             "name": "Close what stayed solved for 30 days",
             "when": {"after": {"status": "solved", "hours": 720}},
             "then": [{"action": "set_status", "value": "closed"}],
+        },
+    )
+
+
+def _workspace(rt: Runtime, app_id: str) -> None:
+    """What agents reach for on a ticket: custom fields (one the contact form asks, one for
+    agents only) and saved replies with placeholders."""
+    rt.tickets.fields.create(
+        app_id,
+        {
+            "key": "issue_type",
+            "label": "What is it about?",
+            "type": "select",
+            "options": ["Something is broken", "A question", "Billing", "An idea"],
+        },
+    )
+    rt.tickets.fields.create(
+        app_id,
+        {"key": "vip", "label": "VIP customer", "type": "checkbox", "visible_to_requester": False},
+    )
+    rt.macros.create(
+        app_id,
+        {
+            "name": "Looking into it",
+            "body": "Hi {{requester.name}},\n\nThanks for the details: I am looking into"
+            " {{ticket.id}} now and will write back today.\n\n{{agent.name}}",
+        },
+    )
+    rt.macros.create(
+        app_id,
+        {
+            "name": "Solved: please confirm",
+            "body": "Hi {{requester.name}},\n\nThis should be fixed now. Could you try again"
+            " and tell us if it works?\n\n{{agent.name}}, {{app.name}}",
         },
     )
 

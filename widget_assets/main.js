@@ -218,7 +218,12 @@ export async function start(boot) {
         ),
       tickets: () => show(tickets(), { reset: true }),
       ticket: (id) =>
-        show(conversationView({ t, lang, api, auth, problem, upload, seen: poll }, id)),
+        show(
+          conversationView(
+            { t, lang, api, auth, problem, upload, seen: poll, open: (to) => go.ticket(to) },
+            id,
+          ),
+        ),
     };
     // Agent replies the user has not read: a count on the launcher, asked for every 10 s while
     // the page is visible (a minute when hidden); a 304 each time while nothing changed.

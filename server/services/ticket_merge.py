@@ -1,8 +1,10 @@
 """Merging a duplicate ticket into another, and changing many tickets at once (agents).
 
 A merge moves the duplicate's conversation into the ticket it goes into: its messages (with
-their attachments and original times) change tickets, its opening message and the files that
-came with it are kept on an internal note on the target ("Merged from tkt_… (subject)"), a
+their attachments and original times) change tickets; its opening message and the files that
+came with it become the customer's message on the target, at its original time, when both
+tickets are the same person's (else they are quoted on an internal note, which another
+requester never sees); an internal note says "Merged from tkt_… (subject)", a
 note on the duplicate says where it went, its tags and followers join the target's, and the
 duplicate is closed with ``merged_into`` naming the target. The customer is sent nothing: only
 internal notes are added, and closing the duplicate runs no automations (which might reply). One
@@ -165,23 +167,45 @@ class TicketMerge:
             " AND message_id IS NOT NULL",
             (target["id"], source["id"]),
         )
-        opening = _quoted(source["body"])
+        same = (source["requester_kind"], source["requester_id"]) == (
+            target["requester_kind"],
+            target["requester_id"],
+        )
+        heading = f"Merged from {source['public_id']} ({source['subject']})"
         note = self.tickets._add_message(
             conn,
             viewer,
             target["public_id"],
-            f"Merged from {source['public_id']} ({source['subject']})\n\n{opening}",
+            heading if same else f"{heading}\n\n{_quoted(source['body'])}",
             True,
             ticket=target,
         )
-        # the files of the duplicate's opening message go with the note that quotes it
-        row = conn.execute(
-            "SELECT id FROM ticket_messages WHERE public_id = ?", (note["id"],)
-        ).fetchone()
+        if same:
+            # the customer's own words and files, in the conversation they read, as written
+            opening = store.insert_message(
+                conn,
+                {
+                    "public_id": new_id("msg_"),
+                    "ticket_id": target["id"],
+                    "author_kind": "requester",
+                    "author_id": source["requester_id"],
+                    "author_name": source["requester_name"],
+                    "body": source["body"],
+                    "internal": False,
+                    "created_at": source["created_at"],
+                    "channel": "email" if source["source"] == "email" else "web",
+                    "original": source.get("original"),
+                    "html": source.get("html"),
+                },
+            )
+        else:  # another person's words stay with the agents: quoted in the note
+            opening = conn.execute(
+                "SELECT id FROM ticket_messages WHERE public_id = ?", (note["id"],)
+            ).fetchone()[0]
         conn.execute(
             "UPDATE message_attachments SET ticket_id = ?, message_id = ?"
             " WHERE ticket_id = ? AND message_id IS NULL",
-            (target["id"], row[0], source["id"]),
+            (target["id"], opening, source["id"]),
         )
         body = f"Merged into {target['public_id']} ({target['subject']})"
         if source["status"] != "closed":

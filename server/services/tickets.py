@@ -646,6 +646,12 @@ class TicketService:
             raise ValidationFailed("score must be 1 to 5", details={"score": [str(score)]})
         with self.db.write() as conn:
             ticket = self._visible(conn, viewer, public_id)
+            if ticket.get("merged_into"):  # nobody answered it: the ticket it went into is
+                survivor = store.ticket_by_row_id(conn, ticket["merged_into"]) or {}
+                raise Conflict(
+                    f"this ticket was merged into {survivor.get('public_id')}: rate that one",
+                    code="ticket_merged",
+                )
             if ticket["status"] not in {"solved", "closed"}:
                 raise Conflict("a ticket can be rated once it is solved", code="ticket_not_solved")
             store.upsert_rating(conn, ticket["id"], score, comment, clock.iso())

@@ -104,12 +104,16 @@ def tickets_by_day(
     return [dict(r) for r in rows]
 
 
+# A duplicate merged into another ticket was closed, not solved: no resolution of its own.
+_SOLVED = "CASE WHEN t.merged_into IS NULL THEN t.solved_at END AS solved_at"
+
+
 def ticket_times(
     conn: sqlite3.Connection, app_id: str, start: str, end: str
 ) -> list[dict[str, Any]]:
     """Created, first public agent reply and solved times of the tickets filed in the range."""
     rows = conn.execute(
-        "SELECT t.public_id, t.status, t.created_at, t.solved_at,"
+        f"SELECT t.public_id, t.status, t.created_at, {_SOLVED},"
         " (SELECT min(m.created_at) FROM ticket_messages m WHERE m.ticket_id = t.id"
         " AND m.author_kind = 'agent' AND m.internal = 0) AS first_reply"
         " FROM tickets t WHERE t.app_id = ? AND t.created_at >= ? AND t.created_at < ?",
@@ -188,6 +192,7 @@ def solved_with_replies(
         "SELECT t.id, (SELECT count(*) FROM ticket_messages m WHERE m.ticket_id = t.id"
         " AND m.author_kind = 'agent' AND m.internal = 0 AND m.created_at <= t.solved_at)"
         " AS replies FROM tickets t WHERE t.app_id = ? AND t.status IN ('solved', 'closed')"
+        " AND t.merged_into IS NULL"
         " AND t.solved_at >= ? AND t.solved_at < ?",
         (app_id, start, end),
     ).fetchall()
@@ -199,7 +204,7 @@ def ticket_times_by_owner(
 ) -> list[dict[str, Any]]:
     """:func:`ticket_times`, with each ticket's team and assignee now."""
     rows = conn.execute(
-        "SELECT t.status, t.created_at, t.solved_at,"
+        f"SELECT t.status, t.created_at, {_SOLVED},"
         " (SELECT min(m.created_at) FROM ticket_messages m WHERE m.ticket_id = t.id"
         f" AND m.author_kind = 'agent' AND m.internal = 0) AS first_reply, {_OWNER}"
         f" FROM tickets t {_OWNER_JOIN} WHERE t.app_id = ? AND t.created_at >= ?"
@@ -321,7 +326,7 @@ def solved_count(conn: sqlite3.Connection, app_id: str, start: str, end: str) ->
     """The tickets solved (or closed) now whose (last) solve is in the range."""
     row = conn.execute(
         "SELECT count(*) FROM tickets WHERE app_id = ? AND status IN ('solved', 'closed')"
-        " AND solved_at >= ? AND solved_at < ?",
+        " AND merged_into IS NULL AND solved_at >= ? AND solved_at < ?",
         (app_id, start, end),
     ).fetchone()
     return int(row[0])
@@ -341,7 +346,7 @@ def solved_article_replies(
     rows = conn.execute(
         "SELECT t.id AS ticket_id, m.body FROM tickets t"
         " JOIN ticket_messages m ON m.ticket_id = t.id"
-        " WHERE t.app_id = ? AND t.status IN ('solved', 'closed')"
+        " WHERE t.app_id = ? AND t.status IN ('solved', 'closed') AND t.merged_into IS NULL"
         " AND t.solved_at >= ? AND t.solved_at < ?"
         " AND m.author_kind = 'agent' AND m.internal = 0 AND m.created_at <= t.solved_at"
         " AND m.body LIKE ? ESCAPE '\\'",

@@ -167,7 +167,8 @@ def list_messages(
     sql = "SELECT * FROM ticket_messages WHERE ticket_id = ?"
     if not include_internal:
         sql += " AND internal = 0"
-    rows = conn.execute(sql + " ORDER BY id", (ticket_id,)).fetchall()
+    # in the order they were written: a merge brings older messages into a conversation
+    rows = conn.execute(sql + " ORDER BY created_at, id", (ticket_id,)).fetchall()
     return [dict(r) for r in rows]
 
 

@@ -88,6 +88,7 @@ def test_a_merge_moves_the_conversation_notes_both_and_closes_the_duplicate(
 ) -> None:
     target = file(server, "Export is empty")
     source = file(server, "CSV blank again")
+    server.clock.advance(30)
     call(server, "PATCH", f"/tickets/{target['id']}", json={"tags": ["export"]})
     call(server, "PATCH", f"/tickets/{source['id']}", json={"tags": ["csv", "export"]})
     answer = call(server, "POST", f"/tickets/{source['id']}/messages", 201, json={"body": "On it"})
@@ -105,15 +106,20 @@ def test_a_merge_moves_the_conversation_notes_both_and_closes_the_duplicate(
     assert merged["id"] == target["id"] and merged["merged_into"] is None
     assert merged["tags"] == ["export", "csv"]
     bodies = [m["body"] for m in merged["messages"]]
-    assert bodies[:2] == ["On it", "Ok"]
-    moved = merged["messages"][0]
+    # in the order written: the duplicate's opening message (the customer's own words and
+    # files, as they wrote them), then its conversation, then the note
+    assert bodies[:3] == ["CSV blank again: the CSV is blank.", "On it", "Ok"]
+    opening = merged["messages"][0]
+    assert opening["author"]["kind"] == "requester" and not opening["internal"]
+    assert opening["created_at"] == source["created_at"]
+    assert [a["filename"] for a in opening["attachments"]] == ["opening.txt"]
+    moved = merged["messages"][1]
     assert moved["id"] == answer["id"] and moved["created_at"] == answer["created_at"]
     assert [a["filename"] for a in moved["attachments"]] == ["answer.txt"]
     note = merged["messages"][-1]
     assert note["internal"] is True
-    assert note["body"].startswith(f"Merged from {source['id']} (CSV blank again)")
-    assert "> CSV blank again: the CSV is blank." in note["body"]
-    assert [a["filename"] for a in note["attachments"]] == ["opening.txt"]
+    assert note["body"] == f"Merged from {source['id']} (CSV blank again)"
+    assert note["attachments"] == []
     assert merged["attachments"] == []
 
     duplicate = call(server, "GET", f"/tickets/{source['id']}")
@@ -133,7 +139,19 @@ def test_a_merge_moves_the_conversation_notes_both_and_closes_the_duplicate(
     requester = Principal(server.app_id, "user", "u-1")
     assert rt.tickets.get(requester, source["id"])["merged_into"] == target["id"]
     theirs = call(server, "GET", f"/tickets/{target['id']}", headers=user(server))
-    assert [m["body"] for m in theirs["messages"]] == ["On it", "Ok"]
+    assert [m["body"] for m in theirs["messages"]] == [
+        "CSV blank again: the CSV is blank.",
+        "On it",
+        "Ok",
+    ]
+    assert [a["filename"] for a in theirs["messages"][0]["attachments"]] == ["opening.txt"]
+    # nobody answered the duplicate: it is not rated, the ticket it went into is
+    refused = call(
+        server, "POST", f"/tickets/{source['id']}/rating", 409, user(server), json={"score": 1}
+    )
+    assert (
+        refused["error"]["code"] == "ticket_merged" and target["id"] in refused["error"]["message"]
+    )
 
 
 def test_a_merge_sends_ticket_merged_as_documented(server: InProcess) -> None:
@@ -176,6 +194,13 @@ def test_merges_that_make_no_sense_are_refused_with_a_code(server: InProcess) ->
         json={"into": other["id"], "different_requesters": True},
     )
     assert call(server, "GET", f"/tickets/{c['id']}")["status"] == "closed"
+    # another person's words are quoted for the agents only, never shown to this requester
+    into = call(server, "GET", f"/tickets/{other['id']}")["messages"]
+    assert [m["internal"] for m in into] == [True] and c["body"] in into[0]["body"]
+    assert (
+        call(server, "GET", f"/tickets/{other['id']}", headers=user(server, "u-2"))["messages"]
+        == []
+    )
     # nothing half-done by a refusal
     assert call(server, "GET", f"/tickets/{a['id']}")["status"] == "new"
     assert len(events(server, "ticket.merged")) == 2

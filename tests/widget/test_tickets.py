@@ -4,9 +4,11 @@ a rating once solved."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+import requests
 
 from .conftest import Harness
 
@@ -254,3 +256,69 @@ def test_no_falsy_child_is_ever_shown_as_text(harness: Harness) -> None:
         }"""
     )
     assert shown == ["0a", "bc0", 3]
+
+
+def test_a_merged_ticket_points_to_the_one_it_went_into_and_asks_no_rating(
+    harness: Harness,
+) -> None:
+    token = harness.token(harness.user())
+    mine = {"Authorization": f"Bearer {token}"}
+    made = [
+        requests.post(
+            f"{harness.support.url}/api/v1/tickets",
+            json={"subject": subject, "body": f"{subject}, please help"},
+            headers=mine,
+            timeout=10,
+        ).json()
+        for subject in ("Export is empty", "CSV blank again")
+    ]
+    harness.agent("POST", f"/tickets/{made[1]['id']}/merge", json={"into": made[0]["id"]})
+    page = harness.new_page(harness.page_url(token=token))
+    page.locator("support-widget .launcher").click()
+    page.locator("support-widget nav button", has_text="Messages").click()
+    items = page.locator("support-widget .list .item")
+    items.filter(has_text=re.compile(r"^\s*CSV blank again")).click()
+    merged = page.locator("support-widget .merged")
+    merged.wait_for()
+    assert "merged this conversation" in merged.inner_text()
+    assert page.locator("support-widget .rating").count() == 0
+    assert page.locator("support-widget .reply").count() == 0
+    merged.locator("button").click()
+    # the one it went into: the customer's own words of both, in the order written
+    thread = page.locator("support-widget .thread li")
+    page.wait_for_function(f"() => {SHADOW}.querySelectorAll('.thread li').length === 2")
+    assert "CSV blank again, please help" in thread.nth(1).inner_text()
+    assert page.locator("support-widget .ticket h3").inner_text() == "Export is empty"
+
+
+def test_web_addresses_in_a_reply_are_links_and_nothing_else_is(harness: Harness) -> None:
+    token = harness.token(harness.user())
+    mine = {"Authorization": f"Bearer {token}"}
+    ticket = requests.post(
+        f"{harness.support.url}/api/v1/tickets",
+        json={"subject": "Export", "body": "How do I export?"},
+        headers=mine,
+        timeout=10,
+    ).json()
+    harness.agent(
+        "POST",
+        f"/tickets/{ticket['id']}/messages",
+        json={
+            "body": "Export data: https://help.example.com/articles/export. Not this:"
+            ' javascript:alert(1) <a href="https://evil.example">x</a>'
+        },
+    )
+    page = harness.new_page(harness.page_url(token=token))
+    page.locator("support-widget .launcher").click()
+    page.locator("support-widget nav button", has_text="Messages").click()
+    page.locator("support-widget .list .item").first.click()
+    page.wait_for_function(f"() => {SHADOW}.querySelectorAll('.thread li').length === 2")
+    links = page.locator("support-widget .thread li a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    # each link is an address the text shows, as itself (the markup's address too: as text)
+    assert hrefs == ["https://help.example.com/articles/export", "https://evil.example"]
+    assert [links.nth(i).inner_text() for i in range(links.count())] == hrefs
+    assert (
+        '<a href="https://evil.example">x</a>'
+        in page.locator("support-widget .thread li").nth(1).inner_text()
+    )

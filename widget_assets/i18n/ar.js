@@ -100,6 +100,8 @@ export default {
   replyLabel: "ردك",
   replyPlaceholder: "اكتب ردًا…",
   sendReply: "أرسل",
+  mergedHint: "دمجنا هذه المحادثة في محادثة أخرى لك، وتستمر هناك.",
+  mergedOpen: "افتحها",
   closedHint: "هذه المحادثة مغلقة.",
   rateQ: "كيف تقيّم المساعدة التي تلقيتها؟",
   stars: {

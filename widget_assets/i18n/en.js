@@ -87,6 +87,8 @@ export default {
   replyLabel: "Your reply",
   replyPlaceholder: "Write a reply…",
   sendReply: "Send",
+  mergedHint: "We merged this conversation into another of yours, where it goes on.",
+  mergedOpen: "Open it",
   closedHint: "This conversation is closed.",
   rateQ: "How would you rate the help you got?",
   stars: { one: "{n} star", other: "{n} stars" },

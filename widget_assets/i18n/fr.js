@@ -89,6 +89,8 @@ export default {
   replyLabel: "Votre réponse",
   replyPlaceholder: "Écrire une réponse…",
   sendReply: "Envoyer",
+  mergedHint: "Nous avons réuni cette conversation avec une autre des vôtres, où elle continue.",
+  mergedOpen: "L’ouvrir",
   closedHint: "Cette conversation est fermée.",
   rateQ: "Comment évaluez-vous l’aide reçue ?",
   stars: { one: "{n} étoile", other: "{n} étoiles" },

@@ -11,7 +11,23 @@ import { badge, skeleton } from "./parts.js";
  * is told when the conversation was read (the launcher's count). While the conversation is on
  * screen it asks again every 10 s (a minute in a hidden tab): a 304 until an agent answers.
  */
-export function conversationView({ t, lang, api, auth, problem, upload, seen }, id) {
+// A message's text, its web addresses links (an agent's "Export data: https://…"): text
+// nodes and anchors only, never markup; punctuation after an address stays text.
+const URL = /https?:\/\/[^\s<>"'`]+[^\s<>"'`.,;:!?)\]}\u00bb\u201d\u2019]/g;
+function linked(text) {
+  const out = [];
+  let at = 0;
+  for (const found of text.matchAll(URL)) {
+    out.push(text.slice(at, found.index));
+    const href = found[0];
+    out.push(h("a", { href, target: "_blank", rel: "noopener noreferrer nofollow", text: href }));
+    at = found.index + href.length;
+  }
+  out.push(text.slice(at));
+  return out;
+}
+
+export function conversationView({ t, lang, api, auth, problem, upload, seen, open }, id) {
   const path = `/tickets/${encodeURIComponent(id)}`;
   const as = () => ({ auth: auth() });
   const heading = h("h3", { tabindex: "-1" });
@@ -45,7 +61,7 @@ export function conversationView({ t, lang, api, auth, problem, upload, seen }, 
         " · ",
         h("time", { datetime: m.created_at, text: when(m.created_at, lang) }),
       ),
-      h("p", { text: m.body }),
+      h("p", {}, linked(m.body)),
       attach?.attachments(t, lang, m.attachments),
     );
 
@@ -89,10 +105,26 @@ export function conversationView({ t, lang, api, auth, problem, upload, seen }, 
       content,
       h("p", {}, badge(t, ticket.status)),
       thread,
-      /^(solved|closed)$/.test(ticket.status) && rating(ticket),
-      ticket.status === "closed"
-        ? h("p", { class: "muted", text: t("closedHint") })
-        : reply(ticket, thread),
+      // merged into another of theirs: nobody answers (or is rated for) this one, go there
+      ticket.merged_into
+        ? h(
+            "p",
+            { class: "merged" },
+            t("mergedHint"),
+            " ",
+            h("button", {
+              type: "button",
+              class: "btn small",
+              text: t("mergedOpen"),
+              onclick: () => open(ticket.merged_into),
+            }),
+          )
+        : [
+            /^(solved|closed)$/.test(ticket.status) && rating(ticket),
+            ticket.status === "closed"
+              ? h("p", { class: "muted", text: t("closedHint") })
+              : reply(ticket, thread),
+          ],
     );
   }
 
