@@ -83,8 +83,9 @@ def test_an_agent_sees_the_screenshot_attaches_and_pastes_and_the_customer_gets_
         }""",
         list(png(8, 8)),
     )
-    status = page.inner_text("[data-attach-status]")
-    assert "export.log" in status and "Screenshot" in status, status
+    chosen = page.inner_text("[data-attach-list]")
+    assert "export.log" in chosen and "Screenshot" in chosen, chosen
+    assert page.inner_text("[data-attach-status]").startswith("2 files")
     folder = Path(os.environ.get("SUPPORT_SCREENSHOTS") or tmp_path)
     page.locator("form[data-composer]").scroll_into_view_if_needed()
     page.screenshot(path=str(folder / "ticket-attachments.png"))
@@ -128,3 +129,37 @@ def test_a_file_refused_by_its_bytes_keeps_the_draft_and_sends_nothing(
     assert page.input_value("#reply-body") == "Draft that must survive"
     assert "again" in page.inner_text("[data-attach-status]")
     assert filed.as_agent()["messages"] == []
+
+
+def test_files_chosen_twice_add_up_and_the_draft_survives_the_side_forms(
+    web: LiveServer, browser_page: Any, tmp_path: Path
+) -> None:
+    page = browser_page
+    filed = Filed(web)
+    sign_in(page, web, "agent")
+    open_ticket(page, web, filed.id)
+    for name in ("first.log", "second.log", "third.log"):
+        (tmp_path / name).write_text(f"{name}\n", encoding="utf-8")
+    page.set_input_files("[data-attach]", str(tmp_path / "first.log"))
+    page.set_input_files(
+        "[data-attach]", [str(tmp_path / "second.log"), str(tmp_path / "third.log")]
+    )
+    chips = page.locator("[data-attach-list] li")
+    assert chips.count() == 3
+    chips.filter(has_text="second.log").get_by_role("button").click()
+    assert [c.split(" (")[0] for c in chips.all_inner_texts()] == ["first.log", "third.log"]
+    # another form of the page (Assign to me) posts and comes back: the draft is still there
+    page.fill("#reply-body", "Half-written answer")
+    with page.expect_navigation(url="**notice=assigned"):
+        page.click("button[value=assign_to_me]")
+    assert not page.dialogs, page.dialogs
+    assert page.input_value("#reply-body") == "Half-written answer"
+    page.set_input_files(
+        "[data-attach]", [str(tmp_path / "first.log"), str(tmp_path / "third.log")]
+    )
+    with page.expect_navigation(url="**notice=replied"):
+        page.click("[data-send]")
+    assert page.input_value("#reply-body") == ""  # sent: not brought back
+    reply = filed.as_agent()["messages"][-1]
+    assert reply["body"] == "Half-written answer"
+    assert sorted(a["filename"] for a in reply["attachments"]) == ["first.log", "third.log"]

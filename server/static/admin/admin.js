@@ -103,13 +103,19 @@ const initial = new Map(
   watched.map((form) => [form, new URLSearchParams(new FormData(form)).toString()]),
 );
 let submitting = false;
+let posting = false; // any form of the page: it comes back to this page
 for (const form of watched)
   form.addEventListener("submit", () => {
     submitting = true;
   });
+document.addEventListener("submit", () => {
+  posting = true;
+});
 window.addEventListener("beforeunload", (event) => {
   if (submitting) return;
   const changed = watched.some((form) => {
+    // a form that keeps its draft (the composer) loses nothing to another form's post
+    if (posting && form.dataset.draftKept) return false;
     const text = form.querySelector("textarea");
     return text
       ? text.value.trim() !== "" &&

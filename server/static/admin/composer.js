@@ -270,27 +270,88 @@ if (form) {
   if (!stale.hidden) showNew.hidden = false; // the server refused a reply: offer the same
 
   attachments(form, textarea);
+  keepDraft(form, textarea);
+}
+
+// The draft outlives the page: Save, Assign to me, Follow… post their own forms and come
+// back, and a reload asks nothing; the text waits in this tab's storage until it is sent.
+function keepDraft(form, textarea) {
+  const key = `support-draft:${new URL(form.action, window.location.href).pathname}`;
+  const store = (value) => {
+    try {
+      if (value.trim()) sessionStorage.setItem(key, value);
+      else sessionStorage.removeItem(key);
+    } catch {
+      // private mode, full: the draft lives as long as the page
+    }
+  };
+  const sent = /^(replied|noted)$/.test(new URLSearchParams(window.location.search).get("notice"));
+  if (sent) store("");
+  else if (!textarea.value) {
+    try {
+      const saved = sessionStorage.getItem(key);
+      if (saved) {
+        textarea.value = saved;
+        textarea.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    } catch {
+      // nothing kept
+    }
+  }
+  textarea.addEventListener("input", () => store(textarea.value));
+  form.dataset.draftKept = "1"; // admin.js: posting another form of the page loses nothing
 }
 
 function attachments(form, textarea) {
   const input = form.querySelector("[data-attach]");
   const status = form.querySelector("[data-attach-status]");
-  if (!input || !status) return;
+  const list = form.querySelector("[data-attach-list]");
+  if (!input || !status || !list) return;
   const limit = Number(form.dataset.maxFilesBytes) || 0;
   const hint = status.textContent;
   const size = (n) =>
     n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`;
-  const total = () => [...input.files].reduce((sum, file) => sum + file.size, 0);
-  const show = () => {
-    const files = [...input.files];
-    status.textContent = files.length
-      ? `${files.map((f) => `${f.name} (${size(f.size)})`).join(", ")}${
-          limit && total() > limit ? ` — over the ${size(limit)} limit: remove some` : ""
-        }`
-      : hint;
-    status.classList.toggle("bad", Boolean(limit && total() > limit));
+  // what the reply will send: choosing files again adds to them (a file input alone would
+  // replace them), each chip removes its own
+  let kept = [];
+  const total = () => kept.reduce((sum, file) => sum + file.size, 0);
+  const sync = () => {
+    const all = new DataTransfer();
+    for (const file of kept) all.items.add(file);
+    input.files = all.files;
+    list.replaceChildren(
+      ...kept.map((file, i) => {
+        const chip = document.createElement("li");
+        const name = document.createElement("span");
+        name.textContent = `${file.name} (${size(file.size)})`;
+        const remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "btn small";
+        remove.textContent = "Remove";
+        remove.setAttribute("aria-label", `Remove ${file.name}`);
+        remove.addEventListener("click", () => {
+          kept = kept.filter((_, j) => j !== i);
+          sync();
+          textarea.focus();
+        });
+        chip.append(name, remove);
+        return chip;
+      }),
+    );
+    const over = limit && total() > limit;
+    status.textContent = over
+      ? `${size(total())} chosen: over the ${size(limit)} limit, remove some`
+      : kept.length
+        ? `${kept.length} file${kept.length > 1 ? "s" : ""}, ${size(total())}`
+        : hint;
+    status.classList.toggle("bad", Boolean(over));
   };
-  input.addEventListener("change", show);
+  const take = (files) => {
+    const known = new Set(kept.map((f) => `${f.name}/${f.size}/${f.lastModified}`));
+    kept = kept.concat(files.filter((f) => !known.has(`${f.name}/${f.size}/${f.lastModified}`)));
+    sync();
+  };
+  input.addEventListener("change", () => take([...input.files]));
   // a pasted screenshot becomes a file of the message, named for when it was taken
   textarea.addEventListener("paste", (event) => {
     const pasted = [...(event.clipboardData?.files || [])].filter((f) =>
@@ -298,21 +359,19 @@ function attachments(form, textarea) {
     );
     if (!pasted.length) return;
     event.preventDefault();
-    const all = new DataTransfer();
-    for (const file of input.files) all.items.add(file);
     const stamp = new Date().toISOString().slice(0, 19).replace("T", " ").replaceAll(":", ".");
-    pasted.forEach((file, i) => {
-      const kind = file.type.split("/")[1] || "png";
-      const name = `Screenshot ${stamp}${pasted.length > 1 ? ` (${i + 1})` : ""}.${kind}`;
-      all.items.add(new File([file], name, { type: file.type }));
-    });
-    input.files = all.files;
-    show();
+    take(
+      pasted.map((file, i) => {
+        const kind = file.type.split("/")[1] || "png";
+        const name = `Screenshot ${stamp}${pasted.length > 1 ? ` (${i + 1})` : ""}.${kind}`;
+        return new File([file], name, { type: file.type });
+      }),
+    );
   });
   form.addEventListener("submit", (event) => {
     if (limit && total() > limit) {
       event.preventDefault();
-      show();
+      sync();
       input.focus();
     }
   });
