@@ -147,3 +147,22 @@ def test_another_apps_tickets_never_count(web: LiveServer) -> None:
     there = resolving(web, made["admin_api_key"])
     assert there["solved"] == 1 and there["with_article"] == 1
     assert by_slug(there)[slug]["tickets"] == 1 and by_slug(there)[slug]["title"] == "There"
+
+
+def test_a_duplicate_merged_away_is_not_a_solved_ticket(web: LiveServer) -> None:
+    """Merging closes the duplicate: nobody solved it, so it is in none of the solved counts
+    (the ticket it went into is, once solved)."""
+    before = resolving(web)
+    client = web.client()
+    token = client.user_token(f"dup-{uuid.uuid4().hex[:8]}", email="d@example.com")
+    kept, duplicate = (client.create_ticket(f"Export {n}", user_token=token) for n in (1, 2))
+    merged = requests.post(
+        f"{web.url}{API}/tickets/{duplicate.id}/merge",
+        json={"into": kept.id},
+        headers={"Authorization": f"Bearer {web.admin_key}"},
+        timeout=10,
+    )
+    assert merged.status_code == 200, merged.text
+    assert resolving(web)["solved"] == before["solved"]
+    solve(web, kept.id)
+    assert resolving(web)["solved"] == before["solved"] + 1
