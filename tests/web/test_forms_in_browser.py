@@ -25,6 +25,7 @@ from . import (
     test_ticket_fields_in_browser,
     test_tickets_in_browser,
     test_webhooks_in_browser,
+    test_workspace_in_browser,
 )
 from .conftest import audit_forms, sign_in
 
@@ -120,6 +121,22 @@ SUBMITTED_BY = {
     ("profile.html", ".availability"): [
         "test_an_agent_goes_away_and_reads_the_rules_without_changing_them"
     ],
+    # the add form (.create) and the edit form (.update) are one template
+    ("saved_reply_form.html", ".update"): ["test_an_admin_adds_edits_and_deletes_a_saved_reply"],
+    ("saved_reply_form.html", ".delete"): ["test_an_admin_adds_edits_and_deletes_a_saved_reply"],
+    # the add form (.create) and the edit form (.update) are one template
+    ("ticket_field_form.html", ".update"): [
+        "test_an_admin_adds_a_select_field_archives_and_restores_it"
+    ],
+    ("ticket_field_form.html", ".delete"): [
+        "test_an_admin_adds_a_select_field_archives_and_restores_it"
+    ],
+    ("ticket_field_form.html", ".restore"): [  # a new field named like an archived one
+        "test_an_admin_adds_a_select_field_archives_and_restores_it"
+    ],
+    ("ticket_fields.html", ".restore"): [
+        "test_an_admin_adds_a_select_field_archives_and_restores_it"
+    ],
 }
 
 
@@ -149,6 +166,7 @@ def test_every_admin_form_is_submitted_by_a_browser_test() -> None:
         test_service_levels_in_browser,
         test_ticket_fields_in_browser,
         test_presence_in_browser,
+        test_workspace_in_browser,
     )
     for tests in SUBMITTED_BY.values():
         for name in tests:

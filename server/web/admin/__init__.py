@@ -21,7 +21,9 @@ from . import (
     media,
     presence,
     profile,
+    saved_replies,
     service_levels,
+    ticket_fields,
     tickets,
     webhooks,
 )
@@ -80,6 +82,8 @@ def register(app: Flask) -> None:
         profile,
         webhooks,
         service_levels,
+        saved_replies,
+        ticket_fields,
     ):
         admin.register_blueprint(module.bp)
     admin.before_request(guard.check)
