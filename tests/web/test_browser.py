@@ -169,3 +169,26 @@ def test_hostile_text_never_runs_anywhere(web: LiveServer, browser_page: Any) ->
     assert page.evaluate(XSS_FLAG)
     assert page.locator("[data-preview] img[onerror], [data-preview] script").count() == 0
     assert [d for d in page.dialogs if d[0] != "beforeunload"] == []
+
+
+def test_a_preview_that_failed_is_asked_again(web: LiveServer, browser_page: Any) -> None:
+    """The first preview request is dropped (a busy server, a lost connection): the editor
+    asks once more by itself, and the writer sees the preview without typing again."""
+    page = browser_page
+    sign_in(page, web, "writer")
+    page.click("text=+ New article")
+    dropped: list[str] = []
+
+    def drop_first(route: Any) -> None:
+        if not dropped:
+            dropped.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/admin/articles/preview", drop_first)
+    page.fill("#f-body", "Use **wombat** exports.")
+    page.wait_for_function(
+        "() => document.querySelector('[data-preview] strong')?.textContent === 'wombat'"
+    )
+    assert len(dropped) == 1

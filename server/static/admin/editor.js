@@ -149,8 +149,14 @@ if (form) {
   // -- live preview ----------------------------------------------------------------------------
   let previewTimer;
   let previewRequest = 0;
-  async function refreshPreview() {
+  async function refreshPreview(again = true) {
     const mine = ++previewRequest;
+    // a preview that fails (a busy server, a dropped connection) is asked once more, so the
+    // writer does not look at a stale one until their next keystroke
+    const retry = () => {
+      if (again && mine === previewRequest)
+        previewTimer = setTimeout(() => refreshPreview(false), 1000);
+    };
     try {
       const response = await fetch(form.dataset.previewUrl, {
         method: "POST",
@@ -164,17 +170,18 @@ if (form) {
           title: form.elements.namedItem("title").value,
         }),
       });
-      if (!response.ok || mine !== previewRequest) return;
+      if (mine !== previewRequest) return;
+      if (!response.ok) return retry();
       const { html } = await response.json();
       preview.innerHTML = html; // sanitized by the server (nh3), exactly what readers get
     } catch {
-      /* offline: keep the last preview */
+      retry(); // offline: the last preview stays
     }
   }
   for (const source of [body, form.elements.namedItem("title")]) {
     source.addEventListener("input", () => {
       clearTimeout(previewTimer);
-      previewTimer = setTimeout(refreshPreview, 250);
+      previewTimer = setTimeout(() => refreshPreview(), 250);
     });
   }
 
