@@ -178,12 +178,16 @@ if (form) {
       retry(); // offline: the last preview stays
     }
   }
-  for (const source of [body, form.elements.namedItem("title")]) {
+  const titleInput = form.elements.namedItem("title");
+  for (const source of [body, titleInput]) {
     source.addEventListener("input", () => {
       clearTimeout(previewTimer);
       previewTimer = setTimeout(() => refreshPreview(), 250);
     });
   }
+  // typed before this script ran (a slow network): preview what is there now
+  if (body.value !== body.defaultValue || titleInput.value !== titleInput.defaultValue)
+    refreshPreview();
 
   // -- images ----------------------------------------------------------------------------------
   function insertAtCursor(text) {
