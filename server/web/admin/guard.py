@@ -80,6 +80,18 @@ def app_id() -> str:
     return session.current_app
 
 
+def is_admin() -> bool:
+    """Whether the signed-in staff member is an admin (401 when nobody is signed in)."""
+    return member().role == "admin"
+
+
+def admin_app(refusal: str) -> str:
+    """The app an admin changes; everyone else gets a 403 that says why (``refusal``)."""
+    if not is_admin():
+        abort(403, refusal)
+    return app_id()
+
+
 def author() -> str:
     """How the signed-in staff member is named on revisions and uploads."""
     return member().name

@@ -28,12 +28,8 @@ MAIL_CSP = (
 )
 
 
-def _is_admin() -> bool:
-    return guard.member().role == "admin"
-
-
 def _mail(public_id: str) -> dict[str, Any]:
-    found = runtime().mailer.get([guard.app_id()], public_id, admin=_is_admin())
+    found = runtime().mailer.get([guard.app_id()], public_id, admin=guard.is_admin())
     if found is None:
         abort(404)
     return found
@@ -42,7 +38,7 @@ def _mail(public_id: str) -> dict[str, Any]:
 @bp.get("/")
 @guard.requires("tickets")
 def sent() -> str:
-    mails = runtime().mailer.sent([guard.app_id()], admin=_is_admin())
+    mails = runtime().mailer.sent([guard.app_id()], admin=guard.is_admin())
     return render_template("admin/mail.html", mails=mails)
 
 
@@ -72,12 +68,12 @@ def html_part(public_id: str) -> Response:
 @guard.requires("tickets")
 def received() -> str:
     """What arrived by IMAP or the inbound route, and what became of each message."""
-    found = runtime().inbound.listing([guard.app_id()], unrouted=_is_admin())
+    found = runtime().inbound.listing([guard.app_id()], unrouted=guard.is_admin())
     return render_template("admin/received.html", mails=found)
 
 
 def _received(public_id: str) -> dict[str, Any]:
-    found = runtime().inbound.get([guard.app_id()], public_id, unrouted=_is_admin())
+    found = runtime().inbound.get([guard.app_id()], public_id, unrouted=guard.is_admin())
     if found is None:
         abort(404)
     return found

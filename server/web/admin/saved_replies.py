@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from ...edge import runtime
@@ -35,17 +35,6 @@ PLACEHOLDER_WORDS = {
     "app.name": "the app's name",
 }
 PREVIEW = 160  # characters of a reply's text on the list
-
-
-def _is_admin() -> bool:
-    return guard.member().role == "admin"
-
-
-def _admin() -> str:
-    """The app an admin changes (403 for everyone else)."""
-    if not _is_admin():
-        abort(403, ADMINS_ONLY)
-    return guard.app_id()
 
 
 def preview(body: str) -> list[tuple[str, bool]]:
@@ -77,7 +66,7 @@ def _page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
     return (
         render_template(
             f"admin/{template}",
-            is_admin=_is_admin(),
+            is_admin=guard.is_admin(),
             notice=NOTICES.get(request.args.get("notice", "")),
             tab="saved_replies",
             **values,
@@ -133,14 +122,14 @@ def index() -> tuple[str, int]:
 @bp.get("/new")
 @guard.requires("tickets")
 def new() -> tuple[str, int]:
-    _admin()
+    guard.admin_app(ADMINS_ONLY)
     return _form({"name": "", "body": ""})
 
 
 @bp.post("/")
 @guard.requires("tickets")
 def create() -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     values = _input()
     try:
         runtime().macros.create(app_id, values)
@@ -160,7 +149,7 @@ def edit(reply_id: str) -> tuple[str, int]:
 @bp.post("/<reply_id>")
 @guard.requires("tickets")
 def update(reply_id: str) -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     reply = runtime().macros.get(app_id, reply_id)
     values = _input()
     try:
@@ -173,5 +162,5 @@ def update(reply_id: str) -> BaseResponse | tuple[str, int]:
 @bp.post("/<reply_id>/delete")
 @guard.requires("tickets")
 def delete(reply_id: str) -> BaseResponse:
-    runtime().macros.delete(_admin(), reply_id)
+    runtime().macros.delete(guard.admin_app(ADMINS_ONLY), reply_id)
     return redirect(url_for(".index", notice="deleted"), code=303)

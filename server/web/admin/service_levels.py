@@ -104,22 +104,15 @@ _ROW_PATH = re.compile(r"(if|any)\[(\d+)\]")  # if[1].value: row 1 of the "if" e
 
 
 # -- shared --------------------------------------------------------------------------------
-def _is_admin() -> bool:
-    return guard.member().role == "admin"
-
-
-def _admin() -> str:
-    """The app an admin changes (403 for everyone else)."""
-    if not _is_admin():
-        abort(403, ADMINS_ONLY)
-    return guard.app_id()
-
-
 def _page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
     notice = NOTICES.get(request.args.get("notice", ""))
     return (
         render_template(
-            f"admin/{template}", is_admin=_is_admin(), notice=notice, op_words=OP_WORDS, **values
+            f"admin/{template}",
+            is_admin=guard.is_admin(),
+            notice=notice,
+            op_words=OP_WORDS,
+            **values,
         ),
         status,
     )
@@ -388,7 +381,7 @@ def hours() -> tuple[str, int]:
 @bp.post("/hours")
 @guard.requires("tickets")
 def save_hours() -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     form = request.form
     values: dict[str, Any] = {
         "timezone": form.get("timezone", "").strip(),
@@ -487,14 +480,14 @@ def _policy_input() -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]
 @bp.get("/policies/new")
 @guard.requires("tickets")
 def new_policy() -> tuple[str, int]:
-    _admin()
+    guard.admin_app(ADMINS_ONLY)
     return _policy_form({"name": "", "targets": dict.fromkeys(METRICS, ""), "rows": []})
 
 
 @bp.post("/policies")
 @guard.requires("tickets")
 def create_policy() -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     rt = runtime()
     values, data, problems = _policy_input()
     try:
@@ -507,7 +500,7 @@ def create_policy() -> BaseResponse | tuple[str, int]:
 @bp.get("/policies/<policy_id>")
 @guard.requires("tickets")
 def edit_policy(policy_id: str) -> tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     policy = runtime().sla.policy(app_id, policy_id)
     team_names, _ = _teams_by()
     values = {
@@ -521,7 +514,7 @@ def edit_policy(policy_id: str) -> tuple[str, int]:
 @bp.post("/policies/<policy_id>")
 @guard.requires("tickets")
 def update_policy(policy_id: str) -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     rt = runtime()
     policy = rt.sla.policy(app_id, policy_id)
     values, data, problems = _policy_input()
@@ -542,7 +535,7 @@ def _moved(position: int) -> int:
 @bp.post("/policies/<policy_id>/move")
 @guard.requires("tickets")
 def move_policy(policy_id: str) -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     rt = runtime()
     policy = rt.sla.policy(app_id, policy_id)
     position = _moved(policy["position"])
@@ -564,7 +557,7 @@ def move_policy(policy_id: str) -> BaseResponse | tuple[str, int]:
 @bp.post("/policies/<policy_id>/delete")
 @guard.requires("tickets")
 def delete_policy(policy_id: str) -> BaseResponse:
-    runtime().sla.delete_policy(_admin(), policy_id)
+    runtime().sla.delete_policy(guard.admin_app(ADMINS_ONLY), policy_id)
     return _done(".policies", "policy_deleted")
 
 
@@ -623,7 +616,7 @@ def _team_refused(exc: ApiError) -> dict[str, list[str]]:
 @bp.get("/teams/new")
 @guard.requires("tickets")
 def new_team() -> tuple[str, int]:
-    _admin()
+    guard.admin_app(ADMINS_ONLY)
     empty = {"name": "", "members": [], "contexts": [], "locales": [], "assignment": "round_robin"}
     return _team_form(empty)
 
@@ -631,7 +624,7 @@ def new_team() -> tuple[str, int]:
 @bp.post("/teams")
 @guard.requires("tickets")
 def create_team() -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     values = _team_input()
     try:
         runtime().teams.create(app_id, values)
@@ -643,14 +636,14 @@ def create_team() -> BaseResponse | tuple[str, int]:
 @bp.get("/teams/<team_id>")
 @guard.requires("tickets")
 def edit_team(team_id: str) -> tuple[str, int]:
-    team = runtime().teams.get(_admin(), team_id)
+    team = runtime().teams.get(guard.admin_app(ADMINS_ONLY), team_id)
     return _team_form(team, team=team)
 
 
 @bp.post("/teams/<team_id>")
 @guard.requires("tickets")
 def update_team(team_id: str) -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     team = runtime().teams.get(app_id, team_id)
     values = _team_input()
     try:
@@ -664,7 +657,7 @@ def update_team(team_id: str) -> BaseResponse | tuple[str, int]:
 @guard.requires("tickets")
 def delete_team(team_id: str) -> BaseResponse | tuple[str, int]:
     """Delete; a team with unsolved tickets first asks where they go (409 until it is said)."""
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     rt = runtime()
     team = rt.teams.get(app_id, team_id)
     move_to = request.form.get("move_to") or None
@@ -903,8 +896,8 @@ def _automation_page(
         status,
         tab="automations",
         values=values,
-        if_rows=_with_blanks(list(values["if"])) if _is_admin() else values["if"],
-        any_rows=_with_blanks(list(values["any"])) if _is_admin() else values["any"],
+        if_rows=_with_blanks(list(values["if"])) if guard.is_admin() else values["if"],
+        any_rows=_with_blanks(list(values["any"])) if guard.is_admin() else values["any"],
         errors=_automation_errors(errors),
         if_errors=row_errors(errors, "if"),
         any_errors=row_errors(errors, "any"),
@@ -921,14 +914,14 @@ def _automation_page(
 @bp.get("/automations/new")
 @guard.requires("tickets")
 def new_automation() -> tuple[str, int]:
-    _admin()
+    guard.admin_app(ADMINS_ONLY)
     return _automation_page(_automation_values({"when": {"event": "ticket.created"}}, {}))
 
 
 @bp.post("/automations")
 @guard.requires("tickets")
 def create_automation() -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     values, rule, problems = _automation_input()
     try:
         runtime().automations.create(app_id, rule)
@@ -969,7 +962,7 @@ def automation(automation_id: str) -> tuple[str, int]:
 @bp.post("/automations/<automation_id>")
 @guard.requires("tickets")
 def update_automation(automation_id: str) -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     found = runtime().automations.get(app_id, automation_id)
     values, rule, problems = _automation_input()
     try:
@@ -982,7 +975,7 @@ def update_automation(automation_id: str) -> BaseResponse | tuple[str, int]:
 @bp.post("/automations/<automation_id>/switch")
 @guard.requires("tickets")
 def switch_automation(automation_id: str) -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     wanted = request.form.get("enabled")
     if wanted not in ("on", "off"):
         abort(400, "Say whether to switch the automation on or off.")
@@ -1004,7 +997,7 @@ def _refused_as_it_stands(found: Mapping[str, Any], exc: ValidationFailed) -> tu
 @bp.post("/automations/<automation_id>/move")
 @guard.requires("tickets")
 def move_automation(automation_id: str) -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     rt = runtime()
     found = rt.automations.get(app_id, automation_id)
     # enabled as the list shows it: the rule's own copy says on for a rule the server
@@ -1020,5 +1013,5 @@ def move_automation(automation_id: str) -> BaseResponse | tuple[str, int]:
 @bp.post("/automations/<automation_id>/delete")
 @guard.requires("tickets")
 def delete_automation(automation_id: str) -> BaseResponse:
-    runtime().automations.delete(_admin(), automation_id)
+    runtime().automations.delete(guard.admin_app(ADMINS_ONLY), automation_id)
     return _done(".automations", "automation_deleted")

@@ -38,17 +38,6 @@ TYPE_WORDS = {
 }
 
 
-def _is_admin() -> bool:
-    return guard.member().role == "admin"
-
-
-def _admin() -> str:
-    """The app an admin changes (403 for everyone else)."""
-    if not _is_admin():
-        abort(403, ADMINS_ONLY)
-    return guard.app_id()
-
-
 def _field(app_id: str, field_id: str) -> dict[str, Any]:
     """One field of the app, archived or not (404 when it has none by that id)."""
     found = next(
@@ -64,7 +53,7 @@ def _page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
     return (
         render_template(
             f"admin/{template}",
-            is_admin=_is_admin(),
+            is_admin=guard.is_admin(),
             notice=NOTICES.get(request.args.get("notice", "")),
             tab="ticket_fields",
             type_words=TYPE_WORDS,
@@ -143,7 +132,7 @@ def index() -> tuple[str, int]:
 @bp.get("/new")
 @guard.requires("tickets")
 def new() -> tuple[str, int]:
-    _admin()
+    guard.admin_app(ADMINS_ONLY)
     blank = {"key": "", "label": "", "type": "text", "options": "", "required": False}
     return _form({**blank, "visible_to_requester": True})
 
@@ -151,7 +140,7 @@ def new() -> tuple[str, int]:
 @bp.post("/")
 @guard.requires("tickets")
 def create() -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     values, data = _input(None)
     try:
         runtime().tickets.fields.create(app_id, data)
@@ -167,14 +156,14 @@ def create() -> BaseResponse | tuple[str, int]:
 @bp.get("/<field_id>")
 @guard.requires("tickets")
 def edit(field_id: str) -> tuple[str, int]:
-    field = _field(_admin(), field_id)
+    field = _field(guard.admin_app(ADMINS_ONLY), field_id)
     return _form(_values(field), field=field)
 
 
 @bp.post("/<field_id>")
 @guard.requires("tickets")
 def update(field_id: str) -> BaseResponse | tuple[str, int]:
-    app_id = _admin()
+    app_id = guard.admin_app(ADMINS_ONLY)
     field = _field(app_id, field_id)
     values, data = _input(field["type"])
     values["key"] = field["key"]
@@ -189,12 +178,12 @@ def update(field_id: str) -> BaseResponse | tuple[str, int]:
 @guard.requires("tickets")
 def delete(field_id: str) -> BaseResponse:
     """Archive: the values tickets hold stay."""
-    runtime().tickets.fields.delete(_admin(), field_id)
+    runtime().tickets.fields.delete(guard.admin_app(ADMINS_ONLY), field_id)
     return redirect(url_for(".index", notice="archived"), code=303)
 
 
 @bp.post("/<field_id>/restore")
 @guard.requires("tickets")
 def restore(field_id: str) -> BaseResponse:
-    runtime().tickets.fields.update(_admin(), field_id, {"archived": False})
+    runtime().tickets.fields.update(guard.admin_app(ADMINS_ONLY), field_id, {"archived": False})
     return redirect(url_for(".index", notice="restored"), code=303)
