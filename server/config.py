@@ -187,6 +187,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Search results cached per process and index generation.",
         _non_negative_int,
     ),
+    Setting(
+        "SUPPORT_SEMANTIC_SEARCH",
+        False,
+        "Fuse help-center search with an offline embedding model (needs support-sdk[semantic]).",
+        _bool,
+    ),
     Setting("SUPPORT_LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR.", _log_level),
     Setting(
         "SUPPORT_PUBLIC_URL",
