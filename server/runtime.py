@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from . import datadir
 from .config import Config, ConfigError
 from .ratelimit import Rate, RateLimiter, parse_rate
-from .search import WhooshIndex
+from .search import WhooshIndex, semantic
 from .services.analytics import Analytics
 from .services.articles import ArticleService
 from .services.automations import AutomationService
@@ -21,7 +21,9 @@ from .services.help_center import HelpCenterService
 from .services.inbound import Inbound
 from .services.inbox import Inbox
 from .services.indexing import Indexer
+from .services.insights import RepeatedIssues
 from .services.jobs import JobRunner
+from .services.known_issues import KnownIssueService
 from .services.lifecycle import Lifecycle
 from .services.macros import MacroService
 from .services.mail import Mailer
@@ -34,6 +36,7 @@ from .services.saved_views import SavedViews
 from .services.schedule import ScheduleService
 from .services.search import SearchService
 from .services.sla import SlaService
+from .services.spikes import Spikes
 from .services.staff import StaffService
 from .services.staff_sessions import StaffSessions
 from .services.teams import TeamService
@@ -52,7 +55,7 @@ MEDIA = "media"
 class Runtime:
     config: Config
     db: Database
-    index: WhooshIndex
+    index: WhooshIndex | semantic.SemanticIndex
     indexer: Indexer
     renderer: Renderer
     articles: ArticleService
@@ -93,6 +96,9 @@ class Runtime:
     followers: Followers  # agents told about a ticket besides its assignee
     presence: Presence  # who has a ticket open in the admin, and who is writing
     uploads: Uploads  # files waiting to be attached; signed file links
+    known_issues: KnownIssueService  # problems told to users where they happen
+    repeated: RepeatedIssues  # tickets and failed searches grouped by what they are about
+    spikes: Spikes  # contexts and versions far above their usual ticket rate
 
     def job_runner(self, name: str | None = None, lease: float | None = None) -> JobRunner:
         """A runner for the worker (one per worker thread or process)."""
@@ -118,7 +124,8 @@ class Runtime:
         where = datadir.paths(config.data_dir)
         server_secrets = datadir.read_server_secrets(config.data_dir)
         db = Database(where["database"])
-        index = WhooshIndex(where["index"], cache_size=config["SUPPORT_SEARCH_CACHE_SIZE"])
+        lexical = WhooshIndex(where["index"], cache_size=config["SUPPORT_SEARCH_CACHE_SIZE"])
+        index = semantic.wrap(lexical, where["index"], config["SUPPORT_SEMANTIC_SEARCH"])
         renderer = Renderer()
         indexer = Indexer(db, index, where["index_lock"], renderer)
         relaxed = RelaxedDatabase(where["database"])
@@ -156,6 +163,7 @@ class Runtime:
         sla, teams, automations = SlaService(db), TeamService(db), AutomationService(db)
         contacts = ContactService(db)
         followers = Followers(db)
+        known_issues = KnownIssueService(db, tickets)
         lifecycle = Lifecycle(
             tickets,
             sla,
@@ -165,6 +173,7 @@ class Runtime:
             customer_mail,
             contacts=contacts,
             followers=followers,
+            known_issues=known_issues,
         )
         tickets.lifecycle = lifecycle
         return cls(
@@ -221,4 +230,7 @@ class Runtime:
             followers=followers,
             presence=Presence(db),
             uploads=uploads,
+            known_issues=known_issues,
+            repeated=RepeatedIssues(db),
+            spikes=Spikes(db, notifier),
         )

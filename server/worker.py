@@ -8,7 +8,7 @@ reads the IMAP mailbox every ``SUPPORT_IMAP_POLL`` seconds (when one is configur
 follows up on tickets waiting on their customer (:mod:`.services.follow_up`), and every
 :data:`LIFECYCLE_EVERY` seconds records SLA warnings and breaches and fires time rules
 (:mod:`.services.lifecycle`). Hourly housekeeping removes old jobs and the uploads nobody
-attached within a day.
+attached within a day, and tells agents about ticket spikes (:mod:`.services.spikes`).
 
 Stopping (SIGTERM, SIGINT or ``stop.set()``) lets the job in hand finish (every job is
 bounded by its timeouts) and releases nothing half-done: a job claimed but not run is
@@ -61,6 +61,17 @@ def _tick_lifecycle(rt: Runtime) -> None:
         log.exception("SLA timers and time rules failed")
 
 
+def _tell_spikes(rt: Runtime) -> None:
+    try:
+        told = rt.spikes.notify()
+        if told:
+            log.info("told agents about %d ticket spike(s)", told)
+    except sqlite3.Error:
+        raise
+    except Exception:  # a bug must not stop the webhooks and mail: log it, try next time
+        log.exception("spike detection failed")
+
+
 def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) -> None:
     runner = rt.job_runner()
     log.info("worker %s started", runner.name)
@@ -96,6 +107,7 @@ def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) ->
                 removed = rt.uploads.prune()
                 if removed:
                     log.info("removed %d upload(s) nobody attached within a day", removed)
+                _tell_spikes(rt)
                 next_housekeeping = time.monotonic() + HOUSEKEEPING_EVERY
             wait = runner.seconds_until_due(idle_poll)
             if rt.inbound.mailbox is not None:

@@ -125,6 +125,12 @@ export async function start(boot) {
     }
     return cache.get(key);
   }
+  // The known issues where the user is, put in `slot` by notices.js
+  const notices = (...a) =>
+    import("./views/notices.js").then(
+      (m) => m.show(api, state, ...a),
+      () => {},
+    );
   // Deflection analytics: this visit's help events, sent without the user's token (the visit
   // id ties them together) so that they never trigger a token refresh. Best effort.
   const visit = uuid();
@@ -161,7 +167,7 @@ export async function start(boot) {
     const title = config?.app.name || "";
     const home = (context) =>
       homeView(
-        { t, title, user, suggestions, find, problem, mark, emit, article, contact },
+        { t, title, user, suggestions, notices, find, problem, mark, emit, article, contact },
         context,
       );
     const tickets = () =>
@@ -212,6 +218,7 @@ export async function start(boot) {
               done,
               ticketFields,
               upload,
+              notices,
             },
             options,
           ),

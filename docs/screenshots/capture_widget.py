@@ -195,6 +195,21 @@ def seed_files(url: str, creds: dict[str, Any]) -> None:
     ).raise_for_status()
 
 
+def known_issue(url: str, creds: dict[str, Any]) -> None:
+    """A known issue on the demo page's context (shot last: its banner would be in the rest)."""
+    response = requests.post(
+        f"{url}/api/v1/known-issues",
+        json={
+            "title": "PDF invoices show the wrong VAT rate",
+            "message": "We are fixing it: the rate on screen is right, the PDF is wrong.",
+            "contexts": ["invoices.create"],
+        },
+        headers={"Authorization": f"Bearer {creds['agent_api_key']}"},
+        timeout=10,
+    )
+    response.raise_for_status()
+
+
 def shoot(browser: Any, url: str, name: str, steps: Any, **options: Any) -> None:
     context = browser.new_context(**options)
     page = context.new_page()
@@ -313,6 +328,9 @@ def main() -> None:
                 for name, steps, options in shots:
                     if not only or name in only:
                         shoot(browser, page_url, name, steps, **options)
+                if not only or "known-issue" in only:
+                    known_issue(url, creds)
+                    shoot(browser, page_url, "known-issue", open_panel, **desktop)
                 browser.close()
         finally:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -12,6 +12,8 @@ from . import (
     handlers,
     help,
     inbound,
+    insights,
+    known_issues,
     macros,
     meta,
     service_levels,
@@ -45,6 +47,8 @@ def register(app: Flask) -> None:
         ticket_followers,
         contacts,
         uploads,
+        insights,
+        known_issues,
     ):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)

@@ -40,6 +40,7 @@ from .automations import AutomationService
 from .contacts import ContactService
 from .customer_mail import CustomerMail
 from .followers import Followers
+from .known_issues import KnownIssueService
 from .notifications import Notifier
 from .sla import SlaService
 from .teams import TeamService
@@ -83,6 +84,7 @@ class Lifecycle:
         customer_mail: CustomerMail,
         contacts: ContactService | None = None,
         followers: Followers | None = None,
+        known_issues: KnownIssueService | None = None,
     ) -> None:
         self.tickets = tickets
         self.sla = sla
@@ -92,6 +94,7 @@ class Lifecycle:
         self.customer_mail = customer_mail
         self.contacts = contacts
         self.followers = followers
+        self.known_issues = known_issues
 
     def view(self, conn: sqlite3.Connection, ticket: Mapping[str, Any]) -> dict[str, Any]:
         """The ticket as rules see it: as agents see it, with ``team`` as the team's id."""
@@ -110,6 +113,9 @@ class Lifecycle:
         if self.contacts is not None:  # whose ticket it is: their contact, created or updated
             with contained(conn, "contacts", ticket):
                 self.contacts.seen(conn, ticket)
+        if self.known_issues is not None:  # filed from where a known issue shows: linked
+            with contained(conn, "known issues", ticket):
+                self.known_issues.link_new(conn, ticket)
         with contained(conn, "routing", ticket):
             self._route(conn, ticket)
         with contained(conn, "automations", ticket):

@@ -43,6 +43,7 @@ KINDS: dict[str, str] = {
     "mention": "Someone mentions me in an internal note",
     "sla": "A ticket of mine or my team's nears or breaches its service level",
     "automation": "An automation notifies me",
+    "spike": "Tickets from a context or app version spike far above their usual rate",
 }
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._-]{1,63})")
 QUOTE_LIMIT = 2000
@@ -139,6 +140,41 @@ class Notifier:
             return None
         found = levels_store.get_team(conn, app_id, team["id"] if isinstance(team, dict) else team)
         return {m.lower() for m in found["members"]} if found else None
+
+    def spike(self, conn: sqlite3.Connection, app_id: str, spike: Mapping[str, Any]) -> int:
+        """Tell the app's agents about a spike (see :mod:`.spikes`), in ``conn``'s
+        transaction; returns how many were told."""
+        app = app_store.get_app(conn, app_id) or {"name": "Support", "settings": {}}
+        link = f"{self.public_url}/admin/insights#spikes" if self.public_url else ""
+        count = 0
+        for person in self._agents(conn, app_id):
+            if "spike" in person["muted"]:
+                continue
+            self.mailer.queue(
+                conn,
+                app_id=app_id,
+                kind="spike",
+                to=person["email"],
+                subject=f"[{app['name']}] Spike: {spike['label']}",
+                context={
+                    "app_name": app["name"],
+                    "colour": app["settings"].get("theme_color") or DEFAULT_COLOUR,
+                    "heading": spike["label"],
+                    "lines": [
+                        f"{spike['tickets']} tickets in the last day; about"
+                        f" {spike['expected']:g} were expected.",
+                        *spike["subjects"][:3],
+                    ],
+                    "quote": "",
+                    "link": link,
+                    "link_label": "See the tickets",
+                    "footer": f"You get this because \u201c{KINDS['spike']}\u201d is on in"
+                    " your profile. Switch it off there"
+                    + (f": {self.public_url}/admin/profile" if self.public_url else "."),
+                },
+            )
+            count += 1
+        return count
 
     def automation(
         self,

@@ -28,7 +28,9 @@ LOADER_BUDGET = 2 * 1024
 # (ON_DEMAND_BUDGET), but their strings, styles and the lines that load them come with the
 # rest (~1.2 KB).
 WIDGET_BUDGET = 25 * 1024
-ON_DEMAND_BUDGET = 4 * 1024
+# 5 KB since the known-issue banner (views/notices.js, its words in each language with it):
+# kept out of the first open, whose budget had no room for it.
+ON_DEMAND_BUDGET = 5 * 1024
 STATIC_IMPORT = re.compile(r'from "(\.{1,2}/[^"]+)"')
 DYNAMIC_IMPORT = re.compile(r'import\("(\.{1,2}/[^"]+)"\)')
 

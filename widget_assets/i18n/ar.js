@@ -39,7 +39,6 @@ export default {
   yes: "نعم",
   no: "لا",
   thanks: "شكرًا على ملاحظاتك!",
-  stillNeedHelp: "هل ما زلت بحاجة إلى مساعدة؟",
   contactTitle: "تواصل مع الدعم",
   reportLead: "أخبرنا بما حدث.",
   problemOn: "مشكلة في «{page}»",

@@ -32,7 +32,6 @@ export default {
   yes: "Yes",
   no: "No",
   thanks: "Thanks for your feedback!",
-  stillNeedHelp: "Still need help?",
   contactTitle: "Contact support",
   reportLead: "Tell us what went wrong.",
   problemOn: "Problem on “{page}”",

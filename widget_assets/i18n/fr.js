@@ -32,7 +32,6 @@ export default {
   yes: "Oui",
   no: "Non",
   thanks: "Merci pour votre avis !",
-  stillNeedHelp: "Besoin d’aide supplémentaire ?",
   contactTitle: "Contacter le support",
   reportLead: "Dites-nous ce qui ne va pas.",
   problemOn: "Problème sur « {page} »",

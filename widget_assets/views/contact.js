@@ -72,10 +72,24 @@ function field(text, control, optional) {
  * `state` holds the draft (kept while the user looks elsewhere) and what the ticket's context
  * reports; `fileTicket(payload)` sends it through the outbox; `done(queued, email)` shows the
  * outcome in this view's place. `ticketFields()` resolves to the custom fields to ask for;
- * `upload(file, progress)` sends one attachment.
+ * `upload(file, progress)` sends one attachment; `notices(slot, true)` puts the known issues
+ * where the user is first, above the form (which still files).
  */
 export function contactView(
-  { t, lang, state, user, signedIn, find, article, fileTicket, done, ticketFields, upload },
+  {
+    t,
+    lang,
+    state,
+    user,
+    signedIn,
+    find,
+    article,
+    fileTicket,
+    done,
+    ticketFields,
+    upload,
+    notices,
+  },
   { report = false, subject = "" } = {},
 ) {
   const draft = (state.draft ||= {});
@@ -129,6 +143,8 @@ export function contactView(
   const alert = h("div", { role: "alert" });
   const filesSlot = h("div");
   const customSlot = h("div");
+  const notes = h("div");
+  notices(notes, true);
   let files = null;
   let custom = null;
   import("./attach.js").then(
@@ -157,6 +173,7 @@ export function contactView(
   const node = h(
     "form",
     { novalidate: true, onsubmit: submit },
+    notes,
     report && h("p", { class: "muted", text: t("reportLead") }),
     mine && h("p", { class: "muted", text: t("sendingAs") }),
     h("div", { class: "row" }, fields.name, fields.email),

@@ -5,11 +5,12 @@ import { button, fill, h, icon, put, uid } from "../dom.js";
 import { articleList, label, skeleton, text } from "./parts.js";
 
 /**
- * `suggestions(context)` and `find(q, limit, options)` answer from the server; `article(slug)`
+ * `suggestions(context)` and `find(q, limit, options)` answer from the server, and
+ * `notices(slot)` shows the known issues of the page; `article(slug)`
  * and `contact(options)` go to those views; `problem(error, retry)` says what went wrong.
  */
 export function homeView(
-  { t, title, user, suggestions, find, problem, mark, emit, article, contact },
+  { t, title, user, suggestions, notices, find, problem, mark, emit, article, contact },
   context = null,
 ) {
   const id = uid("s");
@@ -41,9 +42,11 @@ export function homeView(
     h("p", { class: "lead", text: t("howCanWeHelp") }),
     h("div", { class: "search" }, icon("search"), input),
   );
+  const notes = h("div");
   const node = h(
     "div",
     {},
+    notes,
     status,
     results,
     suggested,
@@ -143,7 +146,10 @@ export function homeView(
     node,
     // no keyboard popping up on phones
     focus: () => !matchMedia("(pointer: coarse)").matches && input,
-    enter: () => input.value || loadSuggestions(),
+    enter() {
+      notices(notes);
+      return input.value || loadSuggestions();
+    },
     search(q) {
       input.value = q;
       search(0);

@@ -17,6 +17,8 @@ from . import (
     followers,
     guard,
     history,
+    insights,
+    known_issues,
     mail,
     media,
     presence,
@@ -78,12 +80,14 @@ def register(app: Flask) -> None:
         presence,
         followers,
         analytics,
+        insights,
         mail,
         profile,
         webhooks,
         service_levels,
         saved_replies,
         ticket_fields,
+        known_issues,
     ):
         admin.register_blueprint(module.bp)
     admin.before_request(guard.check)

@@ -206,6 +206,7 @@ def dashboard() -> str:
         error=error,
         presets=PRESETS,
         reports=list(CSV_REPORTS),
+        spikes=runtime().spikes.find(guard.app_id())["items"],
     )
 
 

@@ -85,7 +85,9 @@ def editor(
 @guard.requires("articles")
 def new() -> BaseResponse:
     values = article_form.values_of(None)
-    values["title"] = request.args.get("title", "")[:200]
+    # A draft started elsewhere (Insights' "Draft an article"): what it knows, to edit.
+    for name, limit in (("title", 200), ("summary", 300), ("contexts", 2000), ("body", 20_000)):
+        values[name] = request.args.get(name, "")[:limit].replace("\r\n", "\n")
     return editor(None, values)
 
 

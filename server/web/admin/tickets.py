@@ -220,6 +220,7 @@ def ticket(ticket_id: str) -> str:
             found, rt.tickets.mail_parts(guard.member().principal(app_id), ticket_id)
         ),
         customer=rt.contacts.for_ticket(app_id, ticket_id),
+        known_issues=rt.known_issues.of_ticket(app_id, ticket_id),
         composer=_composer(app_id, found),
         max_files_bytes=rt.uploads.max_bytes,
         max_files_text=size_text(rt.uploads.max_bytes),
