@@ -251,6 +251,37 @@ TICKETS = (
         priority="low",
     ),
     SampleTicket(
+        "alan",
+        4.2,
+        "/dashboard",
+        "dashboard",
+        "Bank sync not working",
+        "My bank transactions stopped syncing: the dashboard says the bank feed failed. "
+        "Nothing new since the weekend.",
+        shown=("bank-feed-not-syncing",),
+        steps=(
+            Step(
+                1.1,
+                "reply",
+                "Hi Alan, Barclays changed their sign-in: open Banking, choose Reconnect on the "
+                "feed and sign in once more. The missing days are fetched after that.",
+                by="sam",
+            ),
+            Step(3.0, "answer", "Reconnected, and the transactions are back. Thanks!"),
+            Step(3.2, "status", "solved"),
+        ),
+    ),
+    SampleTicket(
+        "chloe",
+        2.6,
+        "/dashboard",
+        "dashboard",
+        "bank feed sync failed again",
+        "The bank feed fails to sync every day with an error, so my balance is out of date.",
+        shown=("bank-feed-not-syncing", "connect-a-bank-feed"),
+        errors=("BankFeedError: timeout while syncing account ****1881",),
+    ),
+    SampleTicket(
         "ada",
         1.8,
         "/dashboard",

@@ -115,7 +115,7 @@ def test_the_analytics_summary_has_shape(
 
 
 def test_the_readme_describes_the_sample_activity() -> None:
-    words = {3: "three", 5: "five", 9: "nine", 30: "thirty"}
+    words = {3: "three", 5: "five", 11: "eleven", 30: "thirty"}
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     rated = sum(any(step.kind == "rating" for step in t.steps) for t in TICKETS)
     assert f"{words[len(TICKETS)]} tickets from {words[len(PEOPLE)]} customers" in readme
@@ -135,3 +135,13 @@ def test_restarting_the_demo_seeds_nothing_more(
     assert report["searches"]["total"] == len(SEARCHES)
     stored = json.loads((data_dir / "demo-credentials.json").read_text(encoding="utf-8"))
     assert stored["admin_password"] == creds["admin_password"]
+
+
+def test_the_demo_has_a_repeated_issue_with_the_reply_that_solved_it(
+    demo_dir: tuple[Path, dict[str, Any]], runtimes: Callable[[Path], Runtime]
+) -> None:
+    data_dir, creds = demo_dir
+    rt = runtimes(data_dir)
+    (bank,) = [g for g in rt.repeated.groups(creds["app_id"])["items"] if "bank" in g["terms"]]
+    assert bank["tickets"] == 3 and bank["contexts"] == [{"key": "dashboard", "tickets": 3}]
+    assert "Reconnect" in bank["resolving_replies"][0]["body"]
