@@ -19,6 +19,8 @@ from ..worker import test_profile_in_browser
 from . import (
     test_editor_in_browser,
     test_inbox_bulk_in_browser,
+    test_insights_in_browser,
+    test_known_issues_in_browser,
     test_mail_settings_in_browser,
     test_presence_in_browser,
     test_service_levels_in_browser,
@@ -32,6 +34,7 @@ from .conftest import audit_forms, sign_in
 pytestmark = pytest.mark.browser
 TEMPLATES = ROOT / "server" / "templates" / "admin"
 _FORM = re.compile(r"<form\b[^>]*>", re.S)
+_FORMACTION = re.compile(r"""formaction="\{\{\s*url_for\(['"]([^'"]+)['"]""")
 _ACTION = re.compile(r"""action="\{\{\s*(?:url_for\(['"]([^'"]+)['"]|([a-z_]+)\s*\}\})""")
 
 # Each form of templates/admin (template, where it posts) and the browser tests that submit
@@ -137,6 +140,22 @@ SUBMITTED_BY = {
     ("ticket_fields.html", ".restore"): [
         "test_an_admin_adds_a_select_field_archives_and_restores_it"
     ],
+    ("insights.html", ".link"): ["test_a_repeated_issue_becomes_a_published_article"],
+    ("insights.html", ".unlink"): ["test_a_repeated_issue_becomes_a_published_article"],
+    # the add form (.create) and the edit form (.update) are one template; "Save and resolve"
+    # posts the edit form to .resolve
+    ("known_issue_form.html", ".update"): [
+        "test_an_agent_makes_edits_resolves_reopens_and_resolves_a_known_issue"
+    ],
+    ("known_issue_form.html", ".resolve"): [
+        "test_an_agent_makes_edits_resolves_reopens_and_resolves_a_known_issue"
+    ],
+    ("known_issues.html", ".resolve"): [
+        "test_an_agent_makes_edits_resolves_reopens_and_resolves_a_known_issue"
+    ],
+    ("known_issues.html", ".reopen"): [
+        "test_an_agent_makes_edits_resolves_reopens_and_resolves_a_known_issue"
+    ],
 }
 
 
@@ -150,6 +169,8 @@ def forms_in_templates() -> set[tuple[str, str]]:
             action = _ACTION.search(tag)
             assert action, f"{template.name}: a form without a recognisable action: {tag}"
             found.add((template.name, action.group(1) or action.group(2)))
+        # a button that posts its form elsewhere is one more way to submit it
+        found.update((template.name, e) for e in _FORMACTION.findall(template.read_text("utf-8")))
     return found
 
 
@@ -160,6 +181,8 @@ def test_every_admin_form_is_submitted_by_a_browser_test() -> None:
         test_editor_in_browser,
         test_tickets_in_browser,
         test_inbox_bulk_in_browser,
+        test_insights_in_browser,
+        test_known_issues_in_browser,
         test_profile_in_browser,
         test_webhooks_in_browser,
         test_mail_settings_in_browser,

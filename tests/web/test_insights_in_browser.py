@@ -129,3 +129,12 @@ def test_a_repeated_issue_becomes_a_published_article(
         card.locator("button", has_text="Link article").click()
     effect = page.locator("[data-group]", has_text=context).locator(".insight-effect")
     assert "a week before" in effect.inner_text() and "a week since" in effect.inner_text()
+
+    with page.expect_navigation(url="**notice=unlinked**"):
+        page.locator("[data-group]", has_text=context).locator(
+            "button", has_text="Unlink the article"
+        ).click()
+    card = page.locator("[data-group]", has_text=context)
+    assert card.locator(".insight-effect").count() == 0
+    assert card.locator("select[name=article]").count() == 1  # it can be linked again
+    assert page.dialogs == [] and page.errors == []

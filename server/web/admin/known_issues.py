@@ -155,11 +155,21 @@ def update(issue_id: str) -> BaseResponse | tuple[str, int]:
 @bp.post("/<issue_id>/resolve")
 @guard.requires("tickets")
 def resolve(issue_id: str) -> BaseResponse | tuple[str, int]:
-    """Resolve: the resolution typed here (or the one kept) is each linked requester's reply."""
-    data: dict[str, Any] = {"status": "resolved"}
-    if request.form.get("resolution", "").strip():
-        data["resolution"] = request.form["resolution"]
-    runtime().known_issues.update(_who(), issue_id, data)
+    """Resolve. From the edit form ("Save and resolve") everything typed there is saved with
+    it, the resolution included, or the form comes back with its problems and nothing changes;
+    from the list, the resolution kept is each linked requester's reply."""
+    data: dict[str, Any] = {}
+    values: dict[str, Any] | None = None
+    if "title" in request.form:
+        values, data = _input()
+    data["status"] = "resolved"
+    try:
+        runtime().known_issues.update(_who(), issue_id, data)
+    except ValidationFailed as exc:
+        if values is None:
+            raise
+        issue = runtime().known_issues.get(guard.app_id(), issue_id)
+        return _form(values, _refused(exc), exc.status, issue=issue)
     return redirect(url_for(".index", notice="resolved"), code=303)
 
 
