@@ -10,6 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .analysis import normalise_arabic
+
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 12
 MIN_PREFIX = 3
@@ -65,7 +67,9 @@ class ParsedQuery:
 
 
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
+    """NFKC and case-folded; Arabic without its diacritics and with one form of each letter
+    (they are combining marks, which would otherwise split a word in two)."""
+    return normalise_arabic(unicodedata.normalize("NFKC", text).casefold())
 
 
 def parse(text: str) -> ParsedQuery:

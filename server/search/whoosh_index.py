@@ -28,14 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import fields, highlight, index, query, scoring
-from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import RegexTokenizer
 from whoosh.analysis.filters import LowercaseFilter
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
+from . import analysis
 from .base import IndexDocument, IndexUnavailable, SearchHit, SearchPage
-from .query import ParsedQuery, QueryTooLong, parse
+from .query import ParsedQuery, QueryTooLong, normalise, parse
 from .snippets import snippet
 from .spelling import Speller
 
@@ -44,10 +45,10 @@ __all__ = ["QueryTooLong", "WhooshIndex"]
 _CURRENT = "CURRENT"
 # What the stored text of a generation means; a generation of another format is rebuilt at
 # start ("outdated"). 2: block-aware plain text with line breaks (snippets are cut from it).
+# 3: each language in its own fields, with its own analyzer (see .analysis).
 _FORMAT_FILE = "FORMAT"
-FORMAT = "2"
+FORMAT = "3"
 _SPELL_SEP = "\x1f"  # app id and word in one term: each app's vocabulary stays its own
-_FIELDS = ("title", "summary", "tags", "content")
 _BOOSTS = {"title": 3.0, "summary": 1.5, "tags": 2.0, "content": 1.0}
 _KEEP_OLD_GENERATIONS = 1
 
@@ -57,8 +58,18 @@ def _open_dir(path: Path) -> index.Index:
     return FileStorage(str(path), supports_mmap=False).open_index()
 
 
-def _schema() -> fields.Schema:
-    stem = StemmingAnalyzer()
+def _schema(variant: str = "") -> fields.Schema:
+    """Every language's fields; a document fills those of its locale's language only."""
+    text: dict[str, fields.FieldType] = {}
+    for language in analysis.ANALYSED:
+        stem = analysis.analyzer(language, variant)
+        names = analysis.fields(language)
+        text[names.title] = fields.TEXT(analyzer=stem, stored=True, field_boost=_BOOSTS["title"])
+        text[names.summary] = fields.TEXT(
+            analyzer=stem, stored=True, field_boost=_BOOSTS["summary"]
+        )
+        # chars=True stores character offsets, which makes snippets about twice as cheap.
+        text[names.content] = fields.TEXT(analyzer=stem, stored=True, chars=True)
     return fields.Schema(
         doc_id=fields.ID(stored=True, unique=True),
         revision=fields.STORED(),
@@ -67,14 +78,11 @@ def _schema() -> fields.Schema:
         category=fields.ID(stored=True),
         category_key=fields.ID(),
         slug=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=stem, stored=True, field_boost=_BOOSTS["title"]),
-        summary=fields.TEXT(analyzer=stem, stored=True, field_boost=_BOOSTS["summary"]),
         tags=fields.KEYWORD(
             lowercase=True, commas=True, scorable=True, field_boost=_BOOSTS["tags"]
         ),
-        # chars=True stores character offsets, which makes snippets about twice as cheap.
-        content=fields.TEXT(analyzer=stem, stored=True, chars=True),
         spell=fields.KEYWORD(lowercase=False),
+        **text,
     )
 
 
@@ -111,8 +119,14 @@ def category_key(name: str) -> str:
 
 
 class WhooshIndex:
-    def __init__(self, root: str | os.PathLike[str], cache_size: int = 1024) -> None:
+    """``analysis_variant`` is for the benchmarks (see :func:`.analysis.analyzer`); the product
+    always uses the default, each language's own analyzer."""
+
+    def __init__(
+        self, root: str | os.PathLike[str], cache_size: int = 1024, analysis_variant: str = ""
+    ) -> None:
         self.root = Path(root)
+        self.variant = analysis_variant
         self.cache_size = cache_size
         self._lock = threading.Lock()
         self._pid: int | None = None
@@ -122,7 +136,6 @@ class WhooshIndex:
         self._cache: OrderedDict[tuple[Any, ...], SearchPage] = OrderedDict()
         self._spellers: dict[tuple[Any, ...], Speller] = {}
         self._scopes: dict[tuple[Any, ...], set[int]] = {}
-        self._analyzer = StemmingAnalyzer()
 
     # -- locating the live generation --------------------------------------------------------
     def generation_name(self) -> str | None:
@@ -244,41 +257,51 @@ class WhooshIndex:
             self._scopes[key] = scope
         return scope
 
-    def _stem(self, word: str) -> str | None:
-        tokens = [t.text for t in self._analyzer(word)]
+    def _stem(self, language: str, word: str) -> str | None:
+        tokens = [t.text for t in analysis.analyzer(language, self.variant)(word)]
         return tokens[0] if tokens else None
 
-    def _word_query(self, word: str, prefix: bool, boost: float = 1.0) -> query.Query | None:
-        stem = self._stem(word)
+    def _word_query(
+        self, language: str, word: str, prefix: bool, boost: float = 1.0
+    ) -> query.Query | None:
+        stem = self._stem(language, word)
+        names = analysis.fields(language)
         parts: list[query.Query] = []
         if stem is not None:
-            parts += [query.Term(f, stem, boost=boost) for f in ("title", "summary", "content")]
+            parts += [query.Term(f, stem, boost=boost) for f in names.text]
         parts.append(query.Term("tags", word, boost=boost))
         if prefix and len(word) >= 2:
-            parts += [query.Prefix(f, word, boost=boost * 0.8) for f in ("title", "content")]
+            start = analysis.prefix_form(
+                {"english": analysis.ENGLISH, "plain": analysis.PLAIN}.get(self.variant, language),
+                word,
+            )
+            parts += [
+                query.Prefix(f, start, boost=boost * 0.8) for f in (names.title, names.content)
+            ]
         if stem is None and not prefix:
             return None  # a stop word: it neither helps nor hurts
         return query.Or(parts)
 
     def _build(
-        self, parsed: ParsedQuery, fixes: Mapping[str, str], needed: int
+        self, language: str, parsed: ParsedQuery, fixes: Mapping[str, str], needed: int
     ) -> query.Query | None:
         """Each word (with its correction) and phrase is a group; ``needed`` must match."""
         groups: list[query.Query] = []
         last = len(parsed.words) - 1
         for position, word in enumerate(parsed.words):
             prefix = parsed.partial_last and position == last
-            alternatives = [q for q in [self._word_query(word, prefix)] if q is not None]
+            alternatives = [q for q in [self._word_query(language, word, prefix)] if q]
             if word in fixes:
-                fixed = self._word_query(fixes[word], False, boost=0.9)
+                fixed = self._word_query(language, fixes[word], False, boost=0.9)
                 if fixed is not None:
                     alternatives.append(fixed)
             if alternatives:
                 groups.append(query.Or(alternatives) if len(alternatives) > 1 else alternatives[0])
         for phrase in parsed.phrases:
-            stems = [s for s in (self._stem(w) for w in phrase) if s]
+            stems = [s for s in (self._stem(language, w) for w in phrase) if s]
             if len(stems) > 1:
-                groups.append(query.Phrase("content", stems, boost=2.0))
+                content = analysis.fields(language).content
+                groups.append(query.Phrase(content, stems, boost=2.0))
         if not groups:
             return None
         if len(groups) == 1:
@@ -318,11 +341,13 @@ class WhooshIndex:
         if not scope:  # Whoosh reads an empty filter as "no filter"
             return SearchPage(hits=[], total=0, page=page)
         results, total = None, 0
+        language = analysis.language_of(locale)
+        names = analysis.fields(language)
         words = len(parsed.words) + len(parsed.phrases)
         # All words first; then all but one (a stray word should not empty the page); then any.
         tiers = {words, 1} | ({words - 1} if 3 <= words <= 6 else set())
         for needed in sorted(tiers, reverse=True):
-            built = self._build(parsed, fixes, needed)
+            built = self._build(language, parsed, fixes, needed)
             if built is None:
                 return SearchPage(hits=[], total=0, page=page)
             # optimize=False: Whoosh's optimised path counts the total in a second pass that
@@ -340,15 +365,15 @@ class WhooshIndex:
         hits = []
         for hit in results:
             cut = (
-                hit.highlights("content", top=1)
-                or hit.highlights("summary", top=1)
-                or snippet(hit.get("summary") or hit["content"], [])
+                hit.highlights(names.content, top=1)
+                or hit.highlights(names.summary, top=1)
+                or snippet(hit.get(names.summary) or hit.get(names.content) or "", [])
             )
             hits.append(
                 SearchHit(
                     article_id=int(hit["doc_id"]),
                     slug=hit["slug"],
-                    title=hit["title"],
+                    title=hit.get(names.title) or "",
                     category=hit.get("category") or "",
                     snippet=cut,
                     score=round(float(hit.score or 0.0), 4),
@@ -413,12 +438,16 @@ class WhooshIndex:
     # -- writing (only under the indexer lock) ------------------------------------------------
     @staticmethod
     def _fields(doc: IndexDocument) -> dict[str, Any]:
-        words = {
+        # The speller's vocabulary: words as the query parser normalises them, and each also
+        # without its accents (so "telecharger" is no typo of "télécharger").
+        typed = {
             w.text
             for w in (RegexTokenizer() | LowercaseFilter())(
-                " ".join([doc.title, doc.summary, doc.text, " ".join(doc.tags)])
+                normalise(" ".join([doc.title, doc.summary, doc.text, " ".join(doc.tags)]))
             )
         }
+        words = typed | {analysis.fold(w) for w in typed}
+        names = analysis.fields(analysis.language_of(doc.locale))
         return {
             "doc_id": str(doc.article_id),
             "revision": doc.revision,
@@ -427,10 +456,10 @@ class WhooshIndex:
             "category": doc.category,
             "category_key": category_key(doc.category) if doc.category else "",
             "slug": doc.slug,
-            "title": doc.title,
-            "summary": doc.summary,
+            names.title: doc.title,
+            names.summary: doc.summary,
             "tags": ",".join(t.casefold() for t in doc.tags),
-            "content": doc.text,
+            names.content: doc.text,
             "spell": " ".join(
                 doc.app_id + _SPELL_SEP + w for w in words if w.isalpha() and len(w) < 40
             ),
@@ -464,7 +493,7 @@ class WhooshIndex:
         name = f"gen-{time.time_ns()}-{os.getpid()}"
         directory = self.root / name
         directory.mkdir()
-        ix = index.create_in(str(directory), _schema())
+        ix = index.create_in(str(directory), _schema(self.variant))
         writer = ix.writer(limitmb=128)
         try:
             for count, doc in enumerate(documents, 1):

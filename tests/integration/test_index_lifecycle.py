@@ -12,7 +12,7 @@ import requests
 
 from support_sdk import SupportClient
 from support_server.search.base import IndexDocument
-from support_server.search.whoosh_index import WhooshIndex
+from support_server.search.whoosh_index import FORMAT, WhooshIndex
 
 from ..servers import ServerProcess, cli, init_data_dir
 
@@ -128,7 +128,7 @@ def test_an_index_built_by_an_older_release_is_rebuilt_for_its_snippets(
             in response.json()["results"][0]["snippet"]
         )
     markers = list((data_dir / "index").glob("gen-*/FORMAT"))
-    assert markers and all(p.read_text() == "2" for p in markers)
+    assert markers and all(p.read_text() == FORMAT for p in markers)
 
 
 def test_search_degrades_to_the_database_while_the_index_is_gone(

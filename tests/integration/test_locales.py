@@ -54,6 +54,26 @@ def test_search_in_french_for_french_regions(help_center_server: LiveServer, loc
     assert found["results"][0]["title"] == "Demander un remboursement"
 
 
+@pytest.mark.parametrize(
+    ("locale", "text", "slug"),
+    [
+        ("fr-CA", "rembourse", "request-a-refund"),  # another form, no accent
+        ("fr-FR", "premiere facture", "send-your-first-invoice"),  # accents left off
+        ("fr", "l'envoi des factures", "send-your-first-invoice"),  # elision, plural, noun
+        ("ar", "فاتورة اولى", "send-your-first-invoice"),  # no article, alef without hamza
+        ("ar-EG", "بالفاتورة", "send-your-first-invoice"),  # preposition and article
+        ("ar", "استرداد المَبلغ", "request-a-refund"),  # a diacritic typed
+    ],
+)
+def test_each_language_is_searched_with_its_own_analyzer(
+    help_center_server: LiveServer, locale: str, text: str, slug: str
+) -> None:
+    found = ok(get(help_center_server, "/help/search", q=text, locale=locale))
+    assert [r["slug"] for r in found["results"]][:3].count(slug) == 1, (text, found)
+    assert found["locale"] == locale.split("-")[0]
+    assert found["results"][0]["snippet"]
+
+
 @pytest.mark.parametrize("locale", [*ENGLISH, *FRENCH])
 def test_articles_suggestions_categories_and_feedback(
     help_center_server: LiveServer, locale: str
