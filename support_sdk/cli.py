@@ -7,10 +7,16 @@
     support-sdk articles push DIR [--dry-run] [--delete-missing] [--publish]
     support-sdk articles pull DIR
     support-sdk check [PATH]... [--contexts-file FILE] [--allow-unused]
+    support-sdk check --search FILE [--min-recall R] [--baseline FILE] [--save FILE] [--json]
     support-sdk version
 
 Options that name the server and the app default to the environment variables
 ``SUPPORT_URL``, ``SUPPORT_APP_ID``, ``SUPPORT_APP_SECRET`` and ``SUPPORT_API_KEY``.
+
+``check`` checks the help contexts of PATHs (default: the current folder). With ``--search
+FILE`` it checks the golden search queries of FILE instead (:mod:`support_sdk.search_check`),
+and the contexts too only when a PATH or ``--contexts-file`` is also given; then it exits 1 if
+either check fails.
 
 Each subcommand is a pair of functions: ``_add_<name>(subparsers, common)`` declares it and sets
 ``run=_run_<name>``; ``_run_<name>(args) -> int`` does the work. A new subcommand (e.g.
@@ -30,6 +36,7 @@ from ._http import VERSION
 from .client import SupportClient
 from .context_check import check_contexts, collect_usages, report_lines
 from .errors import SupportError
+from .search_check import check_search
 from .sync import Change, apply_push, plan_push, pull
 
 __all__ = ["build_parser", "main"]
@@ -240,13 +247,22 @@ def _add_check(subparsers: _Subparsers, common: argparse.ArgumentParser) -> None
     cmd = subparsers.add_parser(
         "check",
         parents=[common],
-        help="check the help contexts your app uses against published articles",
+        help="check help contexts (or golden search queries) against published articles",
         description="Collect the context keys your templates and code use (help_link, "
         "support_widget, data-support-help, SupportWidget('setContext', ...)) and compare them "
         "with the published articles. Exits 1 naming every context with no article and every "
-        "article context no page uses.",
+        "article context no page uses. With --search FILE, run FILE's golden queries "
+        "('query -> slug, ...' lines, '[fr]' for a locale) against the search instead, and "
+        "the contexts too only when a PATH or --contexts-file is also given. Exit codes: 0 "
+        "all good, 1 a failed check (or a problem in FILE), 2 a usage error.",
     )
-    cmd.add_argument("paths", nargs="*", type=Path, default=[Path()], metavar="PATH")
+    cmd.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="folders or files to collect contexts from (default: the current folder)",
+    )
     cmd.add_argument("--contexts-file", type=Path, help="more contexts, one per line")
     cmd.add_argument(
         "--allow-unused",
@@ -254,11 +270,73 @@ def _add_check(subparsers: _Subparsers, common: argparse.ArgumentParser) -> None
         help="article contexts that no page uses are no problem: counted, not listed, and the "
         "exit code is 1 only for contexts without an article",
     )
+    search = cmd.add_argument_group("golden search queries")
+    search.add_argument(
+        "--search",
+        type=Path,
+        metavar="FILE",
+        help="search each query of FILE and check its expected articles are in the top 3",
+    )
+    search.add_argument(
+        "--min-recall",
+        type=_fraction,
+        metavar="R",
+        help="the lowest recall@3 that passes, 0 to 1 (default 1.0: every query must pass; "
+        "with --baseline and no --min-recall, only the baseline is the bar)",
+    )
+    search.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="a report saved earlier with --save: fail when recall@3 or MRR drops below it or "
+        "a query that passed in it fails",
+    )
+    search.add_argument(
+        "--save", type=Path, metavar="FILE", help="write the report as JSON to FILE"
+    )
+    search.add_argument(
+        "--json", action="store_true", help="print the report as JSON instead of text"
+    )
     cmd.set_defaults(run=_run_check)
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, not {text!r}")
+    return value
+
+
 def _run_check(args: argparse.Namespace) -> int:
-    usages = collect_usages(args.paths, args.contexts_file)
+    contexts = args.search is None or bool(args.paths) or args.contexts_file is not None
+    if args.search is None:
+        given = {"--min-recall": args.min_recall, "--baseline": args.baseline, "--save": args.save}
+        flags = [flag for flag, value in given.items() if value is not None]
+        if flags or args.json:
+            flags += ["--json"] if args.json else []
+            raise ValueError(f"{', '.join(flags)}: only with --search FILE")
+    elif contexts and args.json:
+        raise ValueError("--json prints the search report alone: check contexts in another run")
+    status = 0
+    if args.search is not None:
+        status = check_search(
+            args.search,
+            lambda: _writer(args),
+            min_recall=args.min_recall,
+            baseline=args.baseline,
+            save=args.save,
+            as_json=args.json,
+        )
+    if contexts:
+        status = max(status, _check_contexts(args))
+    return status
+
+
+def _check_contexts(args: argparse.Namespace) -> int:
+    usages = collect_usages(args.paths or [Path()], args.contexts_file)
     with _writer(args) as client:
         published = list(client.articles.iter_all(status="published"))
     report = check_contexts(usages, published)
