@@ -76,6 +76,8 @@ bench: install
 	$(BIN)/python benchmarks/service_levels_bench.py --out benchmarks/results/service_levels.json
 	$(BIN)/python benchmarks/ticket_page_bench.py --out benchmarks/results/ticket_page.json
 	$(BIN)/python benchmarks/semantic_bench.py
+	$(BIN)/python benchmarks/search_language_bench.py
+	$(BIN)/python benchmarks/grouping_bench.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules

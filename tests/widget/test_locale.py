@@ -5,6 +5,8 @@ typos included, and the widget must speak the page's language.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,6 +70,25 @@ def test_a_regional_french_page_gets_french_strings_and_french_articles(
     heading = page.locator("support-widget article h1")
     heading.wait_for()
     assert heading.inner_text() == "Demander un remboursement"
+    assert page.errors == []
+
+
+def test_french_and_arabic_readers_find_articles_in_other_word_forms(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """As readers type: French without accents and in another form of the word, Arabic with
+    a preposition and the article glued on, or with a diacritic."""
+    page = harness.new_page(harness.page_url(lang="fr-FR"), locale="fr-FR")
+    open_panel(page)
+    assert search(page, "premiere facture")[0] == "Envoyer votre première facture"
+    assert search(page, "rembourse")[0] == "Demander un remboursement"
+    page = harness.new_page(harness.page_url(lang="ar"), locale="ar")
+    open_panel(page)
+    assert search(page, "بالفاتورة")[0] == "أرسل فاتورتك الأولى"
+    assert search(page, "استرداد المَبلغ")[0] == "طلب استرداد المبلغ"
+    assert page.locator("support-widget").get_attribute("dir") == "rtl"
+    folder = Path(os.environ.get("SUPPORT_SCREENSHOTS") or tmp_path)
+    page.screenshot(path=str(folder / "widget-search-arabic.png"))
     assert page.errors == []
 
 
