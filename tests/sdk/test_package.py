@@ -70,6 +70,7 @@ def test_no_other_public_names_leak() -> None:
         "docs",
         "sync",
         "context_check",
+        "search_check",
         "error_reports",
         "testing",
         "flask",
