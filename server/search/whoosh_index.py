@@ -22,14 +22,16 @@ import os
 import shutil
 import threading
 import time
+from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, highlight, index, query, scoring
+from whoosh import fields, index, query, scoring
 from whoosh.analysis import RegexTokenizer
 from whoosh.analysis.filters import LowercaseFilter
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
@@ -51,11 +53,53 @@ FORMAT = "3"
 _SPELL_SEP = "\x1f"  # app id and word in one term: each app's vocabulary stays its own
 _BOOSTS = {"title": 3.0, "summary": 1.5, "tags": 2.0, "content": 1.0}
 _KEEP_OLD_GENERATIONS = 1
+# A half-typed last word matches the PREFIX_TERMS most frequent words it starts with: "inv"
+# expands to 170 words at 50,000 articles, and each would be one more posting list to walk.
+PREFIX_TERMS = 12
+# Documents per term kept in memory to count matches with set operations (C speed) instead of
+# walking Whoosh's matcher tree: at most this many document numbers in all (~20 MB).
+_DOCSET_BUDGET = 400_000
 
 
 def _open_dir(path: Path) -> index.Index:
     # supports_mmap=False: see the module docstring (SIGBUS on a truncated segment).
     return FileStorage(str(path), supports_mmap=False).open_index()
+
+
+def _load_lengths(searcher: Searcher) -> None:
+    """Read each segment's field lengths (one byte a document and field; BM25F reads one for
+    every document it scores) into memory once, instead of a file read per lookup. Whoosh keeps
+    them behind private attributes: if those ever change, lengths are read as before."""
+    for leaf, _ in searcher.leaf_searchers():
+        reader = leaf.reader()
+        perdoc = getattr(reader, "_perdoc", None)
+        cache = getattr(perdoc, "_readers", None)
+        if perdoc is None or not isinstance(cache, dict):
+            return
+        count = reader.doc_count_all()
+        for name, field in reader.schema.items():
+            if not field.scorable:
+                continue
+            key = f"_{name}_len"
+            try:
+                if key in cache or not perdoc.has_column(key):
+                    continue
+                column = perdoc.column_reader(key, LENGTHS_COLUMN)
+                raw = column._dbfile.get(column._basepos, column._count)
+            except (AttributeError, OSError, ValueError):
+                return
+            lengths = array("B", raw)
+            lengths.extend(bytes(max(0, count + 1 - len(lengths))))
+            cache[key] = lengths
+
+
+def _leaf_terms(q: query.Query) -> dict[str, set[str]]:
+    """The words of each field a query looks for (its terms and its phrases' words)."""
+    found: dict[str, set[str]] = {}
+    for field, text in q.iter_all_terms(phrases=True):
+        word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+        found.setdefault(field, set()).add(word)
+    return found
 
 
 def _schema(variant: str = "") -> fields.Schema:
@@ -86,34 +130,6 @@ def _schema(variant: str = "") -> fields.Schema:
     )
 
 
-class _SnippetFragmenter(highlight.Fragmenter):  # type: ignore[misc]  # whoosh has no types
-    """One fragment per field: the snippet :func:`.snippets.snippet` cuts around the matched
-    words, from Whoosh's stored character offsets (no re-analysis of the body)."""
-
-    charlimit = None  # every match counts, however far into a long article
-
-    def must_retokenize(self) -> bool:
-        return False
-
-    def fragment_tokens(self, text: str, tokens: Iterable[Any]) -> list[highlight.Fragment]:
-        # Whoosh reuses one Token object while analysing: copy the matched ones.
-        return self.fragment_matches(text, [t.copy() for t in tokens if t.matched])
-
-    def fragment_matches(self, text: str, tokens: Sequence[Any]) -> list[highlight.Fragment]:
-        if not tokens:
-            return []
-        fragment = highlight.Fragment(text, list(tokens), 0, len(text))
-        fragment.snippet = snippet(
-            text, [(t.startchar, t.endchar) for t in tokens], [t.text for t in tokens]
-        )
-        return [fragment]
-
-
-class _SnippetFormatter(highlight.Formatter):  # type: ignore[misc]  # whoosh has no types
-    def format(self, fragments: Sequence[highlight.Fragment], replace: bool = False) -> str:
-        return str(fragments[0].snippet) if fragments else ""
-
-
 def category_key(name: str) -> str:
     return "-".join(name.casefold().split())
 
@@ -136,6 +152,9 @@ class WhooshIndex:
         self._cache: OrderedDict[tuple[Any, ...], SearchPage] = OrderedDict()
         self._spellers: dict[tuple[Any, ...], Speller] = {}
         self._scopes: dict[tuple[Any, ...], set[int]] = {}
+        self._prefixes: dict[tuple[Any, ...], list[str]] = {}
+        self._docsets: OrderedDict[tuple[str, str], frozenset[int]] = OrderedDict()
+        self._docset_size = 0
 
     # -- locating the live generation --------------------------------------------------------
     def generation_name(self) -> str | None:
@@ -159,6 +178,7 @@ class WhooshIndex:
             try:
                 self._ix = _open_dir(self.root / name)
                 self._searcher = self._ix.searcher(weighting=scoring.BM25F())
+                _load_lengths(self._searcher)
             except (EmptyIndexError, OSError, ValueError, EOFError, KeyError) as exc:
                 self._close()
                 raise IndexUnavailable(f"the search index cannot be opened: {exc}") from exc
@@ -169,6 +189,7 @@ class WhooshIndex:
             # segment id is unchanged, and so keeps serving documents deleted since.
             old = self._searcher
             self._searcher = self._ix.searcher(weighting=scoring.BM25F())
+            _load_lengths(self._searcher)
             old.close()
         return self._searcher
 
@@ -185,6 +206,9 @@ class WhooshIndex:
         self._cache.clear()
         self._spellers.clear()
         self._scopes.clear()
+        self._prefixes.clear()
+        self._docsets.clear()
+        self._docset_size = 0
 
     def _generation(self, searcher: Searcher) -> tuple[str | None, int]:
         return (self._generation_dir, searcher.reader().generation())
@@ -261,8 +285,75 @@ class WhooshIndex:
         tokens = [t.text for t in analysis.analyzer(language, self.variant)(word)]
         return tokens[0] if tokens else None
 
+    def _docset(self, searcher: Searcher, field: str, text: str) -> frozenset[int]:
+        """The documents (global numbers) whose ``field`` holds ``text``; cached for the
+        searcher's generation (the cache is emptied whenever the searcher changes)."""
+        key = (field, text)
+        found = self._docsets.get(key)
+        if found is not None:
+            self._docsets.move_to_end(key)
+            return found
+        ids: list[int] = []
+        for leaf, offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            if (field, text) in reader:
+                ids.extend(offset + d for d in reader.postings(field, text).all_ids())
+        found = frozenset(ids)
+        self._docsets[key] = found
+        self._docset_size += len(found)
+        while self._docset_size > _DOCSET_BUDGET and len(self._docsets) > 1:
+            _, dropped = self._docsets.popitem(last=False)
+            self._docset_size -= len(dropped)
+        return found
+
+    def _matching(self, searcher: Searcher, q: query.Query) -> frozenset[int] | set[int]:
+        """Every document ``q`` matches, by set algebra over the terms' documents."""
+        if isinstance(q, query.Term):
+            return self._docset(searcher, q.fieldname, q.text)
+        if isinstance(q, query.Or):
+            union: set[int] = set()
+            for child in q.subqueries:
+                union |= self._matching(searcher, child)
+            return union
+        if isinstance(q, query.And):
+            sets = sorted((self._matching(searcher, c) for c in q.subqueries), key=len)
+            common = set(sets[0]) if sets else set()
+            for other in sets[1:]:
+                common &= other
+                if not common:
+                    break
+            return common
+        return set(searcher.docs_for_query(q))  # a phrase: Whoosh checks the positions
+
+    def _completions(
+        self, searcher: Searcher, generation: Any, field: str, start: str
+    ) -> list[str]:
+        """The :data:`PREFIX_TERMS` most frequent indexed words of ``field`` starting with
+        ``start``, computed once per index generation."""
+        key = (generation, field, start)
+        found = self._prefixes.get(key)
+        if found is None:
+            reader = searcher.reader()
+            ranked = []
+            for term in reader.expand_prefix(field, start):
+                text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+                ranked.append((-reader.doc_frequency(field, text), text))
+            found = [text for _, text in sorted(ranked)[:PREFIX_TERMS]]
+            if len(self._prefixes) > 4096 or any(k[0] != generation for k in self._prefixes):
+                self._prefixes = {k: v for k, v in self._prefixes.items() if k[0] == generation}
+                if len(self._prefixes) > 4096:
+                    self._prefixes.clear()
+            self._prefixes[key] = found
+        return found
+
     def _word_query(
-        self, language: str, word: str, prefix: bool, boost: float = 1.0
+        self,
+        searcher: Searcher,
+        generation: Any,
+        language: str,
+        word: str,
+        prefix: bool,
+        boost: float = 1.0,
     ) -> query.Query | None:
         stem = self._stem(language, word)
         names = analysis.fields(language)
@@ -275,24 +366,33 @@ class WhooshIndex:
                 {"english": analysis.ENGLISH, "plain": analysis.PLAIN}.get(self.variant, language),
                 word,
             )
-            parts += [
-                query.Prefix(f, start, boost=boost * 0.8) for f in (names.title, names.content)
-            ]
+            for f in (names.title, names.content):
+                parts += [
+                    query.Term(f, completion, boost=boost * 0.8)
+                    for completion in self._completions(searcher, generation, f, start)
+                ]
         if stem is None and not prefix:
             return None  # a stop word: it neither helps nor hurts
         return query.Or(parts)
 
     def _build(
-        self, language: str, parsed: ParsedQuery, fixes: Mapping[str, str], needed: int
+        self,
+        searcher: Searcher,
+        generation: Any,
+        language: str,
+        parsed: ParsedQuery,
+        fixes: Mapping[str, str],
+        needed: int,
     ) -> query.Query | None:
         """Each word (with its correction) and phrase is a group; ``needed`` must match."""
         groups: list[query.Query] = []
         last = len(parsed.words) - 1
         for position, word in enumerate(parsed.words):
             prefix = parsed.partial_last and position == last
-            alternatives = [q for q in [self._word_query(language, word, prefix)] if q]
+            here = (searcher, generation, language)
+            alternatives = [q for q in [self._word_query(*here, word, prefix)] if q]
             if word in fixes:
-                fixed = self._word_query(language, fixes[word], False, boost=0.9)
+                fixed = self._word_query(*here, fixes[word], False, boost=0.9)
                 if fixed is not None:
                     alternatives.append(fixed)
             if alternatives:
@@ -340,43 +440,42 @@ class WhooshIndex:
         scope = self._scope(searcher, generation, app_id, locale, category)
         if not scope:  # Whoosh reads an empty filter as "no filter"
             return SearchPage(hits=[], total=0, page=page)
-        results, total = None, 0
+        top: list[tuple[int, float]] = []
+        total = 0
+        built: query.Query | None = None
         language = analysis.language_of(locale)
         names = analysis.fields(language)
         words = len(parsed.words) + len(parsed.phrases)
         # All words first; then all but one (a stray word should not empty the page); then any.
         tiers = {words, 1} | ({words - 1} if 3 <= words <= 6 else set())
         for needed in sorted(tiers, reverse=True):
-            built = self._build(language, parsed, fixes, needed)
+            built = self._build(searcher, generation, language, parsed, fixes, needed)
             if built is None:
                 return SearchPage(hits=[], total=0, page=page)
-            # optimize=False: Whoosh's optimised path counts the total in a second pass that
-            # ignores the filter, so it would count other apps' and locales' articles.
-            results = searcher.search_page(
-                built, page, pagelen=limit, filter=scope, terms=True, optimize=False
-            )
-            total = results.total
+            # The top of the page, with Whoosh's optimised collector (it skips the blocks of
+            # postings that cannot reach the top); the filter only ever removes documents.
+            # Counted by set algebra first (no tier is searched in vain), not by Whoosh: its
+            # optimised count ignores the filter, and its unoptimised one walks every match.
+            total = len(scope.intersection(self._matching(searcher, built)))
             if total:
+                ranked = searcher.search(built, limit=page * limit, filter=scope, optimize=True)
+                top = [(hit.docnum, float(hit.score or 0.0)) for hit in ranked]
                 break
-        if results is None or not total:
-            return SearchPage(hits=[], total=0, page=page)
-        results.results.fragmenter = _SnippetFragmenter()
-        results.results.formatter = _SnippetFormatter()
+        shown = top[(page - 1) * limit :]
+        if built is None or not shown:
+            return SearchPage(hits=[], total=total, page=page)
+        looked_for = _leaf_terms(built)
         hits = []
-        for hit in results:
-            cut = (
-                hit.highlights(names.content, top=1)
-                or hit.highlights(names.summary, top=1)
-                or snippet(hit.get(names.summary) or hit.get(names.content) or "", [])
-            )
+        for docnum, score in shown:
+            stored = searcher.stored_fields(docnum)
             hits.append(
                 SearchHit(
-                    article_id=int(hit["doc_id"]),
-                    slug=hit["slug"],
-                    title=hit.get(names.title) or "",
-                    category=hit.get("category") or "",
-                    snippet=cut,
-                    score=round(float(hit.score or 0.0), 4),
+                    article_id=int(stored["doc_id"]),
+                    slug=stored["slug"],
+                    title=stored.get(names.title) or "",
+                    category=stored.get("category") or "",
+                    snippet=self._snippet(searcher, language, names, docnum, stored, looked_for),
+                    score=round(score, 4),
                 )
             )
         suggestion = None
@@ -385,6 +484,47 @@ class WhooshIndex:
         return SearchPage(
             hits=hits, total=total, page=page, suggestion=suggestion, corrected=bool(fixes)
         )
+
+    def _snippet(
+        self,
+        searcher: Searcher,
+        language: str,
+        names: analysis.Fields,
+        docnum: int,
+        stored: Mapping[str, Any],
+        words: Mapping[str, set[str]],
+    ) -> str:
+        """Cut around the query's words in the body, from the character offsets the index
+        keeps for them (read only for the hits shown), else in the summary, else the start."""
+        content = stored.get(names.content) or ""
+        spans: list[tuple[int, int]] = []
+        terms: list[str] = []
+        for leaf, offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            if not offset <= docnum < offset + reader.doc_count_all():
+                continue
+            for word in words.get(names.content, ()):
+                if (names.content, word) not in reader:
+                    continue
+                postings = reader.postings(names.content, word)
+                postings.skip_to(docnum - offset)
+                if postings.is_active() and postings.id() == docnum - offset:
+                    for _position, start, end in postings.value_as("characters"):
+                        spans.append((start, end))
+                        terms.append(word)
+        if spans:
+            return snippet(content, spans, terms)
+        summary = stored.get(names.summary) or ""
+        wanted = words.get(names.summary, set())
+        if summary and wanted:
+            tokens = [
+                (t.startchar, t.endchar, t.text)
+                for t in analysis.analyzer(language, self.variant)(summary, chars=True)
+                if t.text in wanted
+            ]
+            if tokens:
+                return snippet(summary, [(a, b) for a, b, _ in tokens], [t for _, _, t in tokens])
+        return snippet(summary or content, [])
 
     def stored_versions(self) -> dict[int, int]:
         with self._lock:
