@@ -586,7 +586,7 @@ class WhooshIndex:
                 normalise(" ".join([doc.title, doc.summary, doc.text, " ".join(doc.tags)]))
             )
         }
-        words = typed | {analysis.fold(w) for w in typed}
+        words = typed | {analysis.fold(w) for w in typed if not w.isascii()}
         names = analysis.fields(analysis.language_of(doc.locale))
         return {
             "doc_id": str(doc.article_id),
