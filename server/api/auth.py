@@ -132,10 +132,18 @@ def _resolve() -> Principal:
         raise Unauthorized("the token is not valid", code="invalid_token") from None
 
 
-def require_writer() -> Principal:
+def require_staff(role: str, refusal: str) -> Principal:
+    """The caller, refused (before its body is read) unless it holds a staff key of ``role``:
+    ``"writer"`` (a writer's or an admin's), ``"agent"`` (an agent's or an admin's) or
+    ``"admin"``. ``refusal`` is the 403's message, in the endpoint's words."""
     who = principal()
     if who.kind != "staff":
-        raise Unauthorized("this endpoint needs a staff API key", code="unauthorized")
-    if not who.is_writer:
-        raise Forbidden("this key's role cannot manage articles")
+        raise Unauthorized("this endpoint needs a staff API key")
+    allowed = {"writer": who.is_writer, "agent": who.is_agent, "admin": who.role == "admin"}
+    if not allowed[role]:
+        raise Forbidden(refusal)
     return who
+
+
+def require_writer() -> Principal:
+    return require_staff("writer", "this key's role cannot manage articles")

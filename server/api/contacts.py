@@ -7,9 +7,8 @@ from flask import Blueprint, Response
 from marshmallow import Schema, fields, validate
 
 from ..edge import runtime
-from ..errors import Forbidden, Unauthorized
 from ..principal import Principal
-from .auth import principal
+from .auth import require_staff
 from .handlers import dump, load_args
 from .openapi import documented
 
@@ -91,12 +90,8 @@ class ContactListArgs(Schema):
 
 
 def _agent() -> Principal:
-    who = principal()
-    if who.kind != "staff":
-        raise Unauthorized("this endpoint needs a staff API key")
-    if not who.is_agent:
-        raise Forbidden("this key's role cannot read contacts")
-    return who
+    """The caller, refused before its body is read unless it holds an agent's key."""
+    return require_staff("agent", "this key's role cannot read contacts")
 
 
 @bp.get("/contacts")

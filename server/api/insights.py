@@ -6,10 +6,9 @@ from flask import Blueprint, Response
 from marshmallow import Schema, fields, validate
 
 from ..edge import runtime
-from ..errors import Forbidden, Unauthorized
 from ..principal import Principal
 from ..services.insights import MAX_DAYS, Window
-from .auth import principal
+from .auth import require_staff
 from .handlers import dump, load_args, load_body
 from .openapi import documented
 
@@ -79,13 +78,8 @@ class SpikesSchema(Schema):
 
 
 def _agent() -> Principal:
-    who = principal()
-    if who.kind != "staff":
-        raise Unauthorized("this endpoint needs a staff API key")
-    if not who.is_agent:
-        # Groups quote tickets: only those who may read tickets see them.
-        raise Forbidden("this key's role cannot read tickets")
-    return who
+    """The caller, refused before its body is read unless it holds an agent's key."""
+    return require_staff("agent", "this key's role cannot read tickets")
 
 
 @bp.get("/insights/repeated")

@@ -10,9 +10,8 @@ from flask import Blueprint, Response
 from marshmallow import Schema, fields, validate
 
 from ..edge import rate_limit, runtime
-from ..errors import Forbidden, Unauthorized
 from ..principal import Principal
-from .auth import principal
+from .auth import principal, require_staff
 from .handlers import dump, load_args, load_body
 from .openapi import documented
 from .schemas import _strict_bool
@@ -94,12 +93,8 @@ class NoticesOutSchema(Schema):
 
 
 def _agent() -> Principal:
-    who = principal()
-    if who.kind != "staff":
-        raise Unauthorized("this endpoint needs a staff API key")
-    if not who.is_agent:
-        raise Forbidden("this key's role cannot work on known issues")
-    return who
+    """The caller, refused before its body is read unless it holds an agent's key."""
+    return require_staff("agent", "this key's role cannot work on known issues")
 
 
 def _body(schema: Schema) -> dict[str, Any]:

@@ -7,9 +7,8 @@ from flask import Blueprint, Response
 from marshmallow import Schema, fields, validate
 
 from ..edge import runtime
-from ..errors import Forbidden, Unauthorized
 from ..principal import Principal
-from .auth import principal
+from .auth import require_staff
 from .handlers import dump, load_args, load_body
 from .openapi import documented
 
@@ -55,14 +54,9 @@ class MacroListArgs(Schema):
 
 
 def _staff(admin: bool) -> Principal:
-    who = principal()
-    if who.kind != "staff":
-        raise Unauthorized("this endpoint needs a staff API key")
-    if admin and who.role != "admin":
-        raise Forbidden("changing saved replies needs an admin key")
-    if not who.is_agent:
-        raise Forbidden("this key's role cannot read saved replies")
-    return who
+    if admin:
+        return require_staff("admin", "changing saved replies needs an admin key")
+    return require_staff("agent", "this key's role cannot read saved replies")
 
 
 @bp.get("/macros")

@@ -9,10 +9,9 @@ from flask import Blueprint, Response
 from marshmallow import Schema
 
 from ..edge import runtime
-from ..errors import Forbidden, Unauthorized
 from ..principal import Principal
 from . import level_schemas as schemas
-from .auth import principal
+from .auth import require_staff
 from .handlers import dump, load_args, load_body
 from .openapi import documented
 
@@ -20,14 +19,9 @@ bp = Blueprint("service_levels", __name__)
 
 
 def _staff(role: str) -> Principal:
-    who = principal()
-    if who.kind != "staff":
-        raise Unauthorized("this endpoint needs a staff API key")
-    if role == "admin" and who.role != "admin":
-        raise Forbidden("changing service levels and automations needs an admin key")
-    if role == "agent" and not who.is_agent:
-        raise Forbidden("this key's role cannot read service levels")
-    return who
+    if role == "admin":
+        return require_staff("admin", "changing service levels and automations needs an admin key")
+    return require_staff("agent", "this key's role cannot read service levels")
 
 
 def _body(schema: type[Schema]) -> dict[str, Any]:

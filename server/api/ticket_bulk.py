@@ -8,11 +8,10 @@ from flask import Blueprint, Response
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..edge import runtime
-from ..errors import Forbidden, Unauthorized
 from ..principal import Principal
 from ..services.ticket_merge import MAX_BULK
 from . import schemas
-from .auth import principal
+from .auth import require_staff
 from .handlers import dump, load_body
 from .openapi import documented
 
@@ -74,12 +73,7 @@ class BulkOutSchema(Schema):
 
 def _agent() -> Principal:
     """The caller, refused before its body is read unless it holds an agent's key."""
-    who = principal()
-    if who.kind != "staff":
-        raise Unauthorized("this endpoint needs a staff API key")
-    if not who.is_agent:
-        raise Forbidden("only agents can change tickets")
-    return who
+    return require_staff("agent", "only agents can change tickets")
 
 
 @bp.post("/tickets/<ticket_id>/merge")

@@ -7,9 +7,8 @@ from flask import Blueprint, Response
 from marshmallow import Schema, fields, validate
 
 from ..edge import runtime
-from ..errors import Forbidden, Unauthorized
 from ..principal import Principal
-from .auth import principal
+from .auth import require_staff
 from .handlers import dump, load_body
 from .openapi import documented
 
@@ -34,12 +33,7 @@ class FollowersSchema(Schema):
 
 def _agent() -> Principal:
     """The caller, refused before its body is read unless it holds an agent's key."""
-    who = principal()
-    if who.kind != "staff":
-        raise Unauthorized("this endpoint needs a staff API key")
-    if not who.is_agent:
-        raise Forbidden("only agents can change a ticket's followers")
-    return who
+    return require_staff("agent", "only agents can change a ticket's followers")
 
 
 @bp.post("/tickets/<ticket_id>/followers")
