@@ -1,11 +1,15 @@
 """Known issues in real Chromium, as an agent (not an admin) runs one: made from the form a
 repeated issue links to, edited, resolved with a resolution typed on its page ("Save and
 resolve" saves what is typed first), reopened and resolved again from the list, and each
-linked requester told once, with the words the agent typed."""
+linked requester told once, with the words the agent typed.
+
+Set SUPPORT_SCREENSHOTS=docs/screenshots to refresh docs/screenshots/admin-known-issue-edit.png."""
 
 from __future__ import annotations
 
+import os
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,7 +40,7 @@ def replies(server: LiveServer, ticket_id: str) -> list[str]:
 
 
 def test_an_agent_makes_edits_resolves_reopens_and_resolves_a_known_issue(
-    web: LiveServer, browser_page: Any
+    web: LiveServer, browser_page: Any, tmp_path: Path
 ) -> None:
     page = browser_page
     m = uuid.uuid4().hex[:6]
@@ -76,6 +80,8 @@ def test_an_agent_makes_edits_resolves_reopens_and_resolves_a_known_issue(
     row.locator("a").click()
     page.wait_for_selector("#f-resolution")
     audit_forms(page)
+    folder = Path(os.environ.get("SUPPORT_SCREENSHOTS") or tmp_path)
+    page.screenshot(path=str(folder / "admin-known-issue-edit.png"), full_page=True)
     page.fill("#f-message", "A fix ships today.")
     page.fill("#f-contexts", "")  # refused (it would show everywhere): the form comes back
     page.fill("#f-resolution", f"Fixed in 2.3.2 ({m}): exports have their rows again.")
