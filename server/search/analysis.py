@@ -4,8 +4,9 @@ article's locale (its primary subtag: ``fr-CA`` is French).
 - **English** is analysed as it always was (Whoosh's ``StemmingAnalyzer``: Porter stems, its
   stop words), so English relevance does not move.
 - **French**: apostrophes kept inside a word so elision is cut off explicitly (``l'export`` is
-  ``export``, ``qu'il`` is ``il``), French stop words, the Snowball French stemmer, then accents
-  folded, so ``telecharger`` finds ``télécharger`` and ``rembourse`` finds ``remboursé``.
+  ``export``, ``qu'il`` is ``il``), French stop words, accents folded, then the Snowball French
+  stemmer (folding first makes a word typed with or without its accents stem alike), so
+  ``telecharger`` finds ``télécharger`` and ``rembourse`` finds ``remboursé``.
 - **Arabic**: normalised (diacritics and tatweel removed; hamza forms of alef, alef maqsura and
   teh marbuta unified), then Larkey's *light10* stemmer, which strips the article and the
   common conjunction and preposition prefixes and the common suffixes. A root stemmer (ISRI,
@@ -204,9 +205,9 @@ def _french() -> Analyzer:
         _tokenizer()
         | _Map(_strip_elision)
         | LowercaseFilter()
-        | StopFilter(stoplist=_FRENCH_STOP, minsize=2)
+        | StopFilter(stoplist=_FRENCH_STOP | {fold(w) for w in _FRENCH_STOP}, minsize=2)
+        | CharsetFilter(accent_map)  # before stemming: "premiere" and "première" stem alike
         | StemFilter(lang="fr", cachesize=50000)
-        | CharsetFilter(accent_map)
     )
 
 
@@ -228,9 +229,10 @@ def _snowball(language: str) -> Analyzer:
             stoplist=stopwords_for_language(language) if has_stopwords(language) else (),
             minsize=2,
         )
-        | StemFilter(stemfn=stemmer_for_language(language), cachesize=50000)
     )
-    return chain if language in _NO_FOLD else chain | CharsetFilter(accent_map)
+    if language not in _NO_FOLD:  # folded before stemming, so a word stems alike either way
+        chain = chain | CharsetFilter(accent_map)
+    return chain | StemFilter(stemfn=stemmer_for_language(language), cachesize=50000)
 
 
 def _plain() -> Analyzer:

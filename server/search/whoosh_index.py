@@ -47,9 +47,10 @@ __all__ = ["QueryTooLong", "WhooshIndex"]
 _CURRENT = "CURRENT"
 # What the stored text of a generation means; a generation of another format is rebuilt at
 # start ("outdated"). 2: block-aware plain text with line breaks (snippets are cut from it).
-# 3: each language in its own fields, with its own analyzer (see .analysis).
+# 3: each language in its own fields, with its own analyzer (see .analysis). 4: accents folded
+# before stemming.
 _FORMAT_FILE = "FORMAT"
-FORMAT = "3"
+FORMAT = "4"
 _SPELL_SEP = "\x1f"  # app id and word in one term: each app's vocabulary stays its own
 _BOOSTS = {"title": 3.0, "summary": 1.5, "tags": 2.0, "content": 1.0}
 _KEEP_OLD_GENERATIONS = 1

@@ -154,3 +154,11 @@ def test_any_text_searches_in_every_language_or_finds_nothing(
 ) -> None:
     for locale in ("fr", "ar", "ja", "de"):
         index.search("app", text[:500], locale=locale)
+
+
+@pytest.mark.parametrize(
+    "words", [("première", "premiere"), ("téléchargement", "telechargement"), ("été", "ete")]
+)
+def test_a_french_word_stems_alike_with_or_without_its_accents(words: tuple[str, str]) -> None:
+    accented, bare = ([t.text for t in analyzer("fr")(w)] for w in words)
+    assert accented == bare
