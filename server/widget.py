@@ -8,6 +8,12 @@ an old build gets the current files, uncached. After a failed load the loader as
 ``<build>.<n>/`` (the same files under new URLs, since browsers remember a module that failed
 for the page's life), which is the current build too.
 
+Opening the panel needs only the loader, ``main.js`` and its static imports, ``widget.css`` and
+one language's ``i18n/<lang>.js`` (within 16 KB of gzip with the loader, which alone is
+within 1.5 KB: tests/widget/test_assets.py). main.js loads the rest on demand (other views,
+``views.css``, ``i18n/<lang>.views.js``…), and asks again for one that failed with ``?<n>``
+after its name: the query is not part of the file's name here, so that is the same file too.
+
 There is no build step: the files in ``widget_assets/`` are the source. Each is read once per
 process and *compacted* (:func:`compact`: comment lines and indentation dropped, line numbers
 kept, so stack traces still point at the source), then gzip- and brotli-compressed on first

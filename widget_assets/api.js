@@ -52,9 +52,9 @@ export const uuid = () =>
 /**
  * `session` holds the user token: {token, refresh(): Promise<string|null>}. `auth` per
  * request: "public" (help reads), "anon" (no credential, X-Support-App), "user" (the user
- * token), or a visitor token.
+ * token), or a visitor token. `need("upload.js")` loads the uploader (main.js's loader).
  */
-export function createApi({ server, appId, session }) {
+export function createApi({ server, appId, session, need }) {
   let refreshing = null;
   // GETs answered with an ETag, one per URL with the credential it was for: asked again with
   // If-None-Match, a 304 (nothing changed) returns the very object of last time, so polling
@@ -80,7 +80,7 @@ export function createApi({ server, appId, session }) {
     }
     if (key) headers["Idempotency-Key"] = key;
     if (file) {
-      const sent = await import("./upload.js").then(
+      const sent = await need("upload.js").then(
         (m) => m.upload(url, headers, file, progress),
         () => ({ status: 0 }),
       );

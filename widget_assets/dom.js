@@ -1,6 +1,6 @@
 // Building DOM safely: every string becomes a text node (never innerHTML), icons are built
 // with createElementNS, and server HTML is parsed in an inert document and rebuilt from an
-// allow-list, so nothing in it can run, whatever the server sent.
+// allow-list (an article's: article.js), so nothing in it can run, whatever the server sent.
 
 let ids = 0;
 export const uid = (prefix) => `sw-${prefix}-${++ids}`;
@@ -48,6 +48,7 @@ export const add = (el, ...children) => el.append(...nodes(children));
 export const button = (cls, onclick, ...children) =>
   h("button", { type: "button", class: cls, onclick }, ...children);
 
+// The icons opening the panel shows; views/icons.js has the other views' (`addIcons`).
 const PATHS = {
   search: "M11 4a7 7 0 1 0 0 14 7 7 0 0 0 0-14Zm9 16-4.3-4.3",
   close: "M6 6l12 12M18 6 6 18",
@@ -55,16 +56,12 @@ const PATHS = {
   next: "m9 18 6-6-6-6",
   chat: "M4 5h16v11H10l-6 4Z",
   doc: "M6 3h9l4 4v14H6ZM9 12h6M9 16h6",
-  send: "M22 2 11 13M22 2l-7 20-4-9-9-4Z",
-  check: "M20 6 9 17l-5-5",
   alert: "M12 8v5m0 3v.1M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18Z",
-  clock: "M12 7v5l3 2M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18Z",
   help: "M9.5 9.5a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .8-1 1.5M12 17v.1M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18Z",
-  star: "M12 3l2.8 5.7 6.2.9-4.5 4.4 1 6.2-5.5-2.9-5.5 2.9 1-6.2L3 9.6l6.2-.9Z",
   inbox: "M3 13h5l2 3h4l2-3h5M6 4h12l3 9v7H3v-7Z",
   flag: "M5 21V4h12l-2 4.5L17 13H5",
-  clip: "m20 11-8 8a5 5 0 0 1-7-7l8.5-8.5a3.5 3.5 0 0 1 5 5L10 17a2 2 0 0 1-3-3l7.5-7.5",
 };
+export const addIcons = (paths) => Object.assign(PATHS, paths);
 
 export function icon(name, cls = "") {
   const ns = "http://www.w3.org/2000/svg";
@@ -81,74 +78,44 @@ export function icon(name, cls = "") {
 export const fill = (template, parts) =>
   template.split(/\{(\w+)\}/).map((piece, i) => (i % 2 ? parts[piece] : piece));
 
-const TAGS = new Set(
-  (
-    "a abbr b blockquote br code dd del details div dl dt em figcaption figure h1 h2 h3 h4 h5 h6 " +
-    "hr i img kbd li mark ol p pre s span strong sub summary sup table tbody td th thead tr ul"
-  ).split(" "),
-);
+// Never kept, not even their text: what runs, embeds, styles or asks for input.
 const DROP =
   /^(script|style|template|iframe|frame|object|embed|noscript|svg|math|form|input|textarea|select|button|title|head|link|meta|base)$/;
-const ATTRS = {
-  a: ["href", "title"],
-  img: ["src", "alt", "title", "width", "height"],
-  td: ["align"],
-  th: ["align"],
-};
-const SLUG = /^(?:\.\/)?([a-z0-9]+(?:-[a-z0-9]+)*)\/?$/;
 
-function rebuild(from, to, allowed, options) {
+function rebuild(from, to, allowed, attribute) {
   for (const node of from.childNodes) {
     const tag = node.localName;
     if (node.nodeType === 3) to.append(node.data);
     else if (node.nodeType !== 1 || DROP.test(tag)) continue;
-    else if (!allowed.has(tag))
-      rebuild(node, to, allowed, options); // unknown wrapper: keep its text
+    else if (!Object.hasOwn(allowed, tag))
+      rebuild(node, to, allowed, attribute); // unknown wrapper: keep its text
     else {
       const el = to.appendChild(document.createElement(tag));
-      for (const name of ATTRS[tag] || []) {
+      for (const name of allowed[tag]) {
         const value = node.getAttribute(name);
-        if (value !== null) attribute(el, name, value.trim(), options);
+        if (value !== null) attribute(el, name, value.trim());
       }
-      rebuild(node, el, allowed, options);
+      rebuild(node, el, allowed, attribute);
     }
   }
   return to;
 }
 
-function attribute(el, name, value, { base, onArticle }) {
-  if (name !== "href" && name !== "src") return el.setAttribute(name, value);
-  const slug = name === "href" && SLUG.exec(value);
-  if (slug) {
-    el.href = `#${slug[1]}`;
-    return el.addEventListener("click", (event) => {
-      event.preventDefault();
-      onArticle(slug[1]);
-    });
-  }
-  let url;
-  try {
-    url = new URL(value, base);
-  } catch {
-    return;
-  }
-  if (value[0] === "#" || !(name === "src" ? /^https?:$/ : /^(https?|mailto):$/).test(url.protocol))
-    return;
-  el.setAttribute(name, url.href);
-  if (name === "src") return el.setAttribute("referrerpolicy", "no-referrer");
-  el.target = "_blank";
-  el.rel = "noopener noreferrer";
-}
-
-const parse = (html) => new DOMParser().parseFromString(String(html), "text/html").body;
-
-/** Article HTML from the server, rebuilt tag by tag from an allow-list into a fragment. */
-export const safeHtml = (html, options) =>
-  rebuild(parse(html), document.createDocumentFragment(), TAGS, options);
+/**
+ * HTML from the server, parsed in an inert document and rebuilt tag by tag into a fragment:
+ * `allowed` maps each tag kept to the attributes it keeps, each set by
+ * `attribute(el, name, value)`; any other element is dropped (DROP) or replaced by its text.
+ */
+export const rebuilt = (html, allowed, attribute) =>
+  rebuild(
+    new DOMParser().parseFromString(String(html), "text/html").body,
+    document.createDocumentFragment(),
+    allowed,
+    attribute,
+  );
 
 /** A search snippet ("escaped text with <mark>") as text and <mark> elements only. */
-export const highlight = (snippet) =>
-  rebuild(parse(snippet), document.createDocumentFragment(), new Set(["mark"]), {});
+export const highlight = (snippet) => rebuilt(snippet, { mark: [] });
 
 export function debounce(fn, ms) {
   let timer;

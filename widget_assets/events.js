@@ -48,6 +48,7 @@ export function createDispatcher(commands, ready, queued) {
     return (chain = chain.then(() => commands[name](...args)).catch(fail));
   };
   for (const args of queued.splice(0)) dispatch(...args);
-  dispatch.after = (fn) => (chain = chain.then(fn).catch(fail));
+  /** Resolves once the commands issued so far have run. */
+  dispatch.settled = () => chain;
   return dispatch;
 }

@@ -1,6 +1,7 @@
-/*! Support SDK widget loader (MIT). Defines window.SupportWidget, keeping commands issued
- * before it ran, draws the launcher in a shadow root, and loads the rest of the widget
- * (./<build>/main.js, cached for a year) on first use or when the browser is idle. */
+/*! Support SDK widget loader (MIT) */
+// Defines window.SupportWidget, keeping commands issued before it ran, draws the launcher in a
+// shadow root, and loads the rest of the widget (./<build>/main.js, cached for a year) on
+// first use or when the browser is idle.
 (function (w, d) {
   "use strict";
   var prior = w.SupportWidget;
@@ -35,37 +36,16 @@
   SupportWidget.loaded = 1;
   w.SupportWidget = SupportWidget;
 
+  // the page's errors (the last 10), as they came (ErrorEvent, PromiseRejectionEvent): the
+  // contact form reports them
   function keep(e) {
-    e.at = new Date().toISOString();
     if (errors.push(e) > 10) errors.shift();
   }
   if (ds.captureErrors === "" || ds.captureErrors === "true") {
-    w.addEventListener("error", function (e) {
-      keep({
-        message: String(e.message || "error"),
-        source: e.filename || "",
-        line: e.lineno || null,
-        column: e.colno || null,
-        stack: (e.error && e.error.stack) || "",
-      });
-    });
-    w.addEventListener("unhandledrejection", function (e) {
-      var r = e.reason || {};
-      keep({ message: "Unhandled rejection: " + String(r.message || r), stack: r.stack || "" });
-    });
+    w.addEventListener("error", keep);
+    w.addEventListener("unhandledrejection", keep);
   }
 
-  function svg(cls, path) {
-    var n = "http://www.w3.org/2000/svg",
-      el = d.createElementNS(n, "svg"),
-      p = d.createElementNS(n, "path");
-    el.setAttribute("viewBox", "0 0 24 24");
-    el.setAttribute("aria-hidden", "true");
-    el.setAttribute("class", cls);
-    p.setAttribute("d", path);
-    el.appendChild(p);
-    return el;
-  }
   var host = d.createElement("support-widget");
   var shadow = host.attachShadow({ mode: "open" });
   var css = d.createElement("link");
@@ -78,12 +58,16 @@
   launcher.setAttribute("aria-label", "Help");
   launcher.setAttribute("aria-haspopup", "dialog");
   launcher.setAttribute("aria-expanded", "false");
-  launcher.append(
-    svg(
-      "i-open",
-      "M12 3C6.5 3 2 6.6 2 11c0 2.4 1.3 4.5 3.4 6L5 21l4.3-2.3c.9.2 1.8.3 2.7.3 5.5 0 10-3.6 10-8s-4.5-8-10-8Z",
-    ),
-    svg("i-close", "M6 6l12 12M18 6 6 18"),
+  // a speech bubble (its "close" icon comes with the panel: panel.js)
+  var n = "http://www.w3.org/2000/svg";
+  var icon = launcher.appendChild(d.createElementNS(n, "svg"));
+  icon.setAttribute("viewBox", "0 0 24 24");
+  icon.setAttribute("aria-hidden", "true");
+  icon.setAttribute("class", "i-open");
+  var path = icon.appendChild(d.createElementNS(n, "path"));
+  path.setAttribute(
+    "d",
+    "M12 3A10 8 0 0 0 2 11c0 2.4 1.3 4.5 3.4 6L5 21l4.3-2.3c.9.2 1.8.3 2.7.3A10 8 0 0 0 12 3Z",
   );
   // before the rest has loaded the panel is closed: each click (maybe several, while a load
   // fails and is retried) means "open", and never cancels out the one before
@@ -120,11 +104,11 @@
     mark("launcher");
   });
 
-  function mount() {
-    d.body.appendChild(host);
-  }
-  if (d.body) mount();
-  else d.addEventListener("DOMContentLoaded", mount);
+  if (d.body) d.body.append(host);
+  else
+    d.addEventListener("DOMContentLoaded", function () {
+      d.body.append(host);
+    });
 
   // A retry asks for <build>.<n>/…: a browser keeps a module that failed (cut short, say) in
   // its module map under its URL, and with it every module importing it, for the page's life.
@@ -135,11 +119,8 @@
       (loading = import(base + "main.js")
         .then(function (m) {
           return m.start({
-            root: base,
             script: s,
             host: host,
-            shadow: shadow,
-            launcher: launcher,
             config: config,
             errors: errors,
             queue: queue,

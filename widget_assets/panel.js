@@ -1,14 +1,19 @@
 // The panel: a modal dialog in the shadow root with a header, a stack of views (for Back),
 // two sections (Help, Messages), a focus trap, Escape to close, and focus returned on close.
 // Views (views/*.js) build their own DOM; the panel swaps them in and out, keeping each one's
-// scroll position.
+// scroll position. The launcher (loader.js's) opens and closes it, and gets its "close" icon
+// here.
 
 import { FOCUSABLE, add, h, icon, put, uid } from "./dom.js";
 
 const iconButton = (label, onclick, name) =>
   h("button", { type: "button", class: "icon-btn", "aria-label": label, onclick }, icon(name));
 
-export function createPanel({ shadow, launcher, t, roots, emit, mark }) {
+/**
+ * `home()` makes the view the panel opens on when it has none; `sections.help()` and
+ * `sections.messages()` show those.
+ */
+export function createPanel({ shadow, launcher, t, home, sections, emit, mark }) {
   const titleId = uid("t");
   const stack = [];
   const top = () => stack[stack.length - 1];
@@ -28,7 +33,7 @@ export function createPanel({ shadow, launcher, t, roots, emit, mark }) {
       {
         type: "button",
         class: "tab",
-        onclick: () => show(roots[name](), { reset: true }),
+        onclick: () => sections[name](),
         "data-tab": name,
       },
       icon(symbol),
@@ -61,6 +66,7 @@ export function createPanel({ shadow, launcher, t, roots, emit, mark }) {
     h("nav", { "aria-label": t("sections") }, tabs),
   );
   add(shadow, dialog);
+  add(launcher, icon("close"));
 
   function keydown(event) {
     if (event.key === "Escape") {
@@ -117,7 +123,7 @@ export function createPanel({ shadow, launcher, t, roots, emit, mark }) {
 
   function open() {
     if (isOpen) return;
-    if (!stack.length) stack.push(roots.help());
+    if (!stack.length) stack.push(home());
     isOpen = true;
     let active = document.activeElement;
     while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;

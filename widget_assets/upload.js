@@ -1,5 +1,6 @@
 // Sending one file with its progress, for api.js (which maps the answer to its errors): loaded
-// with the first upload. XMLHttpRequest, not fetch: only it tells how much has been sent.
+// with the first upload (main.js's `need`). XMLHttpRequest, not fetch: only it tells how much
+// has been sent.
 
 /** Resolves to {status, data, retryAfter}; status 0 when the server could not be reached. */
 export const upload = (url, headers, file, progress) =>

@@ -1,8 +1,54 @@
 // One article: sanitized HTML rebuilt safely (links to other articles open in place), and
 // "Was this helpful?".
 
-import { button, h, icon, put, safeHtml } from "../dom.js";
+import { button, h, icon, put, rebuilt } from "../dom.js";
 import { skeleton } from "./parts.js";
+
+// What an article keeps of the server's HTML (dom.js's `rebuilt`): these tags, with these
+// attributes only.
+const TAGS = Object.fromEntries(
+  (
+    "a abbr b blockquote br code dd del details div dl dt em figcaption figure h1 h2 h3 h4 h5 h6 " +
+    "hr i img kbd li mark ol p pre s span strong sub summary sup table tbody td th thead tr ul"
+  )
+    .split(" ")
+    .map((tag) => [tag, []]),
+);
+TAGS.a = ["href", "title"];
+TAGS.img = ["src", "alt", "title", "width", "height"];
+TAGS.td = TAGS.th = ["align"];
+const SLUG = /^(?:\.\/)?([a-z0-9]+(?:-[a-z0-9]+)*)\/?$/;
+
+/**
+ * Article HTML from the server, rebuilt from TAGS. A link to another article (its slug) opens
+ * it in place (`onArticle`); other links open in a new tab, http(s) and mailto only, resolved
+ * against `base`; images come from http(s) only, without a referrer.
+ */
+function safeHtml(html, { base, onArticle }) {
+  return rebuilt(html, TAGS, (el, name, value) => {
+    if (name !== "href" && name !== "src") return el.setAttribute(name, value);
+    const slug = name === "href" && SLUG.exec(value);
+    if (slug) {
+      el.href = `#${slug[1]}`;
+      return el.addEventListener("click", (event) => {
+        event.preventDefault();
+        onArticle(slug[1]);
+      });
+    }
+    let url;
+    try {
+      url = new URL(value, base);
+    } catch {
+      return;
+    }
+    const allowed = name === "src" ? /^https?:$/ : /^(https?|mailto):$/;
+    if (value[0] === "#" || !allowed.test(url.protocol)) return;
+    el.setAttribute(name, url.href);
+    if (name === "src") return el.setAttribute("referrerpolicy", "no-referrer");
+    el.target = "_blank";
+    el.rel = "noopener noreferrer";
+  });
+}
 
 /**
  * `api`, `locale` and `auth()` ask the server; `server` resolves the article's relative links;

@@ -1,8 +1,8 @@
 // Contact support / Report a problem: a form prefilled from the token (or the host's
 // `prefill`), articles matching the subject shown while the user types (recorded in the
 // ticket's context), the app's custom fields and attachments (fields.js, attach.js: loaded
-// with the form, which works without them should they fail), then the outcome (done.js): sent
-// or queued.
+// with the form by `need`, the form working without them should they fail), then the outcome
+// (done.js, in with the form): sent or queued.
 
 import { debounce, h, icon, put, uid } from "../dom.js";
 import { articleList, label } from "./parts.js";
@@ -10,6 +10,24 @@ import { articleList, label } from "./parts.js";
 // By code point, as the server counts: a UTF-16 slice could split an emoji into a lone surrogate.
 const cut = (value, n) =>
   value || value === 0 ? [...String(value)].slice(0, n).join("") : undefined;
+
+/** One of the page's errors, as the loader kept it: an ErrorEvent or an unhandled rejection. */
+function described(e) {
+  const reason = e.reason || {};
+  return {
+    message: cut(
+      e.type === "error"
+        ? String(e.message || "error")
+        : `Unhandled rejection: ${String(reason.message || reason)}`,
+      1000,
+    ),
+    source: cut(e.filename, 500),
+    line: e.lineno || null,
+    column: e.colno || null,
+    stack: cut(e.error?.stack || reason.stack, 4000),
+    at: new Date(performance.timeOrigin + e.timeStamp).toISOString(),
+  };
+}
 
 /** The context a ticket carries for the agent, cut to the lengths the server accepts. */
 export function ticketContext(state, { shown = [] } = {}) {
@@ -27,16 +45,7 @@ export function ticketContext(state, { shown = [] } = {}) {
       time_zone: cut(Intl.DateTimeFormat().resolvedOptions().timeZone, 64),
       user_agent: cut(navigator.userAgent, 500),
       viewport: { width: innerWidth, height: innerHeight },
-      errors: state.errors.length
-        ? state.errors.slice(-20).map((e) => ({
-            message: cut(e.message, 1000) || "error",
-            source: cut(e.source, 500),
-            line: e.line,
-            column: e.column,
-            stack: cut(e.stack, 4000),
-            at: e.at,
-          }))
-        : undefined,
+      errors: state.errors.length ? state.errors.slice(-20).map(described) : undefined,
       custom,
       articles_shown: shown.length ? shown.slice(0, 50) : undefined,
     }),
@@ -73,7 +82,7 @@ function field(text, control, optional) {
  * reports; `fileTicket(payload)` sends it through the outbox; `done(queued, email)` shows the
  * outcome in this view's place. `ticketFields()` resolves to the custom fields to ask for;
  * `upload(file, progress)` sends one attachment; `notices(slot, true)` puts the known issues
- * where the user is first, above the form (which still files).
+ * where the user is first, above the form (which still files); `need(name)` loads a module.
  */
 export function contactView(
   {
@@ -89,6 +98,7 @@ export function contactView(
     ticketFields,
     upload,
     notices,
+    need,
   },
   { report = false, subject = "" } = {},
 ) {
@@ -147,7 +157,7 @@ export function contactView(
   notices(notes, true);
   let files = null;
   let custom = null;
-  import("./attach.js").then(
+  need("views/attach.js").then(
     (m) => {
       files = m.picker({ t, lang, upload, paste: els.body });
       put(filesSlot, files.node);
@@ -155,7 +165,7 @@ export function contactView(
     () => {}, // offline, say: the form works without attachments
   );
   const loadCustom = (fresh) =>
-    Promise.all([import("./fields.js"), ticketFields(fresh)]).then(
+    Promise.all([need("views/fields.js"), ticketFields(fresh)]).then(
       ([m, list]) => {
         custom = m.customFields({ t, items: list.items, field, kept: (draft.fields ||= {}) });
         put(customSlot, custom.node);

@@ -1,6 +1,6 @@
-// One ticket: the conversation with its files (attach.js, loaded with it), a reply box that
-// takes files and pasted screenshots (while it is not closed), and a 1–5 rating once it is
-// solved.
+// One ticket: the conversation with its files (attach.js, loaded with it by `need`), a reply
+// box that takes files and pasted screenshots (while it is not closed), and a 1–5 rating once
+// it is solved.
 
 import { uuid } from "../api.js";
 import { add, h, icon, put, uid, when } from "../dom.js";
@@ -8,8 +8,9 @@ import { badge, skeleton } from "./parts.js";
 
 /**
  * `api` and `auth()` ask the server, as the user or the visitor who filed the ticket; `seen()`
- * is told when the conversation was read (the launcher's count). While the conversation is on
- * screen it asks again every 10 s (a minute in a hidden tab): a 304 until an agent answers.
+ * is told when the conversation was read (the launcher's count); `ticket(id)` opens another.
+ * While the conversation is on screen it asks again every 10 s (a minute in a hidden tab): a
+ * 304 until an agent answers.
  */
 // A message's text, its web addresses links (an agent's "Export data: https://…"): text
 // nodes and anchors only, never markup; punctuation after an address stays text.
@@ -27,7 +28,10 @@ function linked(text) {
   return out;
 }
 
-export function conversationView({ t, lang, api, auth, problem, upload, seen, open }, id) {
+export function conversationView(
+  { t, lang, api, auth, problem, upload, need, seen, ticket: open },
+  id,
+) {
   const path = `/tickets/${encodeURIComponent(id)}`;
   const as = () => ({ auth: auth() });
   const heading = h("h3", { tabindex: "-1" });
@@ -40,7 +44,7 @@ export function conversationView({ t, lang, api, auth, problem, upload, seen, op
   let box;
   let files; // the reply's
   let attach = null; // attach.js, once in: a conversation shows without its files until then
-  const loaded = import("./attach.js").then(
+  const loaded = need("views/attach.js").then(
     (m) => (attach = m),
     () => {},
   );

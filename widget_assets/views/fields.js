@@ -5,9 +5,9 @@
 import { h } from "../dom.js";
 
 /**
- * `items` are GET /ticket-fields' (those visible to the requester); `field(label, control,
- * optional)` is the form's own labelled field; `kept` holds the values typed so far (the
- * draft), so that they survive the user looking elsewhere.
+ * `items` are GET /ticket-fields' (those visible to the requester);
+ * `field(label, control, optional)` is the form's own labelled field; `kept` holds the values
+ * typed so far (the draft), so that they survive the user looking elsewhere.
  */
 export function customFields({ t, items, field, kept }) {
   const shown = [...items].sort((a, b) => a.position - b.position);

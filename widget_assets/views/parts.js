@@ -47,7 +47,8 @@ export const badge = (t, status) =>
 /**
  * What went wrong, with "Try again" when `retry` is given. A page whose origin the app does not
  * allow gets no readable answer at all (CORS): say so, rather than "can't reach support", and
- * offer no "Try again" that cannot help. main.js binds `t` and `blocked`.
+ * offer no "Try again" that cannot help. main.js binds `t` and `blocked`; a part of the widget
+ * that could not be downloaded (code "not_loaded") is tried again when the connection returns.
  */
 export const problem = (t, blocked, error, retry) =>
   h(
@@ -57,11 +58,13 @@ export const problem = (t, blocked, error, retry) =>
     t(
       blocked
         ? "errorOrigin"
-        : error.status === 0
-          ? "errorNetwork"
-          : error.status === 429
-            ? "errorBusy"
-            : "errorGeneric",
+        : error.code === "not_loaded"
+          ? "loadFailed"
+          : error.status === 0
+            ? "errorNetwork"
+            : error.status === 429
+              ? "errorBusy"
+              : "errorGeneric",
     ),
     retry && !blocked && button("link", retry, t("retry")),
   );

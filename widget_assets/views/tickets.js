@@ -4,10 +4,20 @@ import { button, h, icon, put, when } from "../dom.js";
 import { badge, skeleton, text } from "./parts.js";
 
 /**
- * `pending()` lists the outbox's queued tickets; `list()` asks the server for the user's, when
- * `canSeeTickets()`; `ticket(id)` and `contact()` go to those views.
+ * `pending()` lists the outbox's queued tickets; `api` and `auth()` ask the server for the
+ * user's, when `canSeeTickets()`; `ticket(id)` and `contact()` go to those views.
  */
-export function ticketsView({ t, lang, pending, canSeeTickets, list, problem, ticket, contact }) {
+export function ticketsView({
+  t,
+  lang,
+  api,
+  auth,
+  pending,
+  canSeeTickets,
+  problem,
+  ticket,
+  contact,
+}) {
   const node = h("div", {}, skeleton(4));
 
   async function load() {
@@ -27,7 +37,7 @@ export function ticketsView({ t, lang, pending, canSeeTickets, list, problem, ti
     let failed = null;
     let items = [];
     try {
-      if (canSeeTickets()) ({ items } = await list());
+      if (canSeeTickets()) ({ items } = await api.get("/tickets", { limit: 50 }, { auth: auth() }));
     } catch (error) {
       failed = problem(error, load); // queued tickets are shown all the same
     }
