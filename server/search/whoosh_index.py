@@ -192,6 +192,9 @@ class WhooshIndex:
             self._searcher = self._ix.searcher(weighting=scoring.BM25F())
             _load_lengths(self._searcher)
             old.close()
+            # Document numbers are the searcher's: what was counted with the old one is stale.
+            self._docsets.clear()
+            self._docset_size = 0
         return self._searcher
 
     def close(self) -> None:

@@ -270,3 +270,17 @@ def test_the_total_counts_every_match_and_the_last_page_holds_the_rest(
     assert seen == matching
     both = ix.search("app_a", "invoice payments", locale="en")
     assert both.total == sum(1 for i in matching if i % 3)  # every word, where some have all
+
+
+def test_a_word_searched_before_it_was_indexed_is_found_once_it_is(
+    tmp_path: Path, make_index: Callable[..., WhooshIndex]
+) -> None:
+    ix = make_index(tmp_path / "index", cache_size=0)
+    ix.rebuild([doc(1, "Refunds", "Click Refund.")])
+    assert ix.search("app_a", "zebrafinch", locale="en").total == 0
+    ix.apply([doc(2, "Payouts", "Reconcile zebrafinch payouts.")], deletes=[])
+    found = ix.search("app_a", "zebrafinch", locale="en")
+    assert (found.total, [h.slug for h in found.hits]) == (1, ["a2"])
+    ix.apply([], deletes=[2])
+    assert ix.search("app_a", "zebrafinch", locale="en").total == 0
+    assert ix.search("app_a", "refund", locale="en").total == 1
