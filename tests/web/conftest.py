@@ -218,3 +218,16 @@ def audit_forms(page: Any) -> None:
     """Fail if the page's forms could not be submitted as the page rendered them."""
     problems = page.evaluate(_AUDIT)
     assert problems == [], f"{page.url}: {problems}"
+
+
+def api(server: LiveServer, method: str, path: str, want: int, **kwargs: Any) -> Any:
+    """Call the server's API with the admin key; assert the status; the JSON body, if any."""
+    r = requests.request(
+        method,
+        f"{server.url}/api/v1{path}",
+        headers={"Authorization": f"Bearer {server.admin_key}"},
+        timeout=10,
+        **kwargs,
+    )
+    assert r.status_code == want, r.text
+    return r.json() if r.content else None

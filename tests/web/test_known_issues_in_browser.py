@@ -14,24 +14,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-import requests
 
 from ..conftest import LiveServer
-from .conftest import audit_forms, sign_in
+from .conftest import api, audit_forms, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def api(server: LiveServer, method: str, path: str, want: int, **kwargs: Any) -> Any:
-    r = requests.request(
-        method,
-        f"{server.url}/api/v1{path}",
-        headers={"Authorization": f"Bearer {server.admin_key}"},
-        timeout=10,
-        **kwargs,
-    )
-    assert r.status_code == want, r.text
-    return r.json() if r.content else None
 
 
 def replies(server: LiveServer, ticket_id: str) -> list[str]:
