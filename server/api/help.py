@@ -11,6 +11,10 @@ from .handlers import dump, load_args, load_body
 from .openapi import documented
 
 bp = Blueprint("help", __name__)
+# Suggestions are asked for every time the widget opens: their schemas are built once, not on
+# each request (a schema keeps nothing of a load or a dump; building one copies its fields).
+_SUGGESTION_ARGS = schemas.SuggestionArgs()
+_SUGGESTIONS_OUT = schemas.SuggestionsOutSchema()
 
 
 @bp.get("/help/suggestions")
@@ -23,7 +27,7 @@ bp = Blueprint("help", __name__)
 def suggestions() -> Response:
     who = principal()
     rate_limit("search", who)
-    args = load_args(schemas.SuggestionArgs())
+    args = load_args(_SUGGESTION_ARGS)
     articles = runtime().articles.suggestions(
         who.app_id,
         context=args.get("context"),
@@ -31,7 +35,7 @@ def suggestions() -> Response:
         locale=args.get("locale"),
         limit=args["limit"],
     )
-    return dump(schemas.SuggestionsOutSchema(), {"articles": articles})
+    return dump(_SUGGESTIONS_OUT, {"articles": articles})
 
 
 @bp.get("/help/search")

@@ -415,54 +415,109 @@ class ArticleService:
         locale: str | None,
         limit: int,
     ) -> builtins.list[dict[str, Any]]:
-        """Context key first (exact, then its parents), then URL path patterns, then popular."""
+        """Context key first (exact, then its parents), then URL path patterns, then popular.
+
+        The sources are asked in that order, each with an index lookup (migration 0018) that
+        returns ids, slugs, locales and popularity, never a body: the articles tagged with the
+        context key, then with each of its parents; those with a path pattern that matches
+        the URL, looked up under the URL's path and its parents; the first entries of the
+        popularity index. Once ``limit`` articles are chosen, the sources not asked yet could
+        only offer a better translation of one of them, so they are asked about those alone
+        (:meth:`_better_translations`). Then the chosen articles are read for what a
+        suggestion shows.
+        """
         locales = locale_chain(locale)
-        ranked: list[tuple[tuple[float, ...], dict[str, Any]]] = []
+        preference = {code: n for n, code in enumerate(locales)}
+        path = _path_of(url)
+        sources = [("context", key) for key in context_chain(context or "")]
+        if path:
+            sources.append(("path", path))
+        sources.append(("popular", ""))
+        chosen: dict[str, tuple[int, str]] = {}  # slug -> (article id, locale), in rank order
         with self.db.read() as conn:
-            if context:
-                chain = context_chain(context)
-                for article in published_store.published_with_contexts(
-                    conn, app_id, chain, locales
+            for asked, (kind, what) in enumerate(sources):
+                if len(chosen) >= limit:
+                    self._better_translations(conn, app_id, chosen, sources[asked:], locales, limit)
+                    break
+                for _, article_id, slug, code in _candidates(
+                    conn, app_id, kind, what, locales, limit
                 ):
-                    depth = chain.index(article["matched"])
-                    ranked.append(((0, depth, *_popularity(article)), article))
-            path = _path_of(url)
-            if path:
-                ids = set()
-                for article_id, pattern in published_store.path_patterns(conn, app_id):
-                    if _path_matches(pattern, path):
-                        ids.add((article_id, len(pattern)))
-                by_id = {a["id"]: a for a in store.get_by_ids(conn, {i for i, _ in ids})}
-                for article_id, length in ids:
-                    found = by_id.get(article_id)
-                    if found and found["locale"] in locales:
-                        ranked.append(((1, -length, *_popularity(found)), found))
-            for article in published_store.popular(conn, app_id, locales, limit * 3):
-                ranked.append(((2, 0, *_popularity(article)), article))
-        ranked.sort(key=lambda pair: (pair[0], pair[1]["id"]))
-        chosen: dict[str, dict[str, Any]] = {}
-        for _, article in ranked:
-            slug = article["slug"]
-            current = chosen.get(slug)
-            if current is None:
-                if len(chosen) < limit:
-                    chosen[slug] = article
-            elif locales.index(article["locale"]) < locales.index(current["locale"]):
-                chosen[slug] = article  # same article, a better translation
-        return [
-            {
-                "slug": a["slug"],
-                "title": a["title"],
-                "summary": a["summary"],
-                "category": a["category"],
-                "locale": a["locale"],
-            }
-            for a in chosen.values()
+                    current = chosen.get(slug)
+                    if current is None:
+                        if len(chosen) < limit:
+                            chosen[slug] = (article_id, code)
+                    elif preference[code] < preference[current[1]]:
+                        chosen[slug] = (article_id, code)  # the same article, better translated
+            shown = published_store.summaries(conn, [i for i, _ in chosen.values()])
+        return [shown[article_id] for article_id, _ in chosen.values()]
+
+    @staticmethod
+    def _better_translations(
+        conn: Any,
+        app_id: str,
+        chosen: dict[str, tuple[int, str]],
+        sources: Sequence[tuple[str, str]],
+        locales: Sequence[str],
+        limit: int,
+    ) -> None:
+        """Swap each chosen article for its translation in a better locale where one of the
+        sources not asked yet (``sources``) offers it, as asking them would have: the chosen
+        articles stay the same, and none of these sources can add another."""
+        preference = {code: n for n, code in enumerate(locales)}
+        worst = max(preference[code] for _, code in chosen.values())
+        if worst == 0:
+            return  # all in the reader's first language already
+        found = [
+            (preference[r["locale"]], int(r["id"]), str(r["slug"]), str(r["locale"]))
+            for r in published_store.translations(conn, app_id, list(chosen), locales[:worst])
         ]
+        found = [t for t in found if t[0] < preference[chosen[t[2]][1]]]
+        if not found:
+            return
+        ids = [article_id for _, article_id, _, _ in found]
+        keys = [what for kind, what in sources if kind == "context"]
+        path = next((what for kind, what in sources if kind == "path"), None)
+        offered = {
+            article_id
+            for article_id, tag in published_store.contexts_of(
+                conn, ids, contexts=keys, path_keys=_path_keys(path) if path else ()
+            )
+            if tag in keys or (path is not None and _path_matches(tag, path))
+        }
+        if any(kind == "popular" for kind, _ in sources):
+            top = published_store.popular(conn, app_id, locales, limit * 3)
+            offered |= {int(r["id"]) for r in top}
+        for rank, article_id, slug, code in sorted(found):  # the best translation first
+            if article_id in offered and rank < preference[chosen[slug][1]]:
+                chosen[slug] = (article_id, code)
 
 
-def _popularity(article: Mapping[str, Any]) -> tuple[float]:
-    return (-(article["views"] + 3 * article["helpful_yes"] - 2 * article["helpful_no"]),)
+Candidate = tuple[tuple[int, ...], int, str, str]  # (rank in its source, id, slug, locale)
+
+
+def _candidates(
+    conn: Any, app_id: str, kind: str, what: str, locales: Sequence[str], limit: int
+) -> list[Candidate]:
+    """The candidates of one source of suggestions, best first: by popularity (then id) for
+    a context key and the popular articles; for a path, by the length of the pattern that
+    matched (the longest first: an article once per length), then so."""
+    found: list[Candidate]
+    if kind == "context":
+        rows = published_store.context_candidates(conn, app_id, [what], locales)
+        found = [((-r["popularity"],), r["id"], r["slug"], r["locale"]) for r in rows]
+    elif kind == "path":
+        rows = published_store.path_candidates(conn, app_id, _path_keys(what), locales)
+        found = list(
+            {
+                ((-len(r["pattern"]), -r["popularity"]), r["id"], r["slug"], r["locale"])
+                for r in rows
+                if _path_matches(r["pattern"], what)
+            }
+        )
+    else:
+        rows = published_store.popular(conn, app_id, locales, limit * 3)
+        found = [((-r["popularity"],), r["id"], r["slug"], r["locale"]) for r in rows]
+    return sorted(found)
 
 
 def _path_of(url: str | None) -> str | None:
@@ -470,6 +525,16 @@ def _path_of(url: str | None) -> str | None:
         return None
     path = urlsplit(url).path or "/"
     return "/" + path.strip("/") if path != "/" else "/"
+
+
+def _path_keys(path: str) -> list[str]:
+    """The keys (migration 0018) of every pattern that can match ``path``, a path as
+    :func:`_path_of` gives it: without a wildcard, the path and each of its parents
+    ('/a/b' -> '/a/b', '/a'; '/' matches only itself); with one, '*' and each directory of
+    the path ('/a/b' -> '*/', '*/a/'). The patterns under these keys are matched one by one."""
+    parents = [path[:end] for end in range(1, len(path)) if path[end] == "/"]
+    directories = [f"*{path[: end + 1]}" for end in range(len(path)) if path[end] == "/"]
+    return [path, *parents, *directories]
 
 
 def _path_matches(pattern: str, path: str) -> bool:

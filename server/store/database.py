@@ -28,6 +28,8 @@ from importlib import resources
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 15_000
+# Generated columns (migration 0018) came with SQLite 3.31 (January 2020).
+MIN_SQLITE = (3, 31, 0)
 
 
 class StoreError(Exception):
@@ -126,6 +128,11 @@ class Database:
 
     def migrate(self) -> int:
         """Bring the schema up to date in place; returns the version reached."""
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise StoreError(
+                f"SQLite {'.'.join(map(str, MIN_SQLITE))} or newer is needed; this Python has"
+                f" {sqlite3.sqlite_version} (a newer Python, or pysqlite3, brings one)"
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = self.connection()

@@ -83,43 +83,122 @@ def sitemap(conn: sqlite3.Connection, app_id: str) -> list[dict[str, Any]]:
 
 
 # -- the widget: suggestions for where the user is, categories ----------------------------
-def published_with_contexts(
+# Suggestions rank candidates by what these return (id, slug, locale, popularity: never a
+# body, nor even a title), then read what they show for the few they chose (``summaries``).
+def context_candidates(
     conn: sqlite3.Connection, app_id: str, contexts: Sequence[str], locales: Sequence[str]
-) -> list[dict[str, Any]]:
-    """Published articles tagged with any of ``contexts``, each with the context it matched."""
+) -> list[sqlite3.Row]:
+    """Published articles in one of ``locales`` tagged with any of ``contexts``: id, slug,
+    locale, popularity and the context they matched (``matched``), once per context."""
     if not contexts or not locales:
         return []
     cmarks, lmarks = ",".join("?" * len(contexts)), ",".join("?" * len(locales))
-    rows = conn.execute(
-        "SELECT a.*, c.context AS matched FROM articles a"
-        " JOIN article_contexts c ON c.article_id = a.id"
+    return conn.execute(
+        "SELECT a.id, a.slug, a.locale, a.popularity, c.context AS matched"
+        " FROM article_contexts c CROSS JOIN articles a ON a.id = c.article_id"
         f" WHERE c.app_id = ? AND c.context IN ({cmarks}) AND a.status = 'published'"
         f" AND a.locale IN ({lmarks})",
         (app_id, *contexts, *locales),
     ).fetchall()
-    return [decode(r) for r in rows]
 
 
-def path_patterns(conn: sqlite3.Connection, app_id: str) -> list[tuple[int, str]]:
-    rows = conn.execute(
-        "SELECT c.article_id, c.context FROM article_contexts c JOIN articles a"
-        " ON a.id = c.article_id WHERE c.app_id = ? AND c.context LIKE '/%'"
-        " AND a.status = 'published'",
-        (app_id,),
-    ).fetchall()
-    return [(int(r[0]), str(r[1])) for r in rows]
+def path_candidates(
+    conn: sqlite3.Connection, app_id: str, keys: Sequence[str], locales: Sequence[str]
+) -> list[sqlite3.Row]:
+    """Published articles in one of ``locales`` with a URL-path context under one of ``keys``
+    (migration 0018: ``/invoices/`` is under ``/invoices``, ``/invoices/*/edit`` under
+    ``*/invoices/``): id, slug, locale, popularity and that context (``pattern``), once per
+    context. The patterns that may match a path, for the caller to match one by one: one
+    index seek a key, however many patterns the app has."""
+    wanted = list(dict.fromkeys(keys))
+    found: list[sqlite3.Row] = []
+    lmarks = ",".join("?" * len(locales))
+    for start in range(0, len(wanted) if locales else 0, _KEYS_A_QUERY):
+        chunk = wanted[start : start + _KEYS_A_QUERY]
+        found += conn.execute(
+            "SELECT a.id, a.slug, a.locale, a.popularity, c.context AS pattern"
+            " FROM article_contexts c CROSS JOIN articles a ON a.id = c.article_id"
+            f" WHERE c.app_id = ? AND c.path_key IN ({','.join('?' * len(chunk))})"
+            f" AND a.status = 'published' AND a.locale IN ({lmarks})",
+            (app_id, *chunk, *locales),
+        ).fetchall()
+    return found
+
+
+# A long URL has many parents: their keys go in chunks, under the 999 variables a statement
+# that SQLite allowed before 3.32.
+_KEYS_A_QUERY = 400
 
 
 def popular(
     conn: sqlite3.Connection, app_id: str, locales: Sequence[str], limit: int
-) -> list[dict[str, Any]]:
-    lmarks = ",".join("?" * len(locales))
-    rows = conn.execute(
-        f"SELECT * FROM articles WHERE app_id = ? AND status = 'published' AND locale IN ({lmarks})"
-        " ORDER BY views + 3 * helpful_yes - 2 * helpful_no DESC, id LIMIT ?",
-        (app_id, *locales, limit),
+) -> list[sqlite3.Row]:
+    """The ``limit`` most popular published articles in any of ``locales``, most popular first
+    (then by id): id, slug, locale and popularity, from the first ``limit`` entries of the
+    popularity index for each locale."""
+    found: list[sqlite3.Row] = []
+    for locale in dict.fromkeys(locales):
+        found += conn.execute(
+            "SELECT id, slug, locale, popularity FROM articles WHERE app_id = ?"
+            " AND status = 'published' AND locale = ? ORDER BY popularity DESC, id LIMIT ?",
+            (app_id, locale, limit),
+        ).fetchall()
+    if len(locales) > 1:
+        found.sort(key=lambda row: (-row["popularity"], row["id"]))
+    return found[:limit]
+
+
+def translations(
+    conn: sqlite3.Connection, app_id: str, slugs: Sequence[str], locales: Sequence[str]
+) -> list[sqlite3.Row]:
+    """The published translations of ``slugs`` in any of ``locales``: id, slug, locale (by
+    the (app, slug, locale) key: the unary ``+`` keeps SQLite from reading the status and
+    popularity index instead, every published article in those locales)."""
+    if not slugs or not locales:
+        return []
+    smarks, lmarks = ",".join("?" * len(slugs)), ",".join("?" * len(locales))
+    return conn.execute(
+        f"SELECT id, slug, locale FROM articles WHERE app_id = ? AND slug IN ({smarks})"
+        f" AND locale IN ({lmarks}) AND +status = 'published'",
+        (app_id, *slugs, *locales),
     ).fetchall()
-    return [decode(r) for r in rows]
+
+
+def contexts_of(
+    conn: sqlite3.Connection,
+    article_ids: Sequence[int],
+    *,
+    contexts: Sequence[str] = (),
+    path_keys: Sequence[str] = (),
+) -> list[tuple[int, str]]:
+    """(article id, context) for the given articles' contexts among ``contexts`` and their
+    URL-path contexts under ``path_keys`` (see :func:`path_candidates`): for a few articles,
+    whose contexts are read whole."""
+    if not article_ids or not (contexts or path_keys):
+        return []
+    tags, keys = set(contexts), set(path_keys)
+    rows = conn.execute(
+        "SELECT article_id, context, path_key FROM article_contexts"
+        f" WHERE article_id IN ({','.join('?' * len(article_ids))})",
+        tuple(article_ids),
+    ).fetchall()
+    return [(int(r[0]), str(r[1])) for r in rows if r[1] in tags or r[2] in keys]
+
+
+def summaries(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """What a suggestion shows of each of the articles ``ids``, by id: slug, title, summary,
+    category, locale."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(
+        f"SELECT id, slug, title, summary, category, locale FROM articles WHERE id IN ({marks})",
+        tuple(ids),
+    ).fetchall()
+    return {int(r["id"]): {k: r[k] for k in _SUMMARY} for r in rows}
+
+
+_SUMMARY = ("slug", "title", "summary", "category", "locale")
 
 
 def has_published(conn: sqlite3.Connection, app_id: str, locale: str) -> bool:
