@@ -78,6 +78,8 @@ bench: install
 	$(BIN)/python benchmarks/semantic_bench.py
 	$(BIN)/python benchmarks/search_language_bench.py
 	$(BIN)/python benchmarks/grouping_bench.py
+	$(BIN)/python benchmarks/suggestions_bench.py
+	$(BIN)/python benchmarks/http_bench.py --client raw
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules

@@ -3,29 +3,16 @@ language with every analyzer it compares (nothing is asserted about time or scor
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..bench_runs import quick_run
 
 
 @pytest.mark.slow
 def test_the_quick_run_completes_and_writes_its_json(tmp_path: Path) -> None:
-    out = tmp_path / "search_languages.json"
-    script = ROOT / "benchmarks" / "search_language_bench.py"
-    done = subprocess.run(
-        [sys.executable, "-W", "error", str(script), "--quick", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(out.read_text(encoding="utf-8"))
+    report, stdout = quick_run("search_language_bench.py", tmp_path / "search_languages.json")
     analyzers = {lang: set(entry["analyzers"]) for lang, entry in report["languages"].items()}
     assert analyzers == {
         "en": {"own", "plain"},
@@ -37,4 +24,4 @@ def test_the_quick_run_completes_and_writes_its_json(tmp_path: Path) -> None:
         for figures in entry["analyzers"].values():
             assert 0 <= figures["quality"]["all"]["hit_at_3"] <= 1
             assert figures["latency_ms"]["n"] == entry["queries"]
-    assert "hit@3" in done.stdout
+    assert "hit@3" in stdout
