@@ -94,11 +94,11 @@ class SummarySchema(Schema):
 def help_event() -> Response:
     who = principal()
     rate_limit("search", who)
-    data = load_body(HelpEventInSchema())
+    data = load_body(HelpEventInSchema)
     # The person: the user (or visitor) of the token when there is one, else the browser.
     person = browser_key() if who.anonymous else who.key
     runtime().events.event(who.app_id, data["type"], data["session"], person, data.get("slug", ""))
-    return dump(schemas.OkSchema(), {"ok": True}, 202)
+    return dump(schemas.OkSchema, {"ok": True}, 202)
 
 
 @bp.get("/analytics/summary")
@@ -112,9 +112,9 @@ def help_event() -> Response:
 )
 def summary() -> Response:
     who = _admin()
-    args = load_args(SummaryArgs())
+    args = load_args(SummaryArgs)
     span = DateRange.parse(args.get("from_"), args.get("to"))
-    return dump(SummarySchema(), runtime().analytics.report(who.app_id, span))
+    return dump(SummarySchema, runtime().analytics.report(who.app_id, span))
 
 
 class ServiceLevelsSchema(Schema):
@@ -158,11 +158,11 @@ def _admin() -> Principal:
 )
 def service_levels() -> Response:
     who = _admin()
-    args = load_args(ServiceLevelArgs())
+    args = load_args(ServiceLevelArgs)
     span = DateRange.parse(args.get("from_"), args.get("to"))
     wants = request.accept_mimetypes.best_match(("application/json", "text/csv"))
     if wants != "text/csv":
-        answer = dump(ServiceLevelsSchema(), runtime().analytics.service_levels(who.app_id, span))
+        answer = dump(ServiceLevelsSchema, runtime().analytics.service_levels(who.app_id, span))
         answer.vary.add("Accept")
         return answer
     name = args.get("report")

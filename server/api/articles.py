@@ -38,7 +38,7 @@ def _author() -> str:
 def create() -> Response:
     who = require_writer()
     rt = runtime()
-    data = load_body(schemas.ArticleInSchema())
+    data = load_body(schemas.ArticleInSchema)
     status, body, replayed = rt.articles.create_once(
         who.app_id,
         data,
@@ -47,7 +47,7 @@ def create() -> Response:
         fingerprint=request_fingerprint(),
         scope=who.key,
     )
-    return dump(schemas.ArticleOutSchema(), body, status, replayed=replayed)
+    return dump(schemas.ArticleOutSchema, body, status, replayed=replayed)
 
 
 @bp.get("/articles")
@@ -61,7 +61,7 @@ def create() -> Response:
 )
 def list_articles() -> Response:
     who = require_writer()
-    args = load_args(schemas.ArticleListArgs())
+    args = load_args(schemas.ArticleListArgs)
     items, after = runtime().articles.list(
         who.app_id,
         status=args.get("status"),
@@ -70,7 +70,7 @@ def list_articles() -> Response:
         cursor=decode_cursor(args.get("cursor")),
         limit=args["limit"],
     )
-    return dump(schemas.ArticlePageSchema(), {"items": items, "next": encode_cursor(after)})
+    return dump(schemas.ArticlePageSchema, {"items": items, "next": encode_cursor(after)})
 
 
 @bp.get("/articles/<article_id>")
@@ -79,7 +79,7 @@ def list_articles() -> Response:
 )
 def get(article_id: str) -> Response:
     who = require_writer()
-    return dump(schemas.ArticleOutSchema(), runtime().articles.get(who.app_id, article_id))
+    return dump(schemas.ArticleOutSchema, runtime().articles.get(who.app_id, article_id))
 
 
 @bp.patch("/articles/<article_id>")
@@ -92,17 +92,17 @@ def get(article_id: str) -> Response:
 )
 def update(article_id: str) -> Response:
     who = require_writer()
-    data = load_body(schemas.ArticlePatchSchema())
+    data = load_body(schemas.ArticlePatchSchema)
     expected = data.pop("revision", None)
     article = runtime().articles.update(who.app_id, article_id, data, _author(), expected)
-    return dump(schemas.ArticleOutSchema(), article)
+    return dump(schemas.ArticleOutSchema, article)
 
 
 def _status_view(status: str, summary: str) -> None:
     def view(article_id: str) -> Response:
         who = require_writer()
         article = runtime().articles.set_status(who.app_id, article_id, status, _author())
-        return dump(schemas.ArticleOutSchema(), article)
+        return dump(schemas.ArticleOutSchema, article)
 
     view.__name__ = f"set_{status}"
     action = {"published": "publish", "draft": "unpublish", "archived": "archive"}[status]
@@ -132,8 +132,8 @@ _status_view("archived", "Archive an article")
 )
 def revisions(article_id: str) -> Response:
     who = require_writer()
-    args = load_args(schemas.PageArgs())
+    args = load_args(schemas.PageArgs)
     items, after = runtime().articles.revisions(
         who.app_id, article_id, decode_cursor(args.get("cursor")), args["limit"]
     )
-    return dump(schemas.RevisionPageSchema(), {"items": items, "next": encode_cursor(after)})
+    return dump(schemas.RevisionPageSchema, {"items": items, "next": encode_cursor(after)})

@@ -104,8 +104,8 @@ def _agent() -> Principal:
 )
 def find() -> Response:
     who = _agent()
-    args = load_args(ContactListArgs())
-    return dump(ContactListSchema(), {"items": runtime().contacts.find(who.app_id, args["email"])})
+    args = load_args(ContactListArgs)
+    return dump(ContactListSchema, {"items": runtime().contacts.find(who.app_id, args["email"])})
 
 
 @bp.get("/contacts/<contact_id>")
@@ -117,4 +117,4 @@ def find() -> Response:
 )
 def get(contact_id: str) -> Response:
     who = _agent()
-    return dump(ContactSchema(), runtime().contacts.get(who.app_id, contact_id))
+    return dump(ContactSchema, runtime().contacts.get(who.app_id, contact_id))

@@ -11,10 +11,6 @@ from .handlers import dump, load_args, load_body
 from .openapi import documented
 
 bp = Blueprint("help", __name__)
-# Suggestions are asked for every time the widget opens: their schemas are built once, not on
-# each request (a schema keeps nothing of a load or a dump; building one copies its fields).
-_SUGGESTION_ARGS = schemas.SuggestionArgs()
-_SUGGESTIONS_OUT = schemas.SuggestionsOutSchema()
 
 
 @bp.get("/help/suggestions")
@@ -27,7 +23,7 @@ _SUGGESTIONS_OUT = schemas.SuggestionsOutSchema()
 def suggestions() -> Response:
     who = principal()
     rate_limit("search", who)
-    args = load_args(_SUGGESTION_ARGS)
+    args = load_args(schemas.SuggestionArgs)
     articles = runtime().articles.suggestions(
         who.app_id,
         context=args.get("context"),
@@ -35,7 +31,7 @@ def suggestions() -> Response:
         locale=args.get("locale"),
         limit=args["limit"],
     )
-    return dump(_SUGGESTIONS_OUT, {"articles": articles})
+    return dump(schemas.SuggestionsOutSchema, {"articles": articles})
 
 
 @bp.get("/help/search")
@@ -48,7 +44,7 @@ def suggestions() -> Response:
 def search() -> Response:
     who = principal()
     rate_limit("search", who)
-    args = load_args(schemas.SearchArgs())
+    args = load_args(schemas.SearchArgs)
     result = runtime().search.search(
         who.app_id,
         args["q"],
@@ -62,7 +58,7 @@ def search() -> Response:
         # not as readers: their queries would skew what the analytics say readers look for.
         searcher = f"ip:{client_address()}" if who.anonymous else who.key
         runtime().events.search(who.app_id, args["q"], result["locale"], result["total"], searcher)
-    return dump(schemas.SearchOutSchema(), result)
+    return dump(schemas.SearchOutSchema, result)
 
 
 @bp.get("/help/articles/<slug>")
@@ -75,9 +71,9 @@ def search() -> Response:
 )
 def article(slug: str) -> Response:
     who = principal()
-    args = load_args(schemas.LocaleArgs())
+    args = load_args(schemas.LocaleArgs)
     return dump(
-        schemas.PublicArticleSchema(),
+        schemas.PublicArticleSchema,
         runtime().articles.published(who.app_id, slug, args.get("locale")),
     )
 
@@ -95,12 +91,12 @@ def article(slug: str) -> Response:
 def feedback(slug: str) -> Response:
     who = principal()
     rate_limit("search", who)
-    args = load_args(schemas.LocaleArgs())
-    data = load_body(schemas.FeedbackInSchema())
+    args = load_args(schemas.LocaleArgs)
+    data = load_body(schemas.FeedbackInSchema)
     runtime().articles.feedback(
         who.app_id, slug, args.get("locale"), data["helpful"], data.get("comment", ""), who.key
     )
-    return dump(schemas.OkSchema(), {"ok": True}, 201)
+    return dump(schemas.OkSchema, {"ok": True}, 201)
 
 
 @bp.get("/help/categories")
@@ -112,6 +108,6 @@ def feedback(slug: str) -> Response:
 )
 def categories() -> Response:
     who = principal()
-    args = load_args(schemas.LocaleArgs())
+    args = load_args(schemas.LocaleArgs)
     items = runtime().articles.categories(who.app_id, args.get("locale"))
-    return dump(schemas.CategoriesOutSchema(), {"items": items, "next": None})
+    return dump(schemas.CategoriesOutSchema, {"items": items, "next": None})

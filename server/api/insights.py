@@ -92,15 +92,15 @@ def _agent() -> Principal:
 )
 def repeated() -> Response:
     who = _agent()
-    window = Window.parse(load_args(RepeatedArgs()).get("days"))
-    return dump(RepeatedSchema(), runtime().repeated.groups(who.app_id, window))
+    window = Window.parse(load_args(RepeatedArgs).get("days"))
+    return dump(RepeatedSchema, runtime().repeated.groups(who.app_id, window))
 
 
 @bp.get("/insights/repeated/<group_id>")
 @documented("One group of repeated issues", auth="agent", response=GroupSchema, errors=(403, 404))
 def one_group(group_id: str) -> Response:
     who = _agent()
-    return dump(GroupSchema(), runtime().repeated.group(who.app_id, group_id))
+    return dump(GroupSchema, runtime().repeated.group(who.app_id, group_id))
 
 
 @bp.post("/insights/repeated/<group_id>/article")
@@ -113,11 +113,11 @@ def one_group(group_id: str) -> Response:
 )
 def link_article(group_id: str) -> Response:
     who = _agent()
-    data = load_body(LinkInSchema())
+    data = load_body(LinkInSchema)
     found = runtime().repeated.link_article(
         who.app_id, group_id, data["article"], who.name or who.id
     )
-    return dump(GroupSchema(), found)
+    return dump(GroupSchema, found)
 
 
 @bp.delete("/insights/repeated/<group_id>/article")
@@ -137,4 +137,4 @@ def unlink_article(group_id: str) -> Response:
 )
 def spikes() -> Response:
     who = _agent()
-    return dump(SpikesSchema(), runtime().spikes.find(who.app_id))
+    return dump(SpikesSchema, runtime().spikes.find(who.app_id))

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from ..edge import rate_limit, runtime
 from ..principal import Principal
 from .auth import principal, require_staff
-from .handlers import dump, load_args, load_body
+from .handlers import SchemaLike, dump, load_args, load_body
 from .openapi import documented
 from .schemas import _strict_bool
 
@@ -97,7 +97,7 @@ def _agent() -> Principal:
     return require_staff("agent", "this key's role cannot work on known issues")
 
 
-def _body(schema: Schema) -> dict[str, Any]:
+def _body(schema: SchemaLike) -> dict[str, Any]:
     data = load_body(schema)
     if "global_" in data:
         data["global"] = data.pop("global_")
@@ -114,11 +114,11 @@ def _body(schema: Schema) -> dict[str, Any]:
 def notices() -> Response:
     who = principal()
     rate_limit("search", who)
-    args = load_args(NoticeArgs())
+    args = load_args(NoticeArgs)
     items = runtime().known_issues.notices(
         who.app_id, args.get("context"), args.get("url"), args.get("app_version")
     )
-    return dump(NoticesOutSchema(), {"items": items})
+    return dump(NoticesOutSchema, {"items": items})
 
 
 @bp.get("/known-issues")
@@ -131,9 +131,9 @@ def notices() -> Response:
 )
 def list_issues() -> Response:
     who = _agent()
-    args = load_args(KnownIssueListArgs())
+    args = load_args(KnownIssueListArgs)
     items = runtime().known_issues.items(who.app_id, args.get("status"))
-    return dump(KnownIssueListSchema(), {"items": items})
+    return dump(KnownIssueListSchema, {"items": items})
 
 
 @bp.post("/known-issues")
@@ -147,8 +147,8 @@ def list_issues() -> Response:
 )
 def create_issue() -> Response:
     who = _agent()
-    data = _body(KnownIssueInSchema())
-    return dump(KnownIssueOutSchema(), runtime().known_issues.create(who, data), 201)
+    data = _body(KnownIssueInSchema)
+    return dump(KnownIssueOutSchema, runtime().known_issues.create(who, data), 201)
 
 
 @bp.get("/known-issues/<issue_id>")
@@ -160,7 +160,7 @@ def create_issue() -> Response:
 )
 def get_issue(issue_id: str) -> Response:
     who = _agent()
-    return dump(KnownIssueOutSchema(), runtime().known_issues.get(who.app_id, issue_id))
+    return dump(KnownIssueOutSchema, runtime().known_issues.get(who.app_id, issue_id))
 
 
 @bp.patch("/known-issues/<issue_id>")
@@ -173,5 +173,5 @@ def get_issue(issue_id: str) -> Response:
 )
 def update_issue(issue_id: str) -> Response:
     who = _agent()
-    data = _body(KnownIssuePatchSchema())
-    return dump(KnownIssueOutSchema(), runtime().known_issues.update(who, issue_id, data))
+    data = _body(KnownIssuePatchSchema)
+    return dump(KnownIssueOutSchema, runtime().known_issues.update(who, issue_id, data))

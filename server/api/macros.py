@@ -69,8 +69,8 @@ def _staff(admin: bool) -> Principal:
 )
 def list_macros() -> Response:
     who = _staff(admin=False)
-    args = load_args(MacroListArgs())
-    return dump(MacroListSchema(), {"items": runtime().macros.items(who.app_id, args["q"])})
+    args = load_args(MacroListArgs)
+    return dump(MacroListSchema, {"items": runtime().macros.items(who.app_id, args["q"])})
 
 
 @bp.post("/macros")
@@ -84,15 +84,15 @@ def list_macros() -> Response:
 )
 def create_macro() -> Response:
     who = _staff(admin=True)
-    data = load_body(MacroInSchema())
-    return dump(MacroOutSchema(), runtime().macros.create(who.app_id, data), 201)
+    data = load_body(MacroInSchema)
+    return dump(MacroOutSchema, runtime().macros.create(who.app_id, data), 201)
 
 
 @bp.get("/macros/<macro_id>")
 @documented("One saved reply", auth="agent", response=MacroOutSchema, errors=(403, 404))
 def get_macro(macro_id: str) -> Response:
     who = _staff(admin=False)
-    return dump(MacroOutSchema(), runtime().macros.get(who.app_id, macro_id))
+    return dump(MacroOutSchema, runtime().macros.get(who.app_id, macro_id))
 
 
 @bp.patch("/macros/<macro_id>")
@@ -105,8 +105,8 @@ def get_macro(macro_id: str) -> Response:
 )
 def update_macro(macro_id: str) -> Response:
     who = _staff(admin=True)
-    data = load_body(MacroPatchSchema())
-    return dump(MacroOutSchema(), runtime().macros.update(who.app_id, macro_id, data))
+    data = load_body(MacroPatchSchema)
+    return dump(MacroOutSchema, runtime().macros.update(who.app_id, macro_id, data))
 
 
 @bp.delete("/macros/<macro_id>")

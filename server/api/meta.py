@@ -48,7 +48,7 @@ def health() -> Response:
         "index": index,
         "storage": disk,
     }
-    return dump(schemas.HealthSchema(), body, 200 if healthy else 503)
+    return dump(schemas.HealthSchema, body, 200 if healthy else 503)
 
 
 @bp.get("/openapi.json")

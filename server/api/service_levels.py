@@ -25,7 +25,7 @@ def _staff(role: str) -> Principal:
 
 
 def _body(schema: type[Schema]) -> dict[str, Any]:
-    return load_body(schema())
+    return load_body(schema)
 
 
 # -- business hours ----------------------------------------------------------------------------
@@ -38,7 +38,7 @@ def _body(schema: type[Schema]) -> dict[str, Any]:
 )
 def get_hours() -> Response:
     who = _staff("agent")
-    return dump(schemas.BusinessHoursSchema(), runtime().sla.business_hours(who.app_id))
+    return dump(schemas.BusinessHoursSchema, runtime().sla.business_hours(who.app_id))
 
 
 @bp.put("/business-hours")
@@ -52,7 +52,7 @@ def get_hours() -> Response:
 def put_hours() -> Response:
     who = _staff("admin")
     data = _body(schemas.BusinessHoursSchema)
-    return dump(schemas.BusinessHoursSchema(), runtime().sla.set_business_hours(who.app_id, data))
+    return dump(schemas.BusinessHoursSchema, runtime().sla.set_business_hours(who.app_id, data))
 
 
 # -- SLA policies ------------------------------------------------------------------------------
@@ -65,7 +65,7 @@ def put_hours() -> Response:
 )
 def list_policies() -> Response:
     who = _staff("agent")
-    return dump(schemas.PolicyListSchema(), {"items": runtime().sla.policies(who.app_id)})
+    return dump(schemas.PolicyListSchema, {"items": runtime().sla.policies(who.app_id)})
 
 
 @bp.post("/sla-policies")
@@ -82,14 +82,14 @@ def create_policy() -> Response:
     rt = runtime()
     data = _body(schemas.PolicyInSchema)
     policy = rt.sla.create_policy(who.app_id, data, rt.automations.vocabulary_of(who.app_id))
-    return dump(schemas.PolicyOutSchema(), policy, 201)
+    return dump(schemas.PolicyOutSchema, policy, 201)
 
 
 @bp.get("/sla-policies/<policy_id>")
 @documented("One SLA policy", auth="agent", response=schemas.PolicyOutSchema, errors=(403, 404))
 def get_policy(policy_id: str) -> Response:
     who = _staff("agent")
-    return dump(schemas.PolicyOutSchema(), runtime().sla.policy(who.app_id, policy_id))
+    return dump(schemas.PolicyOutSchema, runtime().sla.policy(who.app_id, policy_id))
 
 
 @bp.patch("/sla-policies/<policy_id>")
@@ -106,7 +106,7 @@ def update_policy(policy_id: str) -> Response:
     data = _body(schemas.PolicyPatchSchema)
     vocabulary = rt.automations.vocabulary_of(who.app_id)
     policy = rt.sla.update_policy(who.app_id, policy_id, data, vocabulary)
-    return dump(schemas.PolicyOutSchema(), policy)
+    return dump(schemas.PolicyOutSchema, policy)
 
 
 @bp.delete("/sla-policies/<policy_id>")
@@ -127,7 +127,7 @@ def delete_policy(policy_id: str) -> Response:
 @documented("The app's teams", auth="agent", response=schemas.TeamListSchema, errors=(403,))
 def list_teams() -> Response:
     who = _staff("agent")
-    return dump(schemas.TeamListSchema(), {"items": runtime().teams.items(who.app_id)})
+    return dump(schemas.TeamListSchema, {"items": runtime().teams.items(who.app_id)})
 
 
 @bp.post("/teams")
@@ -142,14 +142,14 @@ def list_teams() -> Response:
 def create_team() -> Response:
     who = _staff("admin")
     data = _body(schemas.TeamInSchema)
-    return dump(schemas.TeamOutSchema(), runtime().teams.create(who.app_id, data), 201)
+    return dump(schemas.TeamOutSchema, runtime().teams.create(who.app_id, data), 201)
 
 
 @bp.get("/teams/<team_id>")
 @documented("One team", auth="agent", response=schemas.TeamOutSchema, errors=(403, 404))
 def get_team(team_id: str) -> Response:
     who = _staff("agent")
-    return dump(schemas.TeamOutSchema(), runtime().teams.get(who.app_id, team_id))
+    return dump(schemas.TeamOutSchema, runtime().teams.get(who.app_id, team_id))
 
 
 @bp.patch("/teams/<team_id>")
@@ -163,7 +163,7 @@ def get_team(team_id: str) -> Response:
 def update_team(team_id: str) -> Response:
     who = _staff("admin")
     data = _body(schemas.TeamPatchSchema)
-    return dump(schemas.TeamOutSchema(), runtime().teams.update(who.app_id, team_id, data))
+    return dump(schemas.TeamOutSchema, runtime().teams.update(who.app_id, team_id, data))
 
 
 @bp.delete("/teams/<team_id>")
@@ -176,9 +176,9 @@ def update_team(team_id: str) -> Response:
 )
 def delete_team(team_id: str) -> Response:
     who = _staff("admin")
-    args = load_args(schemas.TeamDeleteArgs())
+    args = load_args(schemas.TeamDeleteArgs)
     done = runtime().teams.delete(who.app_id, team_id, args.get("move_to"))
-    return dump(schemas.TeamDeletedSchema(), done)
+    return dump(schemas.TeamDeletedSchema, done)
 
 
 @bp.put("/agents/<username>/availability")
@@ -193,7 +193,7 @@ def availability(username: str) -> Response:
     who = _staff("admin")
     data = _body(schemas.AvailabilitySchema)
     runtime().teams.set_available(who.app_id, username, data["available"])
-    return dump(schemas.AvailabilitySchema(), {"available": data["available"]})
+    return dump(schemas.AvailabilitySchema, {"available": data["available"]})
 
 
 # -- automations -------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ def availability(username: str) -> Response:
 )
 def list_automations() -> Response:
     who = _staff("agent")
-    return dump(schemas.AutomationListSchema(), {"items": runtime().automations.items(who.app_id)})
+    return dump(schemas.AutomationListSchema, {"items": runtime().automations.items(who.app_id)})
 
 
 @bp.post("/automations")
@@ -224,14 +224,14 @@ def create_automation() -> Response:
     data = _body(schemas.AutomationInSchema)
     data.pop("position", None)
     made = runtime().automations.create(who.app_id, data)
-    return dump(schemas.AutomationOutSchema(), made, 201)
+    return dump(schemas.AutomationOutSchema, made, 201)
 
 
 @bp.get("/automations/<automation_id>")
 @documented("One automation", auth="agent", response=schemas.AutomationOutSchema, errors=(403, 404))
 def get_automation(automation_id: str) -> Response:
     who = _staff("agent")
-    return dump(schemas.AutomationOutSchema(), runtime().automations.get(who.app_id, automation_id))
+    return dump(schemas.AutomationOutSchema, runtime().automations.get(who.app_id, automation_id))
 
 
 @bp.patch("/automations/<automation_id>")
@@ -246,7 +246,7 @@ def update_automation(automation_id: str) -> Response:
     who = _staff("admin")
     data = _body(schemas.AutomationPatchSchema)
     changed = runtime().automations.update(who.app_id, automation_id, data)
-    return dump(schemas.AutomationOutSchema(), changed)
+    return dump(schemas.AutomationOutSchema, changed)
 
 
 @bp.delete("/automations/<automation_id>")
@@ -269,4 +269,4 @@ def dry_run(automation_id: str) -> Response:
     who = _staff("agent")
     data = _body(schemas.DryRunInSchema)
     result = runtime().lifecycle.dry_run(who.app_id, automation_id, data["ticket"])
-    return dump(schemas.DryRunOutSchema(), result)
+    return dump(schemas.DryRunOutSchema, result)

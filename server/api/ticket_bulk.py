@@ -88,11 +88,11 @@ def _agent() -> Principal:
 )
 def merge(ticket_id: str) -> Response:
     who = _agent()
-    data = load_body(MergeInSchema())
+    data = load_body(MergeInSchema)
     merged = runtime().merge.merge(
         who, ticket_id, data["into"], different_requesters=data["different_requesters"]
     )
-    return dump(schemas.TicketOutSchema(), merged)
+    return dump(schemas.TicketOutSchema, merged)
 
 
 @bp.post("/tickets/bulk")
@@ -106,6 +106,6 @@ def merge(ticket_id: str) -> Response:
 )
 def bulk() -> Response:
     who = _agent()
-    data = load_body(BulkInSchema())
+    data = load_body(BulkInSchema)
     items = runtime().merge.bulk(who, data["ids"], data["changes"])
-    return dump(BulkOutSchema(), {"items": items})
+    return dump(BulkOutSchema, {"items": items})

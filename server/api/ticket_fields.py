@@ -87,11 +87,11 @@ def list_fields() -> Response:
     who = principal()
     if who.kind == "staff" and not who.is_agent:
         raise Forbidden("this key's role cannot read ticket fields")
-    args = load_args(FieldListArgs())
+    args = load_args(FieldListArgs)
     items = runtime().tickets.fields.items(
         who.app_id, for_requester=who.kind != "staff", archived=args["archived"]
     )
-    return dump(FieldListSchema(), {"items": items})
+    return dump(FieldListSchema, {"items": items})
 
 
 @bp.post("/ticket-fields")
@@ -105,8 +105,8 @@ def list_fields() -> Response:
 )
 def create_field() -> Response:
     who = _admin()
-    data = load_body(FieldInSchema())
-    return dump(FieldOutSchema(), runtime().tickets.fields.create(who.app_id, data), 201)
+    data = load_body(FieldInSchema)
+    return dump(FieldOutSchema, runtime().tickets.fields.create(who.app_id, data), 201)
 
 
 @bp.patch("/ticket-fields/<field_id>")
@@ -119,8 +119,8 @@ def create_field() -> Response:
 )
 def update_field(field_id: str) -> Response:
     who = _admin()
-    data = load_body(FieldPatchSchema())
-    return dump(FieldOutSchema(), runtime().tickets.fields.update(who.app_id, field_id, data))
+    data = load_body(FieldPatchSchema)
+    return dump(FieldOutSchema, runtime().tickets.fields.update(who.app_id, field_id, data))
 
 
 @bp.delete("/ticket-fields/<field_id>")

@@ -47,9 +47,9 @@ def _agent() -> Principal:
 )
 def follow(ticket_id: str) -> Response:
     who = _agent()
-    username = load_body(FollowerInSchema())["username"]
+    username = load_body(FollowerInSchema)["username"]
     followers = runtime().followers.follow(who, ticket_id, username)
-    return dump(FollowersSchema(), {"followers": followers})
+    return dump(FollowersSchema, {"followers": followers})
 
 
 @bp.delete("/tickets/<ticket_id>/followers")
@@ -62,6 +62,6 @@ def follow(ticket_id: str) -> Response:
 )
 def unfollow(ticket_id: str) -> Response:
     who = _agent()
-    username = load_body(FollowerInSchema())["username"]
+    username = load_body(FollowerInSchema)["username"]
     followers = runtime().followers.unfollow(who, ticket_id, username)
-    return dump(FollowersSchema(), {"followers": followers})
+    return dump(FollowersSchema, {"followers": followers})

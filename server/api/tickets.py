@@ -37,7 +37,7 @@ def create() -> Response:
         rate_limit("tickets" if who.kind == "user" else "anon_tickets", who)
     status, body, replayed, requester = rt.tickets.file(
         who,
-        load_body(schemas.TicketInSchema()),
+        load_body(schemas.TicketInSchema),
         client=request.headers.get("X-Support-Client", ""),
         idempotency_key=idempotency_key(),
         fingerprint=request_fingerprint(),
@@ -46,7 +46,7 @@ def create() -> Response:
     if status == 201 and not replayed and who.kind != "staff":
         # For deflection: filed by this browser, and by this user or visitor.
         rt.events.ticket_filed(who.app_id, [browser_key(), requester.key])
-    return dump(schemas.TicketOutSchema(), body, status, replayed=replayed)
+    return dump(schemas.TicketOutSchema, body, status, replayed=replayed)
 
 
 @bp.get("/tickets")
@@ -60,14 +60,14 @@ def create() -> Response:
 )
 def list_tickets() -> Response:
     who = principal()
-    args = load_args(schemas.TicketListArgs())
+    args = load_args(schemas.TicketListArgs)
     items, after = runtime().tickets.list(
         who,
         status=args.get("status"),
         cursor=decode_cursor(args.get("cursor")),
         limit=args["limit"],
     )
-    return dump(schemas.TicketPageSchema(), {"items": items, "next": encode_cursor(after)})
+    return dump(schemas.TicketPageSchema, {"items": items, "next": encode_cursor(after)})
 
 
 @bp.get("/tickets/unread")
@@ -80,7 +80,7 @@ def list_tickets() -> Response:
 )
 def unread() -> Response:
     found = runtime().tickets.unread(principal())
-    return conditional(dump(schemas.UnreadSchema(), found), found["version"])
+    return conditional(dump(schemas.UnreadSchema, found), found["version"])
 
 
 @bp.get("/tickets/<ticket_id>")
@@ -91,9 +91,7 @@ def unread() -> Response:
     errors=(404,),
 )
 def get(ticket_id: str) -> Response:
-    return conditional(
-        dump(schemas.TicketOutSchema(), runtime().tickets.get(principal(), ticket_id))
-    )
+    return conditional(dump(schemas.TicketOutSchema, runtime().tickets.get(principal(), ticket_id)))
 
 
 @bp.post("/tickets/<ticket_id>/read")
@@ -123,7 +121,7 @@ def reply(ticket_id: str) -> Response:
         rate_limit("tickets", who)
     elif who.kind == "visitor":
         rate_limit("anon_tickets", who)
-    data = load_body(schemas.MessageInSchema())
+    data = load_body(schemas.MessageInSchema)
     status, message, replayed = runtime().tickets.reply(
         who,
         ticket_id,
@@ -133,7 +131,7 @@ def reply(ticket_id: str) -> Response:
         fingerprint=request_fingerprint(),
         attachments=data.get("attachments") or (),
     )
-    return dump(schemas.MessageOutSchema(), message, status, replayed=replayed)
+    return dump(schemas.MessageOutSchema, message, status, replayed=replayed)
 
 
 @bp.patch("/tickets/<ticket_id>")
@@ -146,8 +144,8 @@ def reply(ticket_id: str) -> Response:
 )
 def update(ticket_id: str) -> Response:
     who = principal()
-    data = load_body(schemas.TicketPatchSchema())
-    return dump(schemas.TicketOutSchema(), runtime().tickets.update(who, ticket_id, data))
+    data = load_body(schemas.TicketPatchSchema)
+    return dump(schemas.TicketOutSchema, runtime().tickets.update(who, ticket_id, data))
 
 
 @bp.post("/tickets/<ticket_id>/rating")
@@ -161,6 +159,6 @@ def update(ticket_id: str) -> Response:
 )
 def rate(ticket_id: str) -> Response:
     who = principal()
-    data = load_body(schemas.RatingSchema())
+    data = load_body(schemas.RatingSchema)
     rating = runtime().tickets.rate(who, ticket_id, data["score"], data.get("comment", ""))
-    return dump(schemas.RatingSchema(), rating, 201)
+    return dump(schemas.RatingSchema, rating, 201)

@@ -36,8 +36,8 @@ def _admin() -> Principal:
 )
 def create() -> Response:
     who = _admin()
-    data = load_body(schemas.EndpointInSchema())
-    return dump(schemas.EndpointOutSchema(), runtime().webhooks.create(who.app_id, data), 201)
+    data = load_body(schemas.EndpointInSchema)
+    return dump(schemas.EndpointOutSchema, runtime().webhooks.create(who.app_id, data), 201)
 
 
 @bp.get("/webhooks")
@@ -50,7 +50,7 @@ def create() -> Response:
 def list_endpoints() -> Response:
     who = _admin()
     items = runtime().webhooks.endpoints(who.app_id)
-    return dump(schemas.EndpointListSchema(), {"items": items})
+    return dump(schemas.EndpointListSchema, {"items": items})
 
 
 @bp.get("/webhooks/<endpoint_id>")
@@ -59,7 +59,7 @@ def list_endpoints() -> Response:
 )
 def get(endpoint_id: str) -> Response:
     who = _admin()
-    return dump(schemas.EndpointOutSchema(), runtime().webhooks.get(who.app_id, endpoint_id))
+    return dump(schemas.EndpointOutSchema, runtime().webhooks.get(who.app_id, endpoint_id))
 
 
 @bp.patch("/webhooks/<endpoint_id>")
@@ -72,9 +72,9 @@ def get(endpoint_id: str) -> Response:
 )
 def update(endpoint_id: str) -> Response:
     who = _admin()
-    data = load_body(schemas.EndpointPatchSchema())
+    data = load_body(schemas.EndpointPatchSchema)
     endpoint = runtime().webhooks.update(who.app_id, endpoint_id, data)
-    return dump(schemas.EndpointOutSchema(), endpoint)
+    return dump(schemas.EndpointOutSchema, endpoint)
 
 
 @bp.delete("/webhooks/<endpoint_id>")
@@ -97,9 +97,7 @@ def delete(endpoint_id: str) -> Response:
 )
 def send_test(endpoint_id: str) -> Response:
     who = _admin()
-    return dump(
-        schemas.DeliverySchema(), runtime().webhooks.send_test(who.app_id, endpoint_id), 202
-    )
+    return dump(schemas.DeliverySchema, runtime().webhooks.send_test(who.app_id, endpoint_id), 202)
 
 
 @bp.post("/webhooks/<endpoint_id>/rotate-secret")
@@ -112,7 +110,7 @@ def send_test(endpoint_id: str) -> Response:
 def rotate_secret(endpoint_id: str) -> Response:
     who = _admin()
     endpoint = runtime().webhooks.rotate_secret(who.app_id, endpoint_id)
-    return dump(schemas.EndpointOutSchema(), endpoint)
+    return dump(schemas.EndpointOutSchema, endpoint)
 
 
 @bp.get("/webhooks/<endpoint_id>/deliveries")
@@ -125,11 +123,11 @@ def rotate_secret(endpoint_id: str) -> Response:
 )
 def deliveries(endpoint_id: str) -> Response:
     who = _admin()
-    args = load_args(schemas.DeliveryArgs())
+    args = load_args(schemas.DeliveryArgs)
     items, after = runtime().webhooks.deliveries(
         who.app_id, endpoint_id, cursor=decode_cursor(args.get("cursor")), limit=args["limit"]
     )
-    return dump(schemas.DeliveryPageSchema(), {"items": items, "next": encode_cursor(after)})
+    return dump(schemas.DeliveryPageSchema, {"items": items, "next": encode_cursor(after)})
 
 
 @bp.post("/webhooks/<endpoint_id>/deliveries/<delivery_id>/retry")
@@ -143,4 +141,4 @@ def deliveries(endpoint_id: str) -> Response:
 def retry(endpoint_id: str, delivery_id: str) -> Response:
     who = _admin()
     delivery = runtime().webhooks.retry(who.app_id, endpoint_id, delivery_id)
-    return dump(schemas.DeliverySchema(), delivery, 202)
+    return dump(schemas.DeliverySchema, delivery, 202)

@@ -80,7 +80,7 @@ def config() -> Response:
     body["origin_allowed"] = origin_allowed(app, origin)
     if origin and not body["origin_allowed"]:
         body["origin_help"] = not_allowed_help(app, origin.lower())
-    response = dump(WidgetConfigSchema(), body)
+    response = dump(WidgetConfigSchema, body)
     response.headers["Cache-Control"] = "public, max-age=300"
     response.vary.add("Origin")
     if not body["origin_allowed"]:
