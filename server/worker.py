@@ -32,6 +32,7 @@ IDLE_POLL = 0.5
 FAULT_PAUSE = 5.0
 HOUSEKEEPING_EVERY = 3600.0
 FOLLOW_UP_EVERY = 60.0
+INDEX_SWEEP_EVERY = 60.0  # search index generations a rebuild replaced (see WhooshIndex)
 LIFECYCLE_EVERY = 10.0  # SLA timers and time rules: a breach is recorded at its due time anyway
 
 
@@ -81,6 +82,7 @@ def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) ->
     except sqlite3.Error as exc:
         log.warning("could not release held mail: %s", exc)
     next_housekeeping = next_follow_up = next_poll = next_lifecycle = time.monotonic()
+    next_index_sweep = time.monotonic()
     poll_every = float(rt.config["SUPPORT_IMAP_POLL"])
     while not stop.is_set():
         try:
@@ -102,6 +104,11 @@ def work(rt: Runtime, stop: threading.Event, *, idle_poll: float = IDLE_POLL) ->
             if time.monotonic() >= next_follow_up:
                 rt.follow_up.tick()
                 next_follow_up = time.monotonic() + FOLLOW_UP_EVERY
+            if time.monotonic() >= next_index_sweep:
+                next_index_sweep = time.monotonic() + INDEX_SWEEP_EVERY
+                removed = rt.index.remove_superseded()
+                if removed:
+                    log.info("removed %d search index generation(s) a rebuild replaced", removed)
             if time.monotonic() >= next_housekeeping:
                 runner.housekeeping()
                 removed = rt.uploads.prune()

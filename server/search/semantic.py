@@ -335,6 +335,9 @@ class SemanticIndex:
     def generation_name(self) -> str | None:
         return self.lexical.generation_name()
 
+    def remove_superseded(self) -> int:
+        return self.lexical.remove_superseded()  # the vectors of old ones went at the rebuild
+
     def stored_versions(self) -> dict[int, int]:
         return self.lexical.stored_versions()
 

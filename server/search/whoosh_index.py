@@ -53,7 +53,10 @@ _FORMAT_FILE = "FORMAT"
 FORMAT = "4"
 _SPELL_SEP = "\x1f"  # app id and word in one term: each app's vocabulary stays its own
 _BOOSTS = {"title": 3.0, "summary": 1.5, "tags": 2.0, "content": 1.0}
-_KEEP_OLD_GENERATIONS = 1
+# A generation a rebuild replaced stays this long after the swap, for the requests other
+# processes began on it before they noticed (each request looks at CURRENT first); then it is
+# removed (``remove_superseded``: after each rebuild, and by the worker every minute).
+SUPERSEDED_GRACE = 30.0
 # A half-typed last word matches the PREFIX_TERMS most frequent words it starts with: "inv"
 # expands to 170 words at 50,000 articles, and each would be one more posting list to walk.
 PREFIX_TERMS = 12
@@ -660,18 +663,34 @@ class WhooshIndex:
             os.fsync(handle.fileno())
         os.replace(pointer, self.root / _CURRENT)
         _fsync_dir(self.root)
-        self._remove_old_generations(keep=name)
+        self.remove_superseded()
 
-    def _remove_old_generations(self, keep: str) -> None:
-        # Other processes may still read the previous generation until their next request
-        # notices the swap, so it stays until the following rebuild.
-        generations = sorted(
-            (p for p in self.root.iterdir() if p.is_dir() and p.name.startswith("gen-")),
-            key=lambda p: p.stat().st_mtime,
-        )
-        old = [p for p in generations if p.name != keep]
-        for path in old[: max(0, len(old) - _KEEP_OLD_GENERATIONS)]:
+    def remove_superseded(self, grace: float = SUPERSEDED_GRACE) -> int:
+        """Remove the generations that are not the live one: all of them once the live one
+        has been live for ``grace`` seconds; before that, all but the newest of them (the
+        one just replaced, which other processes may still be reading). A half-written
+        generation of a rebuild still running is never touched: it is newer than the live
+        one. Returns how many were removed."""
+        current = self._current_name()
+        if current is None or not self.root.is_dir():
+            return 0
+        try:
+            swapped = (self.root / _CURRENT).stat().st_mtime
+            generations = [
+                (p.stat().st_mtime, p)
+                for p in self.root.iterdir()
+                if p.is_dir() and p.name.startswith("gen-") and p.name != current
+            ]
+        except FileNotFoundError:  # another process is swapping or removing: next time
+            return 0
+        replaced = sorted(
+            (when, path) for when, path in generations if when <= swapped
+        )  # made before the swap (a rebuild in progress made its own after)
+        if time.time() - swapped < grace:
+            replaced = replaced[:-1]
+        for _, path in replaced:
             shutil.rmtree(path, ignore_errors=True)
+        return len(replaced)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -201,3 +203,26 @@ def test_concurrent_writers_on_several_workers_lose_no_update(
         health = requests.get(server.url + "/api/v1/health", timeout=10).json()
         assert health["database"]["index_backlog"] == 0
         assert health["index"]["documents"] == 40
+
+
+def test_the_worker_removes_the_generations_a_reindex_replaced(
+    data: tuple[Path, dict[str, str]],
+) -> None:
+    data_dir, creds = data
+    index = data_dir / "index"
+    with ServerProcess(data_dir) as server:
+        publish(server.url, creds["admin_api_key"], "Topic to keep finding")
+    cli("reindex", "--data-dir", str(data_dir))
+    generations = sorted(p.name for p in index.glob("gen-*"))
+    assert len(generations) == 2  # the one replaced stays for requests begun on it
+    live = (index / "CURRENT").read_text().strip()
+    hour_ago = (index / "CURRENT").stat().st_mtime - 3600
+    for name in generations:  # as if the reindex had run an hour ago
+        os.utime(index / name, (hour_ago - 60, hour_ago - 60))
+    os.utime(index / "CURRENT", (hour_ago, hour_ago))
+    with ServerProcess(data_dir) as server:  # its worker sweeps at start, then every minute
+        deadline = time.monotonic() + 20
+        while len(list(index.glob("gen-*"))) > 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [p.name for p in index.glob("gen-*")] == [live]
+        assert slugs(search(server.url, creds["app_id"], "topic")) == {"topic-to-keep-finding"}

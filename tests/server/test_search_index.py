@@ -284,3 +284,28 @@ def test_a_word_searched_before_it_was_indexed_is_found_once_it_is(
     ix.apply([], deletes=[2])
     assert ix.search("app_a", "zebrafinch", locale="en").total == 0
     assert ix.search("app_a", "refund", locale="en").total == 1
+
+
+def _generations(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name.startswith("gen-"))
+
+
+def test_replaced_generations_are_removed_once_readers_had_time_to_move(
+    index: WhooshIndex, tmp_path: Path, make_index: Callable[..., WhooshIndex]
+) -> None:
+    root = tmp_path / "index"
+    reader = make_index(root)  # another process's searcher, open on the first generation
+    assert slugs(reader.search("app_a", "refund", locale="en"))[0] == "a1"
+    for n in range(3):
+        index.rebuild([doc(10 + n, f"Brand new {n}", "nothing about money")])
+        # the one just replaced stays for the requests begun on it; older ones are gone
+        assert len(_generations(root)) == 2
+    live = index.generation_name()
+    assert index.remove_superseded() == 0  # within the grace period: kept
+    # A rebuild still writing its generation (newer than the live one) is never touched.
+    (root / "gen-9999999999999999999-1").mkdir()
+    assert index.remove_superseded(grace=0) == 1
+    assert _generations(root) == sorted([live or "", "gen-9999999999999999999-1"])
+    # The reader moves to the live generation at its next search, nothing lost meanwhile.
+    assert slugs(reader.search("app_a", "brand", locale="en")) == ["a12"]
+    assert index.remove_superseded(grace=0) == 0
