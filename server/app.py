@@ -40,6 +40,13 @@ def create_app(
     widget.register(app)
     web.register(app)
     if prepare_index:
-        rt.indexer.ensure_ready()
-        idempotency.purge_expired(rt.db)
+        prepare(rt)
     return app
+
+
+def prepare(rt: Runtime) -> None:
+    """What a server does once before serving: bring the search index up to date (rebuilt
+    if missing, damaged or of another format) and drop expired idempotency keys. ``serve``
+    does it in the arbiter, before forking its web workers, instead of in each of them."""
+    rt.indexer.ensure_ready()
+    idempotency.purge_expired(rt.db)

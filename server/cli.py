@@ -383,6 +383,9 @@ def serve(
             "SUPPORT_PUBLIC_URL=https://support.example.com), so that links never come from "
             "a request's Host header; for a local trial use `support-server run`"
         )
+    from .app import prepare
+
+    prepare(rt)  # once, here: the web workers are forks of this process and skip it
     rt.close()
     background = None if no_worker else cli_worker.WorkerChild(data_dir).start()
     arbiter = os.getpid()

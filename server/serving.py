@@ -76,7 +76,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def load(self) -> Flask:
         from .app import create_app
 
-        return create_app(data_dir=self.data_dir)
+        # The arbiter prepared the index before forking us (cli.serve): not once a worker.
+        return create_app(data_dir=self.data_dir, prepare_index=False)
 
 
 def large_bodies(config: Config) -> dict[str, int]:

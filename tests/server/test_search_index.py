@@ -309,3 +309,15 @@ def test_replaced_generations_are_removed_once_readers_had_time_to_move(
     # The reader moves to the live generation at its next search, nothing lost meanwhile.
     assert slugs(reader.search("app_a", "brand", locale="en")) == ["a12"]
     assert index.remove_superseded(grace=0) == 0
+
+
+def test_stored_versions_follow_updates_and_deletes_across_segments(
+    tmp_path: Path, make_index: Callable[..., WhooshIndex]
+) -> None:
+    ix = make_index(tmp_path / "index")
+    ix.rebuild([doc(n, f"Topic {n}", "text", revision=n * 7) for n in range(1, 301)])
+    ix.apply([doc(5, "Topic 5 again", "text", revision=99), doc(900, "New", "x", revision=3)], [7])
+    versions = ix.stored_versions()
+    assert len(versions) == 300  # 300 - one deleted + one new
+    assert (versions[5], versions[900], versions[300]) == (99, 3, 2100)
+    assert 7 not in versions
