@@ -80,6 +80,7 @@ bench: install
 	$(BIN)/python benchmarks/grouping_bench.py
 	$(BIN)/python benchmarks/suggestions_bench.py
 	$(BIN)/python benchmarks/http_bench.py --client raw
+	$(BIN)/python benchmarks/operations_bench.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules
