@@ -369,3 +369,45 @@ def test_a_reply_that_reopens_a_ticket_is_a_ticket_updated_event(
 
     changes = [json.loads(r[0])["changes"]["status"] for r in rows]
     assert changes == [{"from": "new", "to": "solved"}, {"from": "solved", "to": "open"}]
+
+
+def test_fan_outs_run_in_batches_and_a_failing_one_is_retried_alone(
+    server: InProcess, rt: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support_server.services import jobs
+
+    rt.webhooks.create(server.app_id, {"url": receiver.url, "events": ["ticket.created"]})
+    filed = [_file(server, f"Help {n}") for n in range(jobs.FANOUT_BATCH + 5)]
+    runner = rt.job_runner("w1")
+    writes: list[str] = []
+    conn = rt.db.connection()
+    conn.set_trace_callback(lambda sql: writes.append(sql) if sql == "BEGIN IMMEDIATE" else None)
+    try:
+        assert runner.run_one()  # one claim, then 20 fan-outs in one transaction
+    finally:
+        conn.set_trace_callback(None)
+    assert len(writes) == 2
+    with rt.db.read() as c:
+        pending = c.execute(
+            "SELECT count(*) FROM jobs WHERE kind = 'fanout' AND state != 'done'"
+        ).fetchone()[0]
+    assert pending == 5
+    # One event whose fan-out fails in the middle of the next batch: rolled back alone.
+    broken = filed[-3]["id"]
+    real = rt.webhooks.fan_out
+
+    def flaky(conn: Any, event: dict[str, Any]) -> None:
+        if event["payload"]["data"]["id"] == broken and not failed:
+            failed.append(event["id"])
+            raise RuntimeError("a bug")
+        real(conn, event)
+
+    failed: list[int] = []
+    monkeypatch.setattr(rt.webhooks, "fan_out", flaky)
+    while runner.run_one():
+        pass
+    assert failed  # it failed once, in a batch, and ran alone after
+    with rt.db.read() as c:
+        states = c.execute("SELECT state, count(*) FROM jobs GROUP BY state").fetchall()
+    assert dict(states) == {"done": 2 * len(filed)}  # every fan-out and every delivery
+    assert len(receiver.requests) == len(filed)  # each ticket delivered once
