@@ -1,17 +1,19 @@
 """Ticket filing over HTTP: `support-server serve` against a bare Flask endpoint under gunicorn.
 
-Both servers run the same way (gunicorn, 2 workers, gthread, 4 threads each; see
-``server/serving.py``) on 127.0.0.1, and the same client drives them: ``--clients`` threads
-(8 by default), each with its own ``requests.Session`` (keep-alive), posting the same
-widget-like JSON ticket until ``--requests`` (2,000 by default) have been sent, after a
-warm-up. Reported: requests per second, p50/p95/p99 latency and the ratio to the baseline.
+Both servers run the same way (gunicorn, 2 workers, the buffering gthread worker, 4
+threads each; see ``server/serving.py``) on 127.0.0.1, and the same client drives them:
+``--clients`` threads (8 by default), each with its own ``requests.Session`` (keep-alive),
+posting the same widget-like JSON ticket until ``--requests`` (2,000 by default) have been
+sent, after a warm-up. Reported: requests per second, p50/p95/p99 latency and the ratio to
+the baseline.
 
 Each scenario is warmed up, then timed ``--repeat`` times (3); the median run is kept.
 
 Scenarios, in order:
 
-* ``baseline``: a minimal Flask app answering ``{"ok": true}`` to a JSON POST (the floor:
-  HTTP, gunicorn, Flask, JSON parsing; no auth, validation or storage).
+* ``baseline``: the bare Flask app of ``http_load`` answering ``{"ok": true}`` to a JSON
+  POST under the product's gunicorn settings and worker (the floor: HTTP, gunicorn, Flask,
+  JSON parsing; no auth, validation or storage).
 * ``tickets``: POST /api/v1/tickets with a user token (signature, expiry and app checked on
   every request), marshmallow validation, a durable SQLite commit (WAL, synchronous=FULL).
 * ``tickets_idempotent``: the same with a fresh ``Idempotency-Key`` on every request (the key
@@ -32,9 +34,7 @@ import argparse
 import json
 import os
 import platform
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -53,91 +53,12 @@ from support_sdk.tokens import mint_user_token
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import ServerProcess, free_port, init_data_dir  # noqa: E402
+from benchmarks.http_load import HelloProcess  # noqa: E402
+from tests.servers import ServerProcess, init_data_dir  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WORKERS = 2
 THREADS = 4  # per worker, as server/serving.py configures gunicorn
-
-
-# -- the baseline server ----------------------------------------------------------------------
-def serve_baseline(port: int) -> None:
-    """A bare Flask JSON endpoint under gunicorn with the product's worker settings."""
-    from flask import Flask, jsonify, request
-    from gunicorn.app.base import BaseApplication
-
-    def create() -> Flask:
-        app = Flask("baseline")
-
-        @app.post("/ok")
-        def ok() -> Any:
-            request.get_json()
-            return jsonify(ok=True), 201
-
-        @app.get("/health")
-        def health() -> Any:
-            return jsonify(ok=True)
-
-        return app
-
-    class Baseline(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            options = {
-                "bind": f"127.0.0.1:{port}",
-                "workers": WORKERS,
-                "worker_class": "gthread",
-                "threads": THREADS,
-                "timeout": 30,
-                "preload_app": False,
-                "accesslog": None,
-                "errorlog": "-",
-                "loglevel": "warning",
-            }
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Flask:
-            return create()
-
-    Baseline().run()
-
-
-class BaselineProcess:
-    def __init__(self, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> BaselineProcess:
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, __file__, "--serve-baseline", str(self.port)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"baseline exited: {self.log.read_text()[-2000:]}")
-            try:
-                if requests.get(self.url + "/health", timeout=1).ok:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        self.__exit__()
-        raise RuntimeError("baseline did not start")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=20)
-        self.proc = None
 
 
 # -- the load -----------------------------------------------------------------------------------
@@ -268,7 +189,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {
         "environment": environment(),
         "setup": {
-            "server": f"gunicorn, {WORKERS} workers, gthread, {THREADS} threads",
+            "server": f"gunicorn, {WORKERS} workers, buffering gthread, {THREADS} threads",
             "clients": args.clients,
             "requests": args.requests,
             "warmup": args.warmup,
@@ -281,12 +202,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         work = Path(tmp)
         print(f"{args.clients} client threads, {args.requests} requests each scenario", flush=True)
 
-        with BaselineProcess(work / "baseline.log") as baseline:
+        with HelloProcess(work / "baseline.log") as baseline:
 
             def bare(_client: int, n: int) -> Request:
-                return "/ok", ticket(n), {}
+                return "/hello", ticket(n), {}
 
-            scenarios["baseline"] = measure("baseline (bare)", baseline.url, bare, args, 201)
+            url = f"http://127.0.0.1:{baseline.port}"
+            scenarios["baseline"] = measure("baseline (bare)", url, bare, args, 201)
 
         data_dir = work / "data"
         creds = init_data_dir(data_dir)
@@ -361,11 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000, help="timed requests per scenario")
     parser.add_argument("--warmup", type=int, default=200, help="untimed requests first")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs; the median is kept")
-    parser.add_argument("--serve-baseline", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve_baseline:
-        serve_baseline(args.serve_baseline)
-        return 0
     report = run(args)
     print_table(report)
     RESULTS.mkdir(exist_ok=True)
