@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
@@ -44,9 +44,10 @@ def create_app(
     return app
 
 
-def prepare(rt: Runtime) -> None:
+def prepare(rt: Runtime, progress: Callable[[int, int], None] | None = None) -> None:
     """What a server does once before serving: bring the search index up to date (rebuilt
-    if missing, damaged or of another format) and drop expired idempotency keys. ``serve``
-    does it in the arbiter, before forking its web workers, instead of in each of them."""
-    rt.indexer.ensure_ready()
+    if missing, damaged or of another format; ``progress(done, total)`` hears of a rebuild)
+    and drop expired idempotency keys. ``serve`` does it in the arbiter, before forking its
+    web workers, instead of in each of them."""
+    rt.indexer.ensure_ready(progress)
     idempotency.purge_expired(rt.db)

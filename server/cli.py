@@ -385,7 +385,15 @@ def serve(
         )
     from .app import prepare
 
-    prepare(rt)  # once, here: the web workers are forks of this process and skip it
+    told = [-1]
+
+    def rebuilding(done: int, total: int) -> None:  # a missing or outdated index, at start
+        step = done * 10 // max(1, total)
+        if step > told[0]:
+            told[0] = step
+            click.echo(f"Rebuilding the search index: {done:,} of {total:,} articles", err=True)
+
+    prepare(rt, rebuilding)  # once, here: the web workers are forks of this process
     rt.close()
     background = None if no_worker else cli_worker.WorkerChild(data_dir).start()
     arbiter = os.getpid()

@@ -226,3 +226,21 @@ def test_the_worker_removes_the_generations_a_reindex_replaced(
             time.sleep(0.1)
         assert [p.name for p in index.glob("gen-*")] == [live]
         assert slugs(search(server.url, creds["app_id"], "topic")) == {"topic-to-keep-finding"}
+
+
+def test_serve_rebuilds_a_missing_index_once_before_its_workers_start_and_says_so(
+    data: tuple[Path, dict[str, str]],
+) -> None:
+    data_dir, creds = data
+    with ServerProcess(data_dir) as server:
+        for n in range(3):
+            publish(server.url, creds["admin_api_key"], f"Quarterly VAT return {n}")
+    shutil.rmtree(data_dir / "index")
+    server = ServerProcess(data_dir, mode="serve", workers=2)
+    with server:
+        found = search(server.url, creds["app_id"], "vat")
+        assert found["total"] == 3
+    log = server.log.read_text(encoding="utf-8")
+    assert "Rebuilding the search index: 3 of 3 articles" in log
+    # the arbiter rebuilt it: no web worker found it missing (each would say so)
+    assert "search index is missing" in log and log.count("search index is missing") == 1
