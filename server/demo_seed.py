@@ -66,6 +66,7 @@ def seed(rt: Runtime, app_id: str, origin: str) -> dict[str, int]:
     for days_ago, who, slugs, vote in READING:
         _session(rt, timeline, app_id, _who(who), slugs, vote, now - days_ago * DAY)
     timeline.play()
+    rt.events.flush()  # searches are written in batches: all of them before the seed returns
     return {"tickets": len(TICKETS), "searches": len(SEARCHES), "agents": len(agents)}
 
 

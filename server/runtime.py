@@ -203,7 +203,7 @@ class Runtime:
             help_center=HelpCenterService(db, articles),
             writing=WritingDesk(db, articles, schedule),
             inbox=Inbox(db),
-            analytics=Analytics(db),
+            analytics=Analytics(db, events.flush),
             storage=StorageMonitor(config.data_dir),
             webhooks=webhooks,
             mailer=mailer,
@@ -231,6 +231,6 @@ class Runtime:
             presence=Presence(db),
             uploads=uploads,
             known_issues=known_issues,
-            repeated=RepeatedIssues(db),
+            repeated=RepeatedIssues(db, events.flush),
             spikes=Spikes(db, notifier),
         )

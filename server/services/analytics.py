@@ -133,11 +133,13 @@ def _fill(days: list[str], rows: list[dict[str, Any]], *names: str) -> list[dict
 
 
 class Analytics:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, flush_searches: Callable[[], None] = lambda: None) -> None:
         self.db = db
+        self._flush_searches = flush_searches  # EventLog.flush: the searches not written yet
 
     def report(self, app_id: str, span: DateRange) -> dict[str, Any]:
         start, end = span.start, span.end
+        self._flush_searches()
         with self.db.read() as conn:
             searches = _fill(
                 span.days(), store.searches_by_day(conn, app_id, start, end), "total", "zero"

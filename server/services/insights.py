@@ -12,7 +12,7 @@ API checks the role), and merged tickets are left out (their text lives in their
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,10 +52,12 @@ def _query_key(query: str) -> str:
 
 
 class RepeatedIssues:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, flush_searches: Callable[[], None] = lambda: None) -> None:
         self.db = db
+        self._flush_searches = flush_searches  # EventLog.flush: the searches not written yet
 
     def groups(self, app_id: str, window: Window = Window(), limit: int = 50) -> dict[str, Any]:
+        self._flush_searches()
         now = clock.now()
         since = clock.iso(now - window.days * DAY)
         with self.db.read() as conn:
