@@ -176,7 +176,6 @@ def test_a_preview_that_failed_is_asked_again(web: LiveServer, browser_page: Any
     asks once more by itself, and the writer sees the preview without typing again."""
     page = browser_page
     sign_in(page, web, "writer")
-    page.click("text=+ New article")
     dropped: list[str] = []
 
     def drop_first(route: Any) -> None:
@@ -186,7 +185,10 @@ def test_a_preview_that_failed_is_asked_again(web: LiveServer, browser_page: Any
         else:
             route.continue_()
 
+    # routed before the editor page opens: no preview request can go out unrouted
     page.route("**/admin/articles/preview", drop_first)
+    page.click("text=+ New article")
+    page.wait_for_load_state("load")
     page.fill("#f-body", "Use **wombat** exports.")
     page.wait_for_function(
         "() => document.querySelector('[data-preview] strong')?.textContent === 'wombat'"
