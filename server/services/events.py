@@ -55,6 +55,9 @@ class EventLog:
         self._salt = (salts[0] if salts else "").encode()
         self._pending: list[tuple[str, str, str, str, int, str, str]] = []
         self._pending_lock = threading.Lock()
+        # One flush at a time: two could otherwise write their batches out of order (the
+        # later one first), and a reader's typing would no longer merge into one row.
+        self._flush_lock = threading.Lock()
         self._timer: threading.Timer | None = None
         # What a process holds when it exits normally (a weak reference: a runtime that is
         # gone, as tests make many, is not kept alive for it).
@@ -87,22 +90,23 @@ class EventLog:
     def flush(self) -> None:
         """Write the searches waiting, in one transaction, in the order they came; a failure
         is logged and swallowed (they are analytics: search answered anyway)."""
-        with self._pending_lock:
-            rows, self._pending = self._pending, []
-            timer, self._timer = self._timer, None
-        if timer is not None:
-            timer.cancel()
-        if not rows:
-            return
-        try:
-            with self.db.write() as conn:
-                for app_id, actor, text, locale, results, now, since in rows:
-                    store.log_search(
-                        conn, app_id=app_id, actor=actor, query=text, locale=locale,
-                        results=results, now=now, since=since,
-                    )  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - a closed or full database, a test's teardown
-            log.warning("could not log %d search(es): %s", len(rows), exc)
+        with self._flush_lock:
+            with self._pending_lock:
+                rows, self._pending = self._pending, []
+                timer, self._timer = self._timer, None
+            if timer is not None:
+                timer.cancel()
+            if not rows:
+                return
+            try:
+                with self.db.write() as conn:
+                    for app_id, actor, text, locale, results, now, since in rows:
+                        store.log_search(
+                            conn, app_id=app_id, actor=actor, query=text, locale=locale,
+                            results=results, now=now, since=since,
+                        )  # fmt: skip
+            except Exception as exc:  # noqa: BLE001 - a closed or full database, a test's teardown
+                log.warning("could not log %d search(es): %s", len(rows), exc)
 
     def ticket_filed(self, app_id: str, people: Sequence[str]) -> None:
         """Record that a ticket was filed, once for each name of the person who filed it (the
